@@ -1,0 +1,132 @@
+/**
+ * Every error a client can see, one line of data each. HTTP answers them as RFC 9457 problem
+ * details; later transports reuse the same codes. `docs/errors.md` is generated from this
+ * table (`npm run docs:errors`) and a test fails when the two drift apart.
+ */
+export interface ErrorSpec {
+  status: number;
+  title: string;
+  /** One sentence for docs/errors.md: when it happens and what to do. */
+  description: string;
+}
+
+export const ERROR_CATALOGUE = {
+  invalid_request: {
+    status: 400,
+    title: 'Invalid request',
+    description:
+      'A parameter, header or body field does not match its schema; `errors` names each field.',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON',
+    description: 'The body is declared as JSON but is empty or cannot be parsed.',
+  },
+  malformed_request: {
+    status: 400,
+    title: 'Malformed HTTP request',
+    description: 'The HTTP request itself could not be parsed; the connection is closed.',
+  },
+  invalid_job_id: {
+    status: 400,
+    title: 'Invalid job id',
+    description: 'A job id must be a lowercase UUID (version 4), as returned by `POST /jobs`.',
+  },
+  unknown_job_type: {
+    status: 400,
+    title: 'Unknown job type',
+    description: 'No job type has that name; `knownTypes` lists the registered ones.',
+  },
+  invalid_input: {
+    status: 400,
+    title: 'Invalid job input',
+    description: "The input does not match the job type's schema; `errors` names each field.",
+  },
+  path_not_allowed: {
+    status: 400,
+    title: 'Path not allowed',
+    description:
+      'A file path must be relative and stay inside the data directory (no `..`, absolute paths, NUL bytes or symlinks leading out).',
+  },
+  invalid_idempotency_key: {
+    status: 400,
+    title: 'Invalid Idempotency-Key',
+    description: 'The `Idempotency-Key` header must be 1–255 printable ASCII characters.',
+  },
+  not_found: {
+    status: 404,
+    title: 'Not found',
+    description: 'No route matches this method and path.',
+  },
+  job_not_found: {
+    status: 404,
+    title: 'Job not found',
+    description: 'No job has this id: it never existed, or it finished and was pruned.',
+  },
+  request_timeout: {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The client took longer than the request or headers timeout to send its request.',
+  },
+  job_finished: {
+    status: 409,
+    title: 'Job already finished',
+    description: 'A job that succeeded or failed cannot be canceled.',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'Payload too large',
+    description: 'The body is larger than the `--body-limit` option allows.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'Bodies must be sent as `application/json`.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency-Key reused',
+    description:
+      'This `Idempotency-Key` was already used for a request with a different type or input.',
+  },
+  headers_too_large: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request headers exceed the server limit; the connection is closed.',
+  },
+  illegal_transition: {
+    status: 409,
+    title: 'Illegal job transition',
+    description:
+      'The job is not in a status that allows this change (the state machine is in docs/architecture.md).',
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    description: 'An unexpected fault; it is logged with the request id. Please report it.',
+  },
+  shutting_down: {
+    status: 503,
+    title: 'Server shutting down',
+    description: 'The server is draining and accepts no new work; retry on another instance.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * Codes recorded in a failed job's `error.code` (not HTTP errors: the job failed, the request
+ * that reads it succeeded). Listed in docs/errors.md as well.
+ */
+export const JOB_FAILURE_CATALOGUE = {
+  handler_error: 'The handler threw an unexpected error; details are in the server log only.',
+  timeout: "The job ran longer than its type's timeout and was aborted.",
+  interrupted: 'The server stopped while the job ran and the recovery policy did not re-queue it.',
+  worker_crashed: 'The worker thread running the job exited abnormally; the pool replaced it.',
+  file_not_found: 'The file to read does not exist inside the data directory.',
+  path_not_allowed: 'At run time the path resolved outside the data directory (a symlink changed).',
+  not_a_file: 'The path names something other than a regular file.',
+  unknown_job_type: 'The job was queued under a type this server no longer registers.',
+} as const satisfies Record<string, string>;
+
+export type JobFailureCode = keyof typeof JOB_FAILURE_CATALOGUE;
