@@ -1,0 +1,57 @@
+/**
+ * SQLite schema, versioned with `PRAGMA user_version`: each entry of MIGRATIONS upgrades the
+ * database by one version, inside one transaction.
+ */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    n               INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order: FIFO claims, newest-first lists
+    id              TEXT NOT NULL UNIQUE,
+    type            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','canceled')),
+    progress        INTEGER NOT NULL CHECK (progress BETWEEN 0 AND 100),
+    seq             INTEGER NOT NULL,
+    attempt         INTEGER NOT NULL DEFAULT 0,
+    input           TEXT NOT NULL,                      -- JSON
+    result          TEXT,                               -- JSON
+    error           TEXT,                               -- JSON {code, message}
+    idempotency_key TEXT UNIQUE,
+    request_hash    TEXT,
+    created_at      INTEGER NOT NULL,                   -- ms since epoch
+    updated_at      INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX jobs_by_status ON jobs (status);
+  CREATE INDEX jobs_by_type ON jobs (type);
+  CREATE INDEX jobs_finished_by_age ON jobs (updated_at) WHERE status IN ('succeeded','failed','canceled');
+
+  CREATE TABLE job_events (
+    job_id   TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq      INTEGER NOT NULL,
+    kind     TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    progress INTEGER NOT NULL,
+    data     TEXT,                                      -- JSON
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this server understands (${SCHEMA_VERSION})`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The seam between the job engine/transports and persistence. Everything above this file talks
+ * to a `Store`; the embedded SQLite store implements it today, a Redis store can later.
+ * Every implementation must pass test/store-conformance.ts.
+ *
+ * Two halves:
+ * - `JobStore`: jobs and their append-only event logs, with atomic "change + event" writes;
+ * - `EventBus`: live notification of each appended event, published only after it is durable.
+ */
+import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../jobs/job.js';
+
+export interface NewJob {
+  type: string;
+  /** Already validated and normalised (defaults applied). */
+  input: unknown;
+  idempotencyKey?: string;
+}
+
+export type CreateResult =
+  | { outcome: 'created'; job: Job }
+  /** The idempotency key was used before with the same type and input: that job is returned. */
+  | { outcome: 'replayed'; job: Job }
+  /** The idempotency key was used before with a different type or input. */
+  | { outcome: 'conflict'; job: Job };
+
+/** A change to a job; the store derives the new status through the state machine. */
+export type JobChange =
+  | { kind: 'progress'; progress: number; data?: unknown }
+  | { kind: 'succeeded'; result: unknown }
+  | { kind: 'failed'; error: JobError }
+  | { kind: 'canceled'; reason?: string }
+  | { kind: 'requeued'; reason: string };
+
+/** Changes applied by the store itself rather than by callers. */
+export type InternalKind = Extract<EventKind, 'queued' | 'started'>;
+
+export interface ListQuery {
+  status?: JobStatus;
+  type?: string;
+  /** 1–100. */
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor: string | null;
+}
+
+export interface EventPage {
+  events: JobEvent[];
+  /**
+   * The lowest seq still held for the job. When it is greater than `afterSeq + 1` the history
+   * the caller asked for is gone and it must reset to the current snapshot instead.
+   */
+  firstSeq: number;
+}
+
+export interface JobStore {
+  /** Stores a job with its `queued` event (seq 1), atomically; honours idempotency keys. */
+  create(job: NewJob): Promise<CreateResult>;
+  get(id: string): Promise<Job | undefined>;
+  /** Newest first. */
+  list(query: ListQuery): Promise<JobPage>;
+  /**
+   * Applies `change` through the state machine, appends its event and publishes it.
+   * Rejects with `job_not_found` or `illegal_transition`.
+   */
+  update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }>;
+  /** Moves the oldest queued job to running (attempt + 1, a `started` event) and returns it. */
+  claimNext(): Promise<Job | undefined>;
+  /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
+  events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
+  /** Deletes finished jobs (and their events and idempotency keys) last changed before `before`. */
+  prune(before: Date): Promise<number>;
+  countByStatus(): Promise<Record<JobStatus, number>>;
+  /** Cheap liveness probe of the underlying storage; rejects when it is unusable. */
+  ping(): Promise<void>;
+}
+
+export type Topic = `job:${string}` | 'jobs';
+export type EventListener = (event: JobEvent) => void;
+export type Unsubscribe = () => void;
+
+export interface EventBus {
+  /**
+   * Calls `listener` for each event published on `topic` from now on: `job:<id>` for one job,
+   * `jobs` for every job. Subscribe before reading stored state so nothing falls in between.
+   */
+  subscribe(topic: Topic, listener: EventListener): Unsubscribe;
+}
+
+export interface Store extends JobStore, EventBus {
+  /** Idempotent; pending calls settle before it resolves. */
+  close(): Promise<void>;
+}
+
+export function jobTopic(jobId: string): Topic {
+  return `job:${jobId}`;
+}

@@ -1,0 +1,47 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { storeConformance } from './store-conformance.js';
+
+storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
+storeConformance('sqlite (:memory:)', () => new SqliteStore({ path: ':memory:' }));
+
+describe('SqliteStore on disk', () => {
+  it('keeps jobs and events across a reopen of the same file', async () => {
+    const path = join(tempDir(), 'nested', 'dir', 'jobs.db');
+    const first = new SqliteStore({ path });
+    const { job } = await first.create({ type: 'demo', input: { stepMs: 10 } });
+    await first.claimNext();
+    await first.update(job.id, { kind: 'progress', progress: 30 });
+    await first.close();
+
+    const second = new SqliteStore({ path });
+    expect(await second.get(job.id)).toMatchObject({ status: 'running', progress: 30, seq: 3 });
+    expect((await second.events(job.id, 0))?.events.map((e) => e.kind)).toEqual([
+      'queued',
+      'started',
+      'progress',
+    ]);
+    await second.close();
+  });
+
+  it('uses WAL, the chosen synchronous level and the current schema version', async () => {
+    const path = join(tempDir(), 'jobs.db');
+    await new SqliteStore({ path, synchronous: 'full' }).close();
+    const db = new BetterSqlite3(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const path = join(tempDir(), 'jobs.db');
+    const db = new BetterSqlite3(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => new SqliteStore({ path })).toThrow(/newer than this server understands/);
+  });
+});
