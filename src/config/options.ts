@@ -1,0 +1,310 @@
+/**
+ * Server options: one literal of defaults, one table that says how each option is spelled as a
+ * CLI flag and an environment variable, and one validation that names the option at fault.
+ * Precedence: CLI flag, then environment variable, then default.
+ */
+import { resolve } from 'node:path';
+import { defaultPoolSize } from '../execution/worker-pool.js';
+import { parseDuration, parseInteger, parseSize } from './parse-value.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** SQLite file; `undefined` means `<dataDir>/jobs.db`; `:memory:` keeps nothing. */
+  db: string | undefined;
+  sqliteSynchronous: 'normal' | 'full';
+  concurrency: number;
+  cpuWorkers: number;
+  recovery: 'requeue' | 'fail';
+  maxAttempts: number;
+  retention: number;
+  pollInterval: number;
+  bodyLimit: number;
+  requestTimeout: number;
+  headersTimeout: number;
+  shutdownTimeout: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
+  port: 8000,
+  host: 'localhost',
+  dataDir: './data',
+  db: undefined,
+  sqliteSynchronous: 'normal',
+  concurrency: 8,
+  cpuWorkers: defaultPoolSize(),
+  recovery: 'requeue',
+  maxAttempts: 3,
+  retention: 24 * 3_600_000,
+  pollInterval: 2000,
+  bodyLimit: 64 * 1024,
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  shutdownTimeout: 10_000,
+  logLevel: 'info',
+};
+
+type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice';
+
+export interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  description: string;
+  choices?: readonly string[];
+  /** How the default reads in help and docs when the value alone would mislead. */
+  defaultText?: string;
+  min?: number;
+  max?: number;
+}
+
+export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
+  port: {
+    flag: '--port',
+    env: 'PORT',
+    kind: 'integer',
+    min: 0,
+    max: 65535,
+    description: 'HTTP port (0 picks a free one)',
+  },
+  host: {
+    flag: '--host',
+    env: 'HOST',
+    kind: 'string',
+    description: 'interface to listen on; 0.0.0.0 exposes the server',
+  },
+  dataDir: {
+    flag: '--data-dir',
+    env: 'DATA_DIR',
+    kind: 'string',
+    description: 'directory for the database and the files hash-file may read',
+  },
+  db: {
+    flag: '--db',
+    env: 'DB_PATH',
+    kind: 'string',
+    defaultText: '<data-dir>/jobs.db',
+    description: 'SQLite file; :memory: keeps nothing',
+  },
+  sqliteSynchronous: {
+    flag: '--sqlite-synchronous',
+    env: 'SQLITE_SYNCHRONOUS',
+    kind: 'choice',
+    choices: ['normal', 'full'],
+    description: 'normal survives process crashes; full also survives power loss',
+  },
+  concurrency: {
+    flag: '--concurrency',
+    env: 'CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'jobs running at once',
+  },
+  cpuWorkers: {
+    flag: '--cpu-workers',
+    env: 'CPU_WORKERS',
+    kind: 'integer',
+    min: 1,
+    max: 256,
+    defaultText: 'cores - 1',
+    description: 'worker threads for CPU-bound jobs',
+  },
+  recovery: {
+    flag: '--recovery',
+    env: 'RECOVERY',
+    kind: 'choice',
+    choices: ['requeue', 'fail'],
+    description: 'jobs interrupted by a crash or shutdown: run again, or fail as interrupted',
+  },
+  maxAttempts: {
+    flag: '--max-attempts',
+    env: 'MAX_ATTEMPTS',
+    kind: 'integer',
+    min: 1,
+    max: 100,
+    description: 'with requeue: a job interrupted after this many starts fails instead',
+  },
+  retention: {
+    flag: '--retention',
+    env: 'RETENTION',
+    kind: 'duration',
+    min: 1000,
+    description: 'how long finished jobs and their events are kept',
+  },
+  pollInterval: {
+    flag: '--poll-interval',
+    env: 'POLL_INTERVAL',
+    kind: 'duration',
+    min: 1000,
+    description: 'Retry-After hint for short-polling clients (whole seconds)',
+  },
+  bodyLimit: {
+    flag: '--body-limit',
+    env: 'BODY_LIMIT',
+    kind: 'size',
+    min: 1024,
+    max: 64 * 1024 ** 2,
+    description: 'largest request body accepted',
+  },
+  requestTimeout: {
+    flag: '--request-timeout',
+    env: 'REQUEST_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: 'time a client has to send a whole request',
+  },
+  headersTimeout: {
+    flag: '--headers-timeout',
+    env: 'HEADERS_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: 'time a client has to send the request headers',
+  },
+  shutdownTimeout: {
+    flag: '--shutdown-timeout',
+    env: 'SHUTDOWN_TIMEOUT',
+    kind: 'duration',
+    min: 0,
+    description: 'deadline for a graceful shutdown on SIGTERM/SIGINT',
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'LOG_LEVEL',
+    kind: 'choice',
+    choices: LOG_LEVELS,
+    description: 'pino log level',
+  },
+};
+
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+}
+
+type OptionKey = keyof ServerOptions;
+const OPTION_KEYS = Object.keys(OPTION_SPECS) as OptionKey[];
+
+/** Options from text sources: `flags` (already split by the CLI parser) win over `env`. */
+export function optionsFromText(
+  flags: Partial<Record<OptionKey, string>>,
+  env: Record<string, string | undefined>,
+): ServerOptions {
+  const given: Partial<Record<OptionKey, unknown>> = {};
+  for (const key of OPTION_KEYS) {
+    const spec = OPTION_SPECS[key];
+    const fromFlag = flags[key];
+    const text = fromFlag ?? env[spec.env];
+    if (text === undefined || text === '') continue;
+    const source = fromFlag !== undefined ? spec.flag : spec.env;
+    given[key] = parseText(key, text, source);
+  }
+  return resolveOptions(given as Partial<ServerOptions>);
+}
+
+/** Fills defaults and validates every option, naming the option in any error. */
+export function resolveOptions(given: Partial<ServerOptions> = {}): ServerOptions {
+  const defined: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given) as [string, unknown][]) {
+    if (value !== undefined) defined[key] = value;
+  }
+  const options: ServerOptions = { ...DEFAULT_OPTIONS, ...defined };
+  for (const key of OPTION_KEYS) validate(key, options[key]);
+  if (options.headersTimeout > options.requestTimeout) {
+    throw new OptionsError(
+      `${OPTION_SPECS.headersTimeout.flag} (${options.headersTimeout} ms) must not exceed ${OPTION_SPECS.requestTimeout.flag} (${options.requestTimeout} ms)`,
+    );
+  }
+  return options;
+}
+
+/** The SQLite path the options select, absolute unless it is `:memory:`. */
+export function databasePath(options: ServerOptions): string {
+  if (options.db === ':memory:') return options.db;
+  return resolve(options.db ?? resolve(options.dataDir, 'jobs.db'));
+}
+
+function parseText(key: OptionKey, text: string, source: string): unknown {
+  const spec = OPTION_SPECS[key];
+  const parsed =
+    spec.kind === 'integer'
+      ? parseInteger(text)
+      : spec.kind === 'duration'
+        ? parseDuration(text)
+        : spec.kind === 'size'
+          ? parseSize(text)
+          : text;
+  if (parsed === undefined) {
+    const expected = {
+      integer: 'a whole number',
+      duration: 'a duration such as 500ms, 30s, 10m, 24h',
+      size: 'a size such as 65536, 64kb, 1mb',
+      string: 'text',
+      choice: 'one of the choices',
+    }[spec.kind];
+    throw new OptionsError(`${source}: "${text}" is not ${expected}`);
+  }
+  return parsed;
+}
+
+function validate(key: OptionKey, value: unknown): void {
+  const spec = OPTION_SPECS[key];
+  const name = `${spec.flag} (${spec.env})`;
+  if (key === 'db' && value === undefined) return;
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new OptionsError(`${name} must be a non-empty string`);
+      }
+      return;
+    case 'choice':
+      if (typeof value !== 'string' || !spec.choices?.includes(value)) {
+        throw new OptionsError(`${name} must be one of: ${spec.choices?.join(', ') ?? ''}`);
+      }
+      return;
+    default:
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+        throw new OptionsError(`${name} must be a whole number`);
+      }
+      if (spec.min !== undefined && value < spec.min) {
+        throw new OptionsError(`${name} must be at least ${spec.min}, got ${value}`);
+      }
+      if (spec.max !== undefined && value > spec.max) {
+        throw new OptionsError(`${name} must be at most ${spec.max}, got ${value}`);
+      }
+  }
+}
+
+/** The default of option `key` as people write it: `24h`, `64kb`, `<data-dir>/jobs.db`. */
+export function defaultText(key: OptionKey): string {
+  const spec = OPTION_SPECS[key];
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  const value = DEFAULT_OPTIONS[key];
+  if (typeof value !== 'number') return String(value);
+  if (spec.kind === 'duration') return formatWithUnit(value, DURATION_UNIT_STEPS);
+  if (spec.kind === 'size') return formatWithUnit(value, SIZE_UNIT_STEPS);
+  return String(value);
+}
+
+const DURATION_UNIT_STEPS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+const SIZE_UNIT_STEPS: readonly [string, number][] = [
+  ['mb', 1024 ** 2],
+  ['kb', 1024],
+  ['', 1],
+];
+
+function formatWithUnit(value: number, steps: readonly [string, number][]): string {
+  for (const [unit, size] of steps) {
+    if (value >= size && value % size === 0) return `${value / size}${unit}`;
+  }
+  return String(value);
+}

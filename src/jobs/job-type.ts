@@ -1,0 +1,67 @@
+/**
+ * What a job type is: a name, a validated input schema, a timeout, and how it executes.
+ *
+ * - `io` types run their handler on the event loop; they must only await (files, sockets,
+ *   timers) and never compute for long.
+ * - `cpu` types name a worker-thread task module instead of a handler: the runner always
+ *   runs them in the worker pool, so they cannot block the loop by construction.
+ */
+import type { Logger } from 'pino';
+import type { Static, TSchema } from 'typebox';
+
+export interface JobContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  /** Aborted when the job is canceled, times out, or the server hands it back at shutdown. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /**
+   * Records progress (0–100, rounded) with optional data as an event. Awaiting it is optional;
+   * updates are written in call order, and updates after the job ended are ignored.
+   */
+  progress(percent: number, data?: unknown): Promise<void>;
+}
+
+/** A worker-thread module whose default export was made with `workerTask()`. */
+export interface WorkerTaskRef {
+  /** File URL of the module. */
+  readonly module: string;
+}
+
+interface JobTypeBase<S extends TSchema> {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema (TypeBox) of the input; defaults in it are applied before the job is stored. */
+  readonly input: S;
+  readonly timeoutMs: number;
+  /**
+   * Checks beyond the schema that need I/O or configuration (for example path confinement),
+   * run at submit time; throw an AppError to reject the request.
+   */
+  check?(input: Static<S>): Promise<void>;
+}
+
+export interface IoJobType<S extends TSchema = TSchema> extends JobTypeBase<S> {
+  readonly execution: 'io';
+  handler(input: Static<S>, ctx: JobContext): Promise<unknown>;
+}
+
+export interface CpuJobType<S extends TSchema = TSchema> extends JobTypeBase<S> {
+  readonly execution: 'cpu';
+  readonly task: WorkerTaskRef;
+}
+
+export type JobType<S extends TSchema = TSchema> = IoJobType<S> | CpuJobType<S>;
+
+/**
+ * Erases the input type so definitions of different schemas fit in one registry. Sound because
+ * the registry validates every input against `input` before a handler or check can see it.
+ */
+export type AnyJobType = JobType & {
+  check?(input: unknown): Promise<void>;
+  handler?(input: unknown, ctx: JobContext): Promise<unknown>;
+};
+
+export function defineJobType<S extends TSchema>(definition: JobType<S>): AnyJobType {
+  return definition;
+}

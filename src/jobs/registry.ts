@@ -1,0 +1,80 @@
+/**
+ * The registry of job types: looks them up by name and turns a raw request input into a
+ * validated, normalised one (schema defaults applied) or a precise 400.
+ */
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { AppError } from '../errors/app-error.js';
+import type { AnyJobType } from './job-type.js';
+import { fieldErrors } from './schema-errors.js';
+
+export interface JobTypeDescription {
+  name: string;
+  description: string;
+  execution: 'io' | 'cpu';
+  timeoutMs: number;
+  inputSchema: TSchema;
+}
+
+interface Entry {
+  type: AnyJobType;
+  validator: Validator;
+}
+
+export class JobTypeRegistry {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(types: readonly AnyJobType[] = []) {
+    for (const type of types) this.register(type);
+  }
+
+  register(type: AnyJobType): this {
+    if (this.#entries.has(type.name))
+      throw new Error(`job type ${type.name} is already registered`);
+    this.#entries.set(type.name, { type, validator: Compile(type.input) });
+    return this;
+  }
+
+  get(name: string): AnyJobType | undefined {
+    return this.#entries.get(name)?.type;
+  }
+
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  describe(): JobTypeDescription[] {
+    return [...this.#entries.values()].map(({ type }) => ({
+      name: type.name,
+      description: type.description,
+      execution: type.execution,
+      timeoutMs: type.timeoutMs,
+      inputSchema: type.input,
+    }));
+  }
+
+  /**
+   * Validates `input` for job type `name`: `unknown_job_type` (listing the known types),
+   * `invalid_input` (naming every bad field), or whatever the type's own check throws.
+   * Returns the input with schema defaults applied; the argument is not modified.
+   */
+  async parseInput(name: string, input: unknown): Promise<unknown> {
+    const entry = this.#entries.get(name);
+    if (!entry) {
+      const knownTypes = this.names();
+      throw new AppError(
+        'unknown_job_type',
+        `unknown job type "${name}"; known types: ${knownTypes.join(', ')}`,
+        { knownTypes },
+      );
+    }
+    const normalised = entry.validator.Default(structuredClone(input ?? {}));
+    if (!entry.validator.Check(normalised)) {
+      const errors = fieldErrors(entry.validator.Errors(normalised), 'input');
+      const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+      throw new AppError('invalid_input', detail, { errors });
+    }
+    await entry.type.check?.(normalised);
+    return normalised;
+  }
+}
