@@ -1,0 +1,64 @@
+/**
+ * Builds the Fastify app: limits and timeouts, problem-details errors, metrics, the OpenAPI
+ * document, and every route. It receives its collaborators; it creates none of them.
+ */
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
+import type { JobEngine } from '../jobs/engine.js';
+import { shortPollingRoutes } from '../transports/short-polling.js';
+import { VERSION } from '../version.js';
+import { registerMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { handleClientError, registerProblemHandlers } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+import type { App } from './types.js';
+
+export interface AppOptions {
+  bodyLimit: number;
+  requestTimeout: number;
+  headersTimeout: number;
+  pollInterval: number;
+}
+
+export interface AppDependencies {
+  engine: JobEngine;
+  logger: Logger;
+  loopDelay: LoopDelayMonitor;
+  activeJobs: () => number;
+}
+
+export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.bodyLimit,
+    requestTimeout: options.requestTimeout,
+    // Node checks both timeouts only every connectionsCheckingInterval (30 s by default), which
+    // would let a slow client hold a connection far past them; check every second instead.
+    http: { headersTimeout: options.headersTimeout, connectionsCheckingInterval: 1000 },
+    // Idle keep-alive sockets longer than typical load balancers' (60 s), so they close first.
+    keepAliveTimeout: 72_000,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    clientErrorHandler: handleClientError,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are JSON only: without this, text/plain would be parsed and fail as a schema error
+  // instead of answering 415.
+  app.removeContentTypeParser('text/plain');
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  registerProblemHandlers(app);
+  await registerOpenApi(app, VERSION);
+  registerMetrics(app, deps.engine.store);
+
+  jobRoutes(app, deps.engine);
+  shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });
+  healthRoutes(app, deps);
+  return app;
+}

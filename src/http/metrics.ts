@@ -1,0 +1,64 @@
+/**
+ * Prometheus metrics at /metrics: HTTP requests and latency by route, jobs by status, job
+ * events by kind, and the process defaults (event-loop delay, memory, CPU, GC). Each app gets
+ * its own registry, so several servers in one process (tests) do not collide.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+export function registerMetrics(app: FastifyInstance, store: Store): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request start to response end, by method and route.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'jobs',
+    help: 'Jobs in the store, by status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await store.countByStatus();
+      for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  const events = new Counter({
+    name: 'job_events_total',
+    help: 'Job events recorded, by kind (queued, started, progress, succeeded, ...).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+
+  const unsubscribe = store.subscribe('jobs', (event) => {
+    events.inc({ kind: event.kind });
+  });
+  app.addHook('onClose', () => {
+    unsubscribe();
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    // The route pattern, not the URL, keeps label cardinality bounded.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: reply.statusCode });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+  return registry;
+}

@@ -1,0 +1,125 @@
+/**
+ * Every error response is an RFC 9457 problem document (`application/problem+json`) whose `code`
+ * is in the catalogue. Fastify's own errors (validation, body parsing, limits) are mapped here
+ * too, so no client ever sees a framework-shaped error or a stack trace.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { AppError, isAppError, type ProblemExtensions } from '../errors/app-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
+import { fieldErrors } from '../jobs/schema-errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemDocument extends ProblemExtensions {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+}
+
+export function problemOf(error: AppError, instance?: string): ProblemDocument {
+  const spec = ERROR_CATALOGUE[error.code];
+  return {
+    ...error.extensions,
+    type: `/errors/${error.code}`,
+    title: spec.title,
+    status: spec.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance === undefined ? {} : { instance }),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const problem = problemOf(error, reply.request.url);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_BAD_URL: 'invalid_request',
+};
+
+/** Any error thrown while serving a request, as a catalogue error. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (isAppError(error)) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationError(fastifyError);
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return new AppError(mapped, detailOf(mapped, fastifyError));
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return new AppError('malformed_json', 'the body is not valid JSON');
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new AppError('invalid_request', STATUS_CODES[status] ?? 'bad request');
+  }
+  return new AppError('internal_error', 'an unexpected error occurred');
+}
+
+function detailOf(code: ErrorCode, error: FastifyError): string {
+  if (code === 'payload_too_large') return 'the request body is larger than the server accepts';
+  if (code === 'unsupported_media_type') return 'send the body as application/json';
+  return error.message;
+}
+
+function validationError(error: FastifyError): AppError {
+  const context = error.validationContext ?? 'request';
+  const errors = fieldErrors(error.validation ?? [], context);
+  // A malformed id gets its own code: it is the most common client mistake on this API.
+  const idFields = new Set(['params.id', 'querystring.jobId']);
+  if (errors.length > 0 && errors.every((e) => idFields.has(e.field))) {
+    const field = errors[0]?.field ?? 'id';
+    const missing = errors.some((e) => e.message === 'is required');
+    return new AppError(
+      missing ? 'invalid_request' : 'invalid_job_id',
+      missing ? `${field} is required` : `${field} is not a job id`,
+      { errors },
+    );
+  }
+  const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+  return new AppError('invalid_request', detail || 'the request is invalid', { errors });
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AppError('not_found', `no route for ${request.method} ${request.url}`)),
+  );
+}
+
+/**
+ * Answers requests Node's HTTP parser rejects (before Fastify sees them) with a problem
+ * document, then closes the connection, which cannot be trusted to be in sync any more.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'headers_too_large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'request_timeout'
+        : 'malformed_request';
+  const body = JSON.stringify(problemOf(new AppError(code)));
+  const status = ERROR_CATALOGUE[code].status;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,82 @@
+/** /healthz for load balancers and people, and /errors/:code, the target of problem `type`s. */
+import Type from 'typebox';
+import { AppError } from '../../errors/app-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue.js';
+import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
+import type { JobEngine } from '../../jobs/engine.js';
+import { ProblemRef } from '../schemas.js';
+import type { App } from '../types.js';
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('draining'), Type.Literal('failing')]),
+  uptimeSeconds: Type.Number(),
+  eventLoopDelayMs: Type.Object({
+    p50: Type.Number(),
+    p99: Type.Number(),
+    max: Type.Number(),
+    windowMs: Type.Number(),
+  }),
+  activeJobs: Type.Integer(),
+});
+
+export interface HealthDependencies {
+  engine: JobEngine;
+  loopDelay: LoopDelayMonitor;
+  activeJobs: () => number;
+}
+
+export function healthRoutes(app: App, deps: HealthDependencies): void {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness and readiness',
+        description: '200 while serving; 503 while draining for shutdown or when the store fails.',
+        tags: ['operations'],
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      let status: 'ok' | 'draining' | 'failing' = deps.engine.accepting ? 'ok' : 'draining';
+      try {
+        await deps.engine.store.ping();
+      } catch (error) {
+        app.log.error({ err: error }, 'store ping failed');
+        status = 'failing';
+      }
+      return reply.code(status === 'ok' ? 200 : 503).send({
+        status,
+        uptimeSeconds: Math.round(process.uptime()),
+        eventLoopDelayMs: deps.loopDelay.snapshot(),
+        activeJobs: deps.activeJobs(),
+      });
+    },
+  );
+
+  app.get(
+    '/errors/:code',
+    {
+      schema: {
+        summary: 'Describe an error code (the `type` of every problem document)',
+        tags: ['operations'],
+        params: Type.Object({ code: Type.String({ maxLength: 64 }) }),
+        response: {
+          200: Type.Object({
+            code: Type.String(),
+            status: Type.Integer(),
+            title: Type.String(),
+            description: Type.String(),
+          }),
+          404: ProblemRef,
+        },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      if (!Object.hasOwn(ERROR_CATALOGUE, code)) {
+        throw new AppError('not_found', `no error code "${code}"`);
+      }
+      return { code, ...ERROR_CATALOGUE[code as ErrorCode] };
+    },
+  );
+}

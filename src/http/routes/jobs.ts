@@ -1,0 +1,104 @@
+/**
+ * The REST surface for jobs: submit, list, cancel, and the catalogue of job types.
+ * Reading one job (GET /jobs/:id) is the short-polling transport: src/transports/short-polling.ts.
+ */
+import Type from 'typebox';
+import { AppError } from '../../errors/app-error.js';
+import type { JobEngine } from '../../jobs/engine.js';
+import {
+  IdempotencyHeaders,
+  JobIdParams,
+  JobPage,
+  JobTypeDescription,
+  ListQuery,
+  ProblemRef,
+  SubmitBody,
+} from '../schemas.js';
+import type { App } from '../types.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function jobRoutes(app: App, engine: JobEngine): void {
+  app.post(
+    '/jobs',
+    {
+      schema: {
+        summary: 'Submit a job',
+        description:
+          'Stores the job and answers at once with 202 and its snapshot; the job runs in the background. ' +
+          'With an Idempotency-Key, retries return the same job (with `Idempotent-Replayed: true`).',
+        tags: ['jobs'],
+        headers: IdempotencyHeaders,
+        body: SubmitBody,
+        response: {
+          202: Type.Ref('Job'),
+          400: ProblemRef,
+          413: ProblemRef,
+          415: ProblemRef,
+          422: ProblemRef,
+          503: ProblemRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new AppError(
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 1–255 printable ASCII characters',
+        );
+      }
+      const { job, replayed } = await engine.submit({
+        type: request.body.type,
+        input: request.body.input,
+        idempotencyKey: key,
+      });
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(202).header('location', `/jobs/${job.id}`).send(job);
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        summary: 'List jobs, newest first',
+        tags: ['jobs'],
+        querystring: ListQuery,
+        response: { 200: JobPage, 400: ProblemRef },
+      },
+    },
+    async (request) => {
+      const { status, type, limit, cursor } = request.query;
+      return engine.store.list({ status, type, limit: limit ?? 20, cursor });
+    },
+  );
+
+  app.delete(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Cancel a job',
+        description:
+          'A queued job is canceled at once; a running one is aborted and ends as canceled. ' +
+          'Idempotent for canceled jobs; a job that succeeded or failed answers 409 job_finished.',
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 200: Type.Ref('Job'), 400: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+      },
+    },
+    async (request) => engine.cancel(request.params.id),
+  );
+
+  app.get(
+    '/job-types',
+    {
+      schema: {
+        summary: 'The registered job types and their input schemas',
+        tags: ['jobs'],
+        response: { 200: Type.Array(JobTypeDescription) },
+      },
+    },
+    async () => engine.registry.describe(),
+  );
+}

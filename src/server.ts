@@ -1,0 +1,114 @@
+/**
+ * The composition root: builds every part from the options, starts them in order, and closes
+ * them in reverse order within the shutdown deadline.
+ *
+ *   start: data dir → store → worker pool → runner (crash recovery) → HTTP app → listen
+ *   close: refuse new work → stop listening / finish requests ∥ let running jobs finish, then
+ *          hand them back → worker pool → store
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { databasePath, resolveOptions, type ServerOptions } from './config/options.js';
+import { LoopDelayMonitor } from './execution/loop-delay-monitor.js';
+import { WorkerPool } from './execution/worker-pool.js';
+import { buildApp } from './http/app.js';
+import type { App } from './http/types.js';
+import { JobEngine } from './jobs/engine.js';
+import type { AnyJobType } from './jobs/job-type.js';
+import { JobTypeRegistry } from './jobs/registry.js';
+import { RetentionPruner } from './jobs/retention.js';
+import { Runner } from './jobs/runner.js';
+import { builtInJobTypes } from './jobs/types/built-in.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+
+export interface ServerExtras {
+  /** Logger to use instead of a new pino logger at `options.logLevel`. */
+  logger?: Logger;
+  /** Job types registered in addition to the built-in ones (tests, embedding applications). */
+  jobTypes?: readonly AnyJobType[];
+}
+
+export interface Server {
+  readonly app: App;
+  readonly engine: JobEngine;
+  readonly runner: Runner;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  /** Binds the port; resolves with the URL clients should use. */
+  listen(): Promise<string>;
+  /** Graceful, ordered, idempotent shutdown; resolves when everything is closed. */
+  close(): Promise<void>;
+}
+
+export async function createServer(
+  given: Partial<ServerOptions> = {},
+  extras: ServerExtras = {},
+): Promise<Server> {
+  const options = resolveOptions(given);
+  const logger = extras.logger ?? pino({ level: options.logLevel });
+  mkdirSync(options.dataDir, { recursive: true });
+  const dataDir = realpathSync(options.dataDir);
+
+  const store = new SqliteStore({
+    path: databasePath(options),
+    synchronous: options.sqliteSynchronous,
+    onListenerError: (error) => {
+      logger.error({ err: error }, 'event listener failed');
+    },
+  });
+  const registry = new JobTypeRegistry([...builtInJobTypes(dataDir), ...(extras.jobTypes ?? [])]);
+  const engine = new JobEngine(store, registry);
+  const pool = new WorkerPool({ size: options.cpuWorkers });
+  const runner = new Runner({
+    store,
+    registry,
+    pool,
+    logger,
+    concurrency: options.concurrency,
+    recovery: options.recovery,
+    maxAttempts: options.maxAttempts,
+  });
+  const loopDelay = new LoopDelayMonitor();
+  const pruner = new RetentionPruner(store, options.retention, logger);
+
+  await runner.start();
+  const app = await buildApp(options, {
+    engine,
+    logger,
+    loopDelay,
+    activeJobs: () => runner.activeCount,
+  });
+  await app.ready();
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    engine.stopAccepting();
+    pruner.close();
+    // Running jobs get most of the deadline to finish; the rest is for handing them back.
+    const grace = Math.max(0, options.shutdownTimeout - 1000);
+    await Promise.all([app.close(), runner.close(grace)]);
+    await pool.close();
+    loopDelay.close();
+    await store.close();
+    logger.info('server closed');
+  };
+
+  return {
+    app,
+    engine,
+    runner,
+    options,
+    logger,
+    async listen() {
+      await app.listen({ port: options.port, host: options.host });
+      const address = app.server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${host}:${address.port}`;
+    },
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

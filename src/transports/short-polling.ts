@@ -1,0 +1,137 @@
+/**
+ * Short polling: the client asks "how is job X?" on a timer and the server answers at once.
+ *
+ *   POST /submit                    → 202 { jobId, ... }            (the overview's surface)
+ *   GET  /check-status?jobId=<id>   → 200 snapshot
+ *   GET  /jobs/:id                  → 200 snapshot                   (the REST spelling)
+ *
+ * Every answer carries `ETag: "<seq>"` (seq grows with every change), so a poll with
+ * `If-None-Match` costs a `304 Not Modified` with no body when nothing happened, and a
+ * `Retry-After` hint while the job is unfinished. `Cache-Control: no-cache` lets caches keep
+ * the body but forces them to revalidate every time, which is exactly this pattern.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { JobEngine } from '../jobs/engine.js';
+import { isTerminal, type Job } from '../jobs/job.js';
+import { JobId, JobIdParams, ProblemRef } from '../http/schemas.js';
+import type { App } from '../http/types.js';
+
+export interface ShortPollingOptions {
+  /** Retry-After hint, in milliseconds (sent as whole seconds). */
+  pollInterval: number;
+}
+
+export function etagOf(job: Job): string {
+  return `"${job.seq}"`;
+}
+
+/** If-None-Match matches when it lists this ETag (weak comparison) or is `*`. */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}
+
+/** Sends a snapshot with its validators, or 304 when the client already has this version. */
+export function sendSnapshot(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: Job,
+  options: ShortPollingOptions,
+): FastifyReply {
+  const etag = etagOf(job);
+  void reply.header('etag', etag).header('cache-control', 'no-cache');
+  if (!isTerminal(job.status)) {
+    void reply.header('retry-after', String(Math.max(1, Math.round(options.pollInterval / 1000))));
+  }
+  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  return reply.code(200).send(job);
+}
+
+const SubmitResponse = Type.Object({
+  jobId: JobId,
+  status: Type.String(),
+  progress: Type.Integer(),
+  checkStatus: Type.String({ description: 'The URL to poll.' }),
+});
+
+const DemoBody = Type.Union([
+  Type.Object(
+    { stepMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000 })) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+export function shortPollingRoutes(
+  app: App,
+  engine: JobEngine,
+  options: ShortPollingOptions,
+): void {
+  const snapshotResponses = {
+    200: Type.Ref('Job'),
+    304: Type.Null({ description: 'Not modified: the job has not changed since that ETag.' }),
+    400: ProblemRef,
+    404: ProblemRef,
+  };
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        summary: 'Read a job (short polling)',
+        description:
+          'Answers at once. Send the last ETag in If-None-Match to get 304 while nothing changed; ' +
+          'Retry-After says when to ask again.',
+        tags: ['short polling'],
+        params: JobIdParams,
+        response: snapshotResponses,
+      },
+    },
+    async (request, reply) =>
+      sendSnapshot(request, reply, await engine.get(request.params.id), options),
+  );
+
+  app.get(
+    '/check-status',
+    {
+      schema: {
+        summary: "Read a job (the overview's short-polling surface)",
+        tags: ['short polling'],
+        querystring: Type.Object({ jobId: JobId }),
+        response: snapshotResponses,
+      },
+    },
+    async (request, reply) =>
+      sendSnapshot(request, reply, await engine.get(request.query.jobId), options),
+  );
+
+  app.post(
+    '/submit',
+    {
+      schema: {
+        summary: "Start a demo job (the overview's surface)",
+        description:
+          'Starts a `demo` job (10% every 3 s unless the optional JSON body sets stepMs) and answers 202 with its id.',
+        tags: ['short polling'],
+        body: Type.Optional(DemoBody),
+        response: { 202: SubmitResponse, 400: ProblemRef, 503: ProblemRef },
+      },
+    },
+    async (request, reply) => {
+      const { job } = await engine.submit({ type: 'demo', input: request.body ?? {} });
+      return reply
+        .code(202)
+        .header('location', `/jobs/${job.id}`)
+        .send({
+          jobId: job.id,
+          status: job.status,
+          progress: job.progress,
+          checkStatus: `/check-status?jobId=${job.id}`,
+        });
+    },
+  );
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors/catalogue.js';
+import { renderErrorsDoc } from '../src/errors/errors-doc.js';
+import type { Job } from '../src/jobs/job.js';
+import { json, postJson } from './helpers/http.js';
+import { rawRequest } from './helpers/raw-http.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { isFinished, waitForJob } from './helpers/wait-for-job.js';
+
+const MISSING = '00000000-0000-4000-8000-000000000000';
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  body: Record<string, unknown>;
+}
+
+async function answer(response: Response): Promise<Answer> {
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: await json(response),
+  };
+}
+
+async function raw(url: string, chunks: string[]): Promise<Answer> {
+  const response = await rawRequest(url, chunks);
+  const contentType = /content-type: ([^\r\n]+)/i.exec(response.headers)?.[1] ?? null;
+  return {
+    status: response.status,
+    contentType,
+    body: JSON.parse(response.body) as Record<string, unknown>,
+  };
+}
+
+/** One real request per error code that a client can cause. */
+const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> = {
+  invalid_request: async ({ url }) => answer(await fetch(`${url}/jobs?limit=0`)),
+  malformed_json: async ({ url }) =>
+    answer(
+      await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"type":',
+      }),
+    ),
+  malformed_request: async ({ url }) => raw(url, ['THIS IS NOT HTTP\r\n\r\n']),
+  invalid_job_id: async ({ url }) => answer(await fetch(`${url}/jobs/not-a-uuid`)),
+  unknown_job_type: async ({ url }) => answer(await postJson(`${url}/jobs`, { type: 'nope' })),
+  invalid_input: async ({ url }) =>
+    answer(await postJson(`${url}/jobs`, { type: 'primes', input: { n: 'many' } })),
+  path_not_allowed: async ({ url }) =>
+    answer(
+      await postJson(`${url}/jobs`, { type: 'hash-file', input: { path: '../../etc/passwd' } }),
+    ),
+  invalid_idempotency_key: async ({ url }) =>
+    answer(await postJson(`${url}/jobs`, { type: 'demo' }, { 'idempotency-key': 'has space' })),
+  not_found: async ({ url }) => answer(await fetch(`${url}/no/such/route`)),
+  job_not_found: async ({ url }) => answer(await fetch(`${url}/jobs/${MISSING}`)),
+  request_timeout: async ({ url }) => raw(url, ['GET /healthz HTTP/1.1\r\nHost: x\r\n']),
+  job_finished: async ({ url, server }) => {
+    const job = await json<Job>(
+      await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
+    );
+    await waitForJob(server.engine.store, job.id, isFinished);
+    return answer(await fetch(`${url}/jobs/${job.id}`, { method: 'DELETE' }));
+  },
+  payload_too_large: async ({ url }) =>
+    answer(await postJson(`${url}/jobs`, { type: 'demo', input: { pad: 'x'.repeat(4096) } })),
+  unsupported_media_type: async ({ url }) =>
+    answer(
+      await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'demo',
+      }),
+    ),
+  idempotency_key_reused: async ({ url }) => {
+    await postJson(`${url}/jobs`, { type: 'demo' }, { 'idempotency-key': 'same' });
+    return answer(
+      await postJson(
+        `${url}/jobs`,
+        { type: 'primes', input: { n: 10 } },
+        { 'idempotency-key': 'same' },
+      ),
+    );
+  },
+  headers_too_large: async ({ url }) =>
+    raw(url, [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]),
+  internal_error: async ({ url, server }) => {
+    await server.engine.store.close(); // the store fails underneath a valid request
+    return answer(await fetch(`${url}/jobs/${MISSING}`));
+  },
+  shutting_down: async ({ url, server }) => {
+    server.engine.stopAccepting();
+    return answer(await postJson(`${url}/jobs`, { type: 'demo' }));
+  },
+};
+
+/** Codes no HTTP request can produce, and where they are tested instead. */
+const NOT_FROM_HTTP: Partial<Record<ErrorCode, string>> = {
+  illegal_transition: 'raised by the store; covered by the store conformance suite',
+};
+
+describe('error catalogue', () => {
+  it.each(Object.entries(TRIGGERS))('%s: answered as a problem document', async (code, trigger) => {
+    const server = await startTestServer({
+      bodyLimit: 1024,
+      headersTimeout: 1000,
+      requestTimeout: 1000,
+    });
+    const { status, contentType, body } = await trigger(server);
+    const spec = ERROR_CATALOGUE[code as ErrorCode];
+    expect(body).toMatchObject({
+      code,
+      status: spec.status,
+      title: spec.title,
+      type: `/errors/${code}`,
+    });
+    expect(status).toBe(spec.status);
+    expect(contentType).toMatch(/^application\/problem\+json/);
+    expect(typeof body.detail).toBe('string');
+    expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+/); // no stack frames
+  });
+
+  it('has a trigger, or a stated reason, for every code', () => {
+    const covered = [...Object.keys(TRIGGERS), ...Object.keys(NOT_FROM_HTTP)].sort();
+    expect(covered).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+  });
+
+  it('names every invalid field', async () => {
+    const { url } = await startTestServer();
+    const response = await postJson(`${url}/jobs`, {
+      type: 'demo',
+      input: { stepMs: 1, extra: true },
+    });
+    expect(await json(response)).toMatchObject({
+      errors: [
+        { field: 'input.extra', message: 'is not an allowed field' },
+        { field: 'input.stepMs', message: 'must be >= 10' },
+      ],
+    });
+  });
+
+  it('lists the known types for an unknown one', async () => {
+    const { url } = await startTestServer();
+    const body = await json(await postJson(`${url}/jobs`, { type: 'nope' }));
+    expect(body.knownTypes).toEqual(['demo', 'hash-file', 'primes']);
+  });
+
+  it('describes each code at its type URI', async () => {
+    const { url } = await startTestServer();
+    const body = await json(await fetch(`${url}/errors/job_not_found`));
+    expect(body).toEqual({ code: 'job_not_found', ...ERROR_CATALOGUE.job_not_found });
+    expect((await fetch(`${url}/errors/toString`)).status).toBe(404);
+  });
+
+  it('docs/errors.md is the rendering of the catalogue (npm run docs:errors)', () => {
+    const committed = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    expect(committed).toBe(renderErrorsDoc());
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../src/jobs/job.js';
+import { json, postJson } from './helpers/http.js';
+import { startTestServer } from './helpers/test-server.js';
+import { isFinished, waitForJob } from './helpers/wait-for-job.js';
+
+interface OpenApi {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>
+  >;
+  components: { schemas: Record<string, unknown> };
+}
+
+describe('OpenAPI document', () => {
+  it('describes every public route from the same schemas the routes validate with', async () => {
+    const { url } = await startTestServer();
+    const doc = await json<OpenApi>(await fetch(`${url}/openapi.json`));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/check-status',
+      '/errors/{code}',
+      '/healthz',
+      '/job-types',
+      '/jobs',
+      '/jobs/{id}',
+      '/submit',
+    ]);
+    expect(Object.keys(doc.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/jobs/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(doc.paths['/jobs/{id}']?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '304', '400', '404']),
+    );
+    expect(doc.components.schemas).toHaveProperty('Job');
+    expect(doc.components.schemas).toHaveProperty('Problem');
+  });
+});
+
+describe('/metrics', () => {
+  it('exports request counts, job states, job events and event-loop delay', async () => {
+    const { url, server } = await startTestServer();
+    const job = await json<Job>(
+      await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
+    );
+    await waitForJob(server.engine.store, job.id, isFinished);
+    await fetch(`${url}/jobs/${job.id}`);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('http_requests_total{method="POST",route="/jobs",status="202"} 1');
+    expect(text).toContain('http_requests_total{method="GET",route="/jobs/:id",status="200"} 1');
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/jobs"\} \d/,
+    );
+    expect(text).toContain('jobs{status="succeeded"} 1');
+    expect(text).toContain('job_events_total{kind="progress"} 9');
+    expect(text).toContain('job_events_total{kind="succeeded"} 1');
+    expect(text).toMatch(/nodejs_eventloop_lag_p99_seconds \d/);
+  });
+});
+
+describe('/healthz', () => {
+  it('reports ok with event-loop delay, and 503 draining once shutdown begins', async () => {
+    const { url, server } = await startTestServer();
+    const ok = await fetch(`${url}/healthz`);
+    expect(ok.status).toBe(200);
+    const body = await json<{ status: string; eventLoopDelayMs: { p99: number } }>(ok);
+    expect(body.status).toBe('ok');
+    expect(body.eventLoopDelayMs.p99).toBeGreaterThanOrEqual(0);
+    server.engine.stopAccepting();
+    const draining = await fetch(`${url}/healthz`);
+    expect(draining.status).toBe(503);
+    expect(await json(draining)).toMatchObject({ status: 'draining' });
+  });
+});
