@@ -1,0 +1,76 @@
+/**
+ * A short-polling client: submits a demo job, then asks for its status every 2 seconds until it
+ * finishes, sending the last ETag so unchanged answers are bodiless 304s. At the end it prints
+ * what the pattern cost: how many polls, and how many of them learned nothing.
+ *
+ *   npx tsx demos/short-polling/client.ts [--url http://localhost:8000] [--interval 2000] [--step-ms 3000]
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: 'http://localhost:8000' },
+    interval: { type: 'string', default: '2000' },
+    'step-ms': { type: 'string', default: '3000' },
+  },
+});
+const base = values.url;
+const intervalMs = Number(values.interval);
+const stepMs = Number(values['step-ms']);
+
+interface Snapshot {
+  status: string;
+  progress: number;
+}
+
+const started = Date.now();
+const stamp = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+
+const submitted = await fetch(`${base}/submit`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ stepMs }),
+});
+if (submitted.status !== 202) {
+  console.error(`submit failed: ${submitted.status} ${await submitted.text()}`);
+  process.exit(1);
+}
+const { jobId } = (await submitted.json()) as { jobId: string };
+console.log(
+  `${stamp()}  submitted job ${jobId} (10% every ${stepMs} ms); polling every ${intervalMs} ms`,
+);
+
+let etag: string | undefined;
+let polls = 0;
+let unchanged = 0;
+let bytes = 0;
+for (;;) {
+  await sleep(intervalMs);
+  const response = await fetch(`${base}/check-status?jobId=${jobId}`, {
+    headers: etag ? { 'if-none-match': etag } : {},
+  });
+  polls++;
+  const body = await response.text();
+  bytes += body.length;
+  if (response.status === 304) {
+    unchanged++;
+    console.log(`${stamp()}  poll ${String(polls).padStart(2)}: 304 not modified`);
+    continue;
+  }
+  if (response.status !== 200) {
+    console.error(`${stamp()}  poll ${polls}: ${response.status} ${body}`);
+    process.exit(1);
+  }
+  etag = response.headers.get('etag') ?? undefined;
+  const job = JSON.parse(body) as Snapshot;
+  console.log(`${stamp()}  poll ${String(polls).padStart(2)}: ${job.status} ${job.progress}%`);
+  if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') break;
+}
+
+console.log(
+  `
+${polls} polls in ${((Date.now() - started) / 1000).toFixed(1)} s: ${polls - unchanged} brought news, ` +
+    `${unchanged} (${Math.round((unchanged * 100) / polls)}%) returned no change (304, no body).
+${bytes} body bytes received. Long polling (next chapter) needs about one request per change.`,
+);
