@@ -117,3 +117,23 @@ describe('GET /job-types', () => {
     expect(Object.keys(types[0]?.inputSchema.properties ?? {})).toEqual(['stepMs']);
   });
 });
+
+describe('retention', () => {
+  it('prunes finished jobs once they are older than --retention, and keeps unfinished ones', async () => {
+    const { url, server } = await startTestServer({ retention: 1000 }, [sleeperJobType]);
+    const done = await json<Job>(
+      await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 1 } }),
+    );
+    const live = await json<Job>(
+      await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 60_000 } }),
+    );
+    await waitForJob(server.engine.store, done.id, isFinished);
+    await expect
+      .poll(async () => (await fetch(`${url}/jobs/${done.id}`)).status, {
+        timeout: 8000,
+        interval: 250,
+      })
+      .toBe(404);
+    expect((await fetch(`${url}/jobs/${live.id}`)).status).toBe(200);
+  });
+});

@@ -26,7 +26,10 @@ describe('short polling', () => {
     expect((await waitForJob(server.engine.store, ok.jobId, isFinished)).status).toBe('succeeded');
     const bad = await postJson(`${url}/submit`, { stepMs: 1 });
     expect(bad.status).toBe(400);
-    expect(await json(bad)).toMatchObject({ code: 'invalid_request' });
+    expect(await json(bad)).toMatchObject({
+      code: 'invalid_input',
+      errors: [{ field: 'input.stepMs', message: 'must be >= 10' }],
+    });
   });
 
   it('sends ETag, Cache-Control and Retry-After, and 304 while nothing changed', async () => {

@@ -9,8 +9,8 @@ export class RetentionPruner {
   readonly #timer: NodeJS.Timeout;
 
   constructor(store: Store, retentionMs: number, logger: Logger) {
-    // Prune a few times per retention period, but at least hourly and at most every 10 s.
-    const every = Math.min(3_600_000, Math.max(10_000, Math.floor(retentionMs / 10)));
+    // Prune ten times per retention period, but at least hourly and at most every second.
+    const every = Math.min(3_600_000, Math.max(1000, Math.floor(retentionMs / 10)));
     this.#timer = setInterval(() => {
       store.prune(new Date(Date.now() - retentionMs)).then(
         (count) => {
