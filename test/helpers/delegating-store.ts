@@ -1,0 +1,19 @@
+import type { Store } from '../../src/store/store.js';
+
+/** A Store that forwards every call to `inner` except those in `overrides` (fault injection). */
+export function delegatingStore(inner: Store, overrides: Partial<Store> = {}): Store {
+  return {
+    create: (job) => inner.create(job),
+    get: (id) => inner.get(id),
+    list: (query) => inner.list(query),
+    update: (id, change) => inner.update(id, change),
+    claimNext: () => inner.claimNext(),
+    events: (id, after, limit) => inner.events(id, after, limit),
+    prune: (before) => inner.prune(before),
+    countByStatus: () => inner.countByStatus(),
+    ping: () => inner.ping(),
+    subscribe: (topic, listener) => inner.subscribe(topic, listener),
+    close: () => inner.close(),
+    ...overrides,
+  };
+}
