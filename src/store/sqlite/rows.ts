@@ -19,7 +19,7 @@ export interface JobRow {
 }
 
 export interface EventRow {
-  job_id: string;
+  job_n: number;
   seq: number;
   kind: EventKind;
   status: JobStatus;
@@ -45,9 +45,9 @@ export function jobFromRow(row: JobRow): Job {
   return job;
 }
 
-export function eventFromRow(row: EventRow): JobEvent {
+export function eventFromRow(row: EventRow, jobId: string): JobEvent {
   const event: JobEvent = {
-    jobId: row.job_id,
+    jobId,
     seq: row.seq,
     kind: row.kind,
     status: row.status,

@@ -26,15 +26,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_type ON jobs (type);
   CREATE INDEX jobs_finished_by_age ON jobs (updated_at) WHERE status IN ('succeeded','failed','canceled');
 
+  -- Keyed by the job's insertion number, not its random id: new events land at the end of
+  -- the B-tree instead of on random pages, which keeps commits small as the table grows.
   CREATE TABLE job_events (
-    job_id   TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    job_n    INTEGER NOT NULL REFERENCES jobs (n) ON DELETE CASCADE,
     seq      INTEGER NOT NULL,
     kind     TEXT NOT NULL,
     status   TEXT NOT NULL,
     progress INTEGER NOT NULL,
     data     TEXT,                                      -- JSON
     at       INTEGER NOT NULL,
-    PRIMARY KEY (job_id, seq)
+    PRIMARY KEY (job_n, seq)
   ) STRICT, WITHOUT ROWID;
   `,
 ];

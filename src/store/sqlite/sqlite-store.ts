@@ -1,12 +1,13 @@
 /**
  * The embedded default store: one SQLite file in WAL mode through better-sqlite3.
  *
- * better-sqlite3 is synchronous. Each call here is one short transaction (tens of
- * microseconds with `synchronous = NORMAL`), so it runs on the event loop; the methods are
- * async only to match the Store interface that a networked store needs. Because the calls
- * are synchronous and Node runs one at a time, read-check-write sequences (idempotency keys,
- * transitions) cannot interleave within the process; `BEGIN IMMEDIATE` makes them safe
- * against another process opening the same file too.
+ * better-sqlite3 is synchronous, so every call runs on the event loop; the methods are async
+ * to match the Store interface that a networked store needs. Reads run at once. Writes go
+ * through a group commit (group-commit.ts): those requested in one loop turn share one
+ * transaction, each in its own savepoint, and resolve only after the commit. Because the
+ * calls are synchronous, read-check-write sequences (idempotency keys, transitions) cannot
+ * interleave within the process; `BEGIN IMMEDIATE` keeps them safe against another process
+ * opening the same file too.
  *
  * Durability (see docs/architecture.md): with WAL, a committed transaction survives a
  * process crash (SIGKILL) at either level; `full` also fsyncs every commit so it survives
@@ -42,6 +43,7 @@ import type {
   Unsubscribe,
 } from '../store.js';
 import { eventFromRow, jobFromRow, toJsonColumn, type EventRow, type JobRow } from './rows.js';
+import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
   readonly #bus: LocalBus;
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #listStatements = new Map<string, Statement<unknown[], JobRow>>();
+  readonly #writes: GroupCommit;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -75,38 +78,45 @@ export class SqliteStore implements Store {
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
+    this.#writes = new GroupCommit(this.#db, (event) => {
+      this.#bus.publish(event);
+    });
   }
 
   create(request: NewJob): Promise<CreateResult> {
-    return this.#run(() => {
-      const hash = requestHash(request.type, request.input);
-      const outcome = this.#db
-        .transaction((): { result: CreateResult; event?: JobEvent } => {
-          if (request.idempotencyKey !== undefined) {
-            const existing = this.#stmt.jobByKey.get(request.idempotencyKey);
-            if (existing) {
-              const kind = existing.request_hash === hash ? 'replayed' : 'conflict';
-              return { result: { outcome: kind, job: jobFromRow(existing) } };
-            }
-          }
-          const now = Date.now();
-          const id = newJobId();
-          this.#stmt.insertJob.run({
-            id,
-            type: request.type,
-            input: JSON.stringify(request.input ?? null),
-            idempotency_key: request.idempotencyKey ?? null,
-            request_hash: hash,
-            now,
-          });
-          const eventRow = eventParams(id, 1, 'queued', 'queued', 0, undefined, now);
-          this.#stmt.insertEvent.run(eventRow);
-          const job = jobFromRow(this.#jobRow(id));
-          return { result: { outcome: 'created', job }, event: eventFromRow(eventRow) };
-        })
-        .immediate();
-      if (outcome.event) this.#bus.publish(outcome.event);
-      return outcome.result;
+    const hash = requestHash(request.type, request.input);
+    return this.#write((): WriteOutcome<CreateResult> => {
+      if (request.idempotencyKey !== undefined) {
+        const existing = this.#stmt.jobByKey.get(request.idempotencyKey);
+        if (existing) {
+          const outcome = existing.request_hash === hash ? 'replayed' : 'conflict';
+          return { value: { outcome, job: jobFromRow(existing) }, events: [] };
+        }
+      }
+      const now = Date.now();
+      const row: JobRow = {
+        n: 0,
+        id: newJobId(),
+        type: request.type,
+        status: 'queued',
+        progress: 0,
+        seq: 1,
+        attempt: 0,
+        input: JSON.stringify(request.input ?? null),
+        result: null,
+        error: null,
+        idempotency_key: request.idempotencyKey ?? null,
+        request_hash: hash,
+        created_at: now,
+        updated_at: now,
+      };
+      row.n = Number(this.#stmt.insertJob.run(row).lastInsertRowid);
+      const eventRow = eventParams(row.n, 1, 'queued', 'queued', 0, undefined, now);
+      this.#stmt.insertEvent.run(eventRow);
+      return {
+        value: { outcome: 'created', job: jobFromRow(row) },
+        events: [eventFromRow(eventRow, row.id)],
+      };
     });
   }
 
@@ -134,33 +144,28 @@ export class SqliteStore implements Store {
   }
 
   update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
-    return this.#run(() => {
-      const applied = this.#db.transaction(() => this.#apply(id, change)).immediate();
-      this.#bus.publish(applied.event);
-      return applied;
+    return this.#write(() => {
+      const applied = this.#apply(id, change);
+      return { value: applied, events: [applied.event] };
     });
   }
 
   claimNext(): Promise<Job | undefined> {
-    return this.#run(() => {
-      const applied = this.#db
-        .transaction(() => {
-          const next = this.#stmt.oldestQueued.get();
-          return next ? this.#apply(next.id, { kind: 'started' }) : undefined;
-        })
-        .immediate();
-      if (!applied) return undefined;
-      this.#bus.publish(applied.event);
-      return applied.job;
+    return this.#write((): WriteOutcome<Job | undefined> => {
+      const next = this.#stmt.oldestQueued.get();
+      if (!next) return { value: undefined, events: [] };
+      const applied = this.#apply(next.id, { kind: 'started' });
+      return { value: applied.job, events: [applied.event] };
     });
   }
 
   events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {
     return this.#run(() => {
-      if (!this.#stmt.jobById.get(id)) return undefined;
-      const first = this.#stmt.firstSeq.get(id);
-      const rows = this.#stmt.eventsAfter.all(id, afterSeq, limit);
-      return { events: rows.map(eventFromRow), firstSeq: first?.seq ?? 1 };
+      const job = this.#stmt.jobById.get(id);
+      if (!job) return undefined;
+      const first = this.#stmt.firstSeq.get(job.n);
+      const rows = this.#stmt.eventsAfter.all(job.n, afterSeq, limit);
+      return { events: rows.map((row) => eventFromRow(row, id)), firstSeq: first?.seq ?? 1 };
     });
   }
 
@@ -205,9 +210,15 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#writes.flush(); // writes already accepted are committed, not dropped
       this.#db.close();
     }
     return Promise.resolve();
+  }
+
+  #write<T>(apply: () => WriteOutcome<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    return this.#writes.write(apply);
   }
 
   /** Runs a synchronous database call as a promise, so its errors become rejections. */
@@ -263,7 +274,7 @@ export class SqliteStore implements Store {
         break;
     }
     this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, now });
-    const eventRow = eventParams(id, seq, change.kind, status, progress, data, now);
+    const eventRow = eventParams(row.n, seq, change.kind, status, progress, data, now);
     this.#stmt.insertEvent.run(eventRow);
     const updated: JobRow = {
       ...row,
@@ -275,7 +286,7 @@ export class SqliteStore implements Store {
       error,
       updated_at: now,
     };
-    return { job: jobFromRow(updated), event: eventFromRow(eventRow) };
+    return { job: jobFromRow(updated), event: eventFromRow(eventRow, id) };
   }
 
   #listStatement(query: ListQuery, hasCursor: boolean): Statement<unknown[], JobRow> {
@@ -298,7 +309,7 @@ export class SqliteStore implements Store {
 }
 
 function eventParams(
-  jobId: string,
+  jobN: number,
   seq: number,
   kind: EventKind,
   status: JobStatus,
@@ -306,7 +317,7 @@ function eventParams(
   data: unknown,
   at: number,
 ): EventRow {
-  return { job_id: jobId, seq, kind, status, progress, data: toJsonColumn(data), at };
+  return { job_n: jobN, seq, kind, status, progress, data: toJsonColumn(data), at };
 }
 
 function prepareStatements(db: Database) {
@@ -321,7 +332,8 @@ function prepareStatements(db: Database) {
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
                          request_hash, created_at, updated_at)
-       VALUES (@id, @type, 'queued', 0, 1, 0, @input, @idempotency_key, @request_hash, @now, @now)`,
+       VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
+               @request_hash, @created_at, @updated_at)`,
     ),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
@@ -329,14 +341,14 @@ function prepareStatements(db: Database) {
        WHERE id = @id`,
     ),
     insertEvent: db.prepare(
-      `INSERT INTO job_events (job_id, seq, kind, status, progress, data, at)
-       VALUES (@job_id, @seq, @kind, @status, @progress, @data, @at)`,
+      `INSERT INTO job_events (job_n, seq, kind, status, progress, data, at)
+       VALUES (@job_n, @seq, @kind, @status, @progress, @data, @at)`,
     ),
-    eventsAfter: db.prepare<[string, number, number], EventRow>(
-      'SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    eventsAfter: db.prepare<[number, number, number], EventRow>(
+      'SELECT * FROM job_events WHERE job_n = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
-    firstSeq: db.prepare<[string], { seq: number }>(
-      'SELECT seq FROM job_events WHERE job_id = ? ORDER BY seq LIMIT 1',
+    firstSeq: db.prepare<[number], { seq: number }>(
+      'SELECT seq FROM job_events WHERE job_n = ? ORDER BY seq LIMIT 1',
     ),
     countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
       'SELECT status, COUNT(*) AS count FROM jobs GROUP BY status',
