@@ -1,27 +1,18 @@
 /**
- * Runs queued jobs: claims them from the store up to a concurrency limit, runs each handler
- * (I/O types on the loop, CPU types in the worker pool), records progress and the outcome,
- * and enforces cancellation, per-type timeouts and the recovery policy.
- *
- * Stopping a job always means "record the end first, then abort the handler": once a job is
- * recorded as canceled, failed (timeout) or handed back, whatever its handler does later is
- * ignored, so a handler that ignores its AbortSignal cannot change the outcome. It does keep
- * its concurrency slot until it settles, because the work is still running.
- *
- * Cancellation arrives as a `canceled` event on the bus (DELETE /jobs/:id records it in the
- * store), so it reaches the runner that owns the job wherever the request was served.
+ * The local runner (embedded mode): claims queued jobs from the store up to a concurrency
+ * limit and hands each to the JobExecutor. It learns about new work from the bus (`queued` and
+ * `requeued` events), never by polling the database. At start it applies the recovery policy
+ * to jobs a previous process left running; at close it lets running jobs finish for a grace
+ * period, then hands the rest back.
  */
 import type { Logger } from 'pino';
-import { isAppError } from '../errors/app-error.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
-import type { JobChange, Store, Unsubscribe } from '../store/store.js';
-import { isTerminal, type Job, type JobEvent } from './job.js';
-import { JobFailure } from './job-failure.js';
-import type { AnyJobType, JobContext } from './job-type.js';
+import type { Store, Unsubscribe } from '../store/store.js';
+import { INTERRUPTED_MESSAGE, JobExecutor, type RecoveryPolicy } from './job-executor.js';
+import type { Job } from './job.js';
 import type { JobTypeRegistry } from './registry.js';
 
-/** What happens to a job found running after a crash, or still running at shutdown. */
-export type RecoveryPolicy = 'requeue' | 'fail';
+export type { RecoveryPolicy } from './job-executor.js';
 
 export interface RunnerOptions {
   store: Store;
@@ -35,47 +26,34 @@ export interface RunnerOptions {
   maxAttempts: number;
 }
 
-type StopReason = 'canceled' | 'timeout' | 'shutdown';
-
-interface ActiveRun {
-  readonly job: Job;
-  readonly type: AnyJobType;
-  readonly controller: AbortController;
-  /** Set once the job's end is decided, by its handler ('finished') or by a stop. */
-  stopped: StopReason | 'finished' | undefined;
-  settled: Promise<void>;
+/** What the server needs from a runner, whichever queue feeds it. */
+export interface JobRunner {
+  start(): Promise<void>;
+  readonly activeCount: number;
+  /** Stops taking work, lets running jobs finish for `graceMs`, hands the rest back. */
+  close(graceMs?: number): Promise<void>;
 }
 
-/** The reason handlers see on their aborted signal. */
-export class JobAbortedError extends Error {
-  override readonly name = 'AbortError';
-  constructor(readonly reason: StopReason) {
-    super(`job ${reason}`);
-  }
-}
-
-const INTERRUPTED_MESSAGE = 'the server stopped while the job was running';
-
-export class Runner {
+export class Runner implements JobRunner {
   readonly #options: RunnerOptions;
   readonly #log: Logger;
-  readonly #active = new Map<string, ActiveRun>();
+  readonly #executor: JobExecutor;
   #state: 'created' | 'running' | 'closing' | 'closed' = 'created';
   #closing: Promise<void> | undefined;
   #unsubscribe: Unsubscribe | undefined;
-  #pumping = false;
+  #pumping: Promise<void> | undefined;
   #pumpAgain = false;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'runner' });
+    this.#executor = new JobExecutor(options);
   }
 
-  /** Applies the recovery policy to jobs left running by a previous process, then starts. */
   async start(): Promise<void> {
     if (this.#state !== 'created') throw new Error('the runner was already started');
     this.#unsubscribe = this.#options.store.subscribe('jobs', (event) => {
-      this.#onEvent(event);
+      if (event.kind === 'queued' || event.kind === 'requeued') this.#pump();
     });
     await this.#recoverInterrupted();
     this.#state = 'running';
@@ -83,13 +61,9 @@ export class Runner {
   }
 
   get activeCount(): number {
-    return this.#active.size;
+    return this.#executor.activeCount;
   }
 
-  /**
-   * Stops claiming, gives running jobs `graceMs` to finish, then hands the rest back per the
-   * recovery policy (re-queued for the next start, or failed as `interrupted`). Idempotent.
-   */
   close(graceMs = 0): Promise<void> {
     this.#closing ??= this.#close(graceMs);
     return this.#closing;
@@ -98,59 +72,46 @@ export class Runner {
   async #close(graceMs: number): Promise<void> {
     this.#state = 'closing';
     this.#unsubscribe?.();
-    if (this.#active.size > 0 && graceMs > 0) {
+    await this.#pumping; // a claim in flight ends as a run (stopped below) or is handed back
+    if (this.#executor.activeCount > 0 && graceMs > 0) {
       this.#log.info(
-        { running: this.#active.size, graceMs },
+        { running: this.#executor.activeCount, graceMs },
         'waiting for running jobs to finish before handing them back',
       );
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([
-        Promise.allSettled([...this.#active.values()].map((r) => r.settled)),
-        grace,
-      ]);
-      clearTimeout(timer);
+      await this.#executor.waitForIdle(graceMs);
     }
-    await Promise.all([...this.#active.values()].map((run) => this.#stop(run, 'shutdown')));
+    await this.#executor.stopAll('shutdown');
     this.#state = 'closed';
-  }
-
-  #onEvent(event: JobEvent): void {
-    if (event.kind === 'queued' || event.kind === 'requeued') {
-      this.#pump();
-      return;
-    }
-    // Ended elsewhere (DELETE /jobs/:id) while this process runs it: stop the handler.
-    const run = this.#active.get(event.jobId);
-    if (run && isTerminal(event.status) && run.stopped === undefined) {
-      void this.#stop(run, 'canceled');
-    }
   }
 
   /** Claims jobs until the concurrency limit is reached or none are queued. */
   #pump(): void {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
     this.#pumpAgain = true;
-    void (async () => {
-      try {
-        // Requests that arrive while a claim is in flight set #pumpAgain, so none is lost.
-        while (this.#takePumpRequest()) {
-          while (this.#canClaim()) {
-            const job = await this.#options.store.claimNext();
-            if (!job) break;
-            this.#launch(job);
+    if (this.#pumping) return;
+    this.#pumping = this.#claimWhileRequested().finally(() => {
+      this.#pumping = undefined;
+      // A request that arrived after the loop's last check must not be lost.
+      if (this.#pumpAgain && this.#state === 'running') this.#pump();
+    });
+  }
+
+  async #claimWhileRequested(): Promise<void> {
+    try {
+      while (this.#takePumpRequest()) {
+        while (this.#canClaim()) {
+          const job = await this.#options.store.claimNext();
+          if (!job) break;
+          if (this.#state !== 'running') {
+            // Closing began while this claim was in flight: give the job straight back.
+            await this.#executor.record(job.id, this.#executor.handBack('shutdown'));
+            break;
           }
+          this.#launch(job);
         }
-      } catch (error) {
-        this.#log.error({ err: error }, 'claiming the next job failed');
-      } finally {
-        this.#pumping = false;
       }
-    })();
+    } catch (error) {
+      this.#log.error({ err: error }, 'claiming the next job failed');
+    }
   }
 
   #takePumpRequest(): boolean {
@@ -160,93 +121,13 @@ export class Runner {
   }
 
   #canClaim(): boolean {
-    return this.#state === 'running' && this.#active.size < this.#options.concurrency;
+    return this.#state === 'running' && this.#executor.activeCount < this.#options.concurrency;
   }
 
   #launch(job: Job): void {
-    const type = this.#options.registry.get(job.type);
-    if (!type) {
-      this.#log.error({ jobId: job.id, type: job.type }, 'job has an unregistered type');
-      void this.#record(job.id, {
-        kind: 'failed',
-        error: { code: 'unknown_job_type', message: `this server has no job type "${job.type}"` },
-      });
-      return;
-    }
-    const run: ActiveRun = {
-      job,
-      type,
-      controller: new AbortController(),
-      stopped: undefined,
-      settled: Promise.resolve(),
-    };
-    this.#active.set(job.id, run);
-    run.settled = this.#execute(run).finally(() => {
-      this.#active.delete(job.id);
+    void this.#executor.run(job).finally(() => {
       this.#pump();
     });
-  }
-
-  async #execute(run: ActiveRun): Promise<void> {
-    const { job, type, controller } = run;
-    const logger = this.#log.child({ jobId: job.id, type: job.type, attempt: job.attempt });
-    let progressWrites = Promise.resolve();
-    const progress = (percent: number, data?: unknown): Promise<void> => {
-      if (run.stopped !== undefined) return Promise.resolve();
-      progressWrites = progressWrites.then(() =>
-        this.#record(job.id, { kind: 'progress', progress: percent, data }),
-      );
-      return progressWrites;
-    };
-    const ctx: JobContext = {
-      jobId: job.id,
-      attempt: job.attempt,
-      signal: controller.signal,
-      logger,
-      progress,
-    };
-    const timer = setTimeout(() => void this.#stop(run, 'timeout'), type.timeoutMs);
-    let outcome: JobChange;
-    try {
-      const value =
-        type.execution === 'cpu'
-          ? await this.#options.pool.run(type.task, job.input, {
-              signal: controller.signal,
-              onProgress: (percent, data) => void progress(percent, data),
-            })
-          : await type.handler(job.input, ctx);
-      outcome = { kind: 'succeeded', result: value ?? null };
-    } catch (error) {
-      // A stopped job's handler is expected to reject (aborted); its outcome is already recorded.
-      outcome = run.stopped === undefined ? failureOf(error, logger) : { kind: 'canceled' };
-    } finally {
-      clearTimeout(timer);
-    }
-    await progressWrites;
-    if (run.stopped !== undefined) return;
-    run.stopped = 'finished';
-    await this.#record(job.id, outcome);
-  }
-
-  /** Records why the job stopped (unless it was ended elsewhere), then aborts its handler. */
-  async #stop(run: ActiveRun, reason: StopReason): Promise<void> {
-    if (run.stopped !== undefined) return;
-    run.stopped = reason;
-    run.controller.abort(new JobAbortedError(reason));
-    if (reason === 'timeout') {
-      await this.#record(run.job.id, {
-        kind: 'failed',
-        error: { code: 'timeout', message: `the job ran longer than ${run.type.timeoutMs} ms` },
-      });
-    } else if (reason === 'shutdown') {
-      await this.#record(run.job.id, this.#handBack());
-    }
-  }
-
-  #handBack(): JobChange {
-    return this.#options.recovery === 'requeue'
-      ? { kind: 'requeued', reason: 'shutdown' }
-      : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } };
   }
 
   async #recoverInterrupted(): Promise<void> {
@@ -260,7 +141,7 @@ export class Runner {
           { jobId: job.id, attempt: job.attempt, requeue },
           'recovering interrupted job',
         );
-        await this.#record(
+        await this.#executor.record(
           job.id,
           requeue
             ? { kind: 'requeued', reason: 'interrupted' }
@@ -270,32 +151,4 @@ export class Runner {
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
   }
-
-  /** Writes a change; one that lost a race (the job was already ended) is dropped quietly. */
-  async #record(jobId: string, change: JobChange): Promise<void> {
-    try {
-      await this.#options.store.update(jobId, change);
-    } catch (error) {
-      if (
-        isAppError(error) &&
-        (error.code === 'illegal_transition' || error.code === 'job_not_found')
-      ) {
-        this.#log.debug({ jobId, change: change.kind, err: error }, 'change dropped');
-        return;
-      }
-      this.#log.error({ jobId, change: change.kind, err: error }, 'recording a job change failed');
-    }
-  }
-}
-
-function failureOf(error: unknown, logger: Logger): JobChange {
-  if (error instanceof JobFailure) {
-    if (error.internal !== undefined) logger.warn({ internal: error.internal }, error.message);
-    return { kind: 'failed', error: { code: error.code, message: error.message } };
-  }
-  logger.error({ err: error }, 'job handler threw');
-  return {
-    kind: 'failed',
-    error: { code: 'handler_error', message: 'the job failed unexpectedly' },
-  };
 }

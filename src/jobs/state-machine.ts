@@ -28,6 +28,15 @@ const TRANSITIONS: Readonly<Record<JobStatus, Partial<Record<EventKind, JobStatu
   canceled: {},
 };
 
+/** Every legal transition as [from, kind, to], for stores that enforce them elsewhere (Lua). */
+export function legalTransitions(): [JobStatus, EventKind, JobStatus][] {
+  return Object.entries(TRANSITIONS).flatMap(([from, kinds]) =>
+    Object.entries(kinds).map(
+      ([kind, to]) => [from, kind, to] as [JobStatus, EventKind, JobStatus],
+    ),
+  );
+}
+
 /** The status a job moves to when `kind` happens in status `from`, or undefined if illegal. */
 export function nextStatus(from: JobStatus, kind: EventKind): JobStatus | undefined {
   return TRANSITIONS[from][kind];

@@ -7,7 +7,7 @@
  * - `JobStore`: jobs and their append-only event logs, with atomic "change + event" writes;
  * - `EventBus`: live notification of each appended event, published only after it is durable.
  */
-import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../jobs/job.js';
+import type { Job, JobError, JobEvent, JobStatus } from '../jobs/job.js';
 
 export interface NewJob {
   type: string;
@@ -25,14 +25,13 @@ export type CreateResult =
 
 /** A change to a job; the store derives the new status through the state machine. */
 export type JobChange =
+  /** queued → running by an external queue (BullMQ); local runners use claimNext(). */
+  | { kind: 'started' }
   | { kind: 'progress'; progress: number; data?: unknown }
   | { kind: 'succeeded'; result: unknown }
   | { kind: 'failed'; error: JobError }
   | { kind: 'canceled'; reason?: string }
   | { kind: 'requeued'; reason: string };
-
-/** Changes applied by the store itself rather than by callers. */
-export type InternalKind = Extract<EventKind, 'queued' | 'started'>;
 
 export interface ListQuery {
   status?: JobStatus;
@@ -87,6 +86,10 @@ export interface EventBus {
   /**
    * Calls `listener` for each event published on `topic` from now on: `job:<id>` for one job,
    * `jobs` for every job. Subscribe before reading stored state so nothing falls in between.
+   *
+   * Delivery may be asynchronous (Redis), so a listener can also receive an event committed
+   * shortly before it subscribed, or (after a reconnect) a job's latest event again:
+   * consumers compare `seq` with what they already have, as the job feed does.
    */
   subscribe(topic: Topic, listener: EventListener): Unsubscribe;
 }

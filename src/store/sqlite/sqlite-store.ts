@@ -58,8 +58,6 @@ export interface SqliteStoreOptions {
 
 const PRUNE_BATCH = 500;
 
-type Change = JobChange | { kind: 'started' };
-
 export class SqliteStore implements Store {
   readonly #db: Database;
   readonly #bus: LocalBus;
@@ -238,7 +236,7 @@ export class SqliteStore implements Store {
   }
 
   /** One change inside the caller's transaction: state machine, job row, event row. */
-  #apply(id: string, change: Change): { job: Job; event: JobEvent } {
+  #apply(id: string, change: JobChange): { job: Job; event: JobEvent } {
     const row = this.#jobRow(id);
     const status = transition(row.status, change.kind);
     const seq = row.seq + 1;

@@ -1,0 +1,210 @@
+/**
+ * Executes jobs that a runner has already moved to `running`: calls the handler (I/O types on
+ * the loop, CPU types in the worker pool), records progress in call order and the outcome,
+ * and enforces cancellation and the per-type timeout. Both runners use it: the local one
+ * (claims from the store) and the BullMQ one (jobs handed over by a BullMQ worker).
+ *
+ * Stopping a job always means "record the end first, then abort the handler": once a job is
+ * recorded as canceled, failed (timeout) or handed back, whatever its handler does later is
+ * ignored, so a handler that ignores its AbortSignal cannot change the outcome. Its run stays
+ * active until the handler settles, because the work is still going on.
+ *
+ * Cancellation arrives as the job's terminal event on the bus (DELETE /jobs/:id records it),
+ * so it reaches the process that runs the job wherever the request was served.
+ */
+import type { Logger } from 'pino';
+import { isAppError } from '../errors/app-error.js';
+import type { WorkerPool } from '../execution/worker-pool.js';
+import { jobTopic, type JobChange, type Store } from '../store/store.js';
+import { isTerminal, type Job } from './job.js';
+import { JobFailure } from './job-failure.js';
+import type { AnyJobType, JobContext } from './job-type.js';
+import type { JobTypeRegistry } from './registry.js';
+
+/** What happens to a job interrupted by a crash or still running at shutdown. */
+export type RecoveryPolicy = 'requeue' | 'fail';
+
+export type StopReason = 'canceled' | 'timeout' | 'shutdown';
+
+/** How a run ended: its handler finished (whatever the outcome), or it was stopped. */
+export type RunEnd = 'finished' | StopReason;
+
+export interface ExecutorOptions {
+  store: Store;
+  registry: JobTypeRegistry;
+  pool: WorkerPool;
+  logger: Logger;
+  recovery: RecoveryPolicy;
+}
+
+interface ActiveRun {
+  readonly job: Job;
+  readonly type: AnyJobType;
+  readonly controller: AbortController;
+  /** Set once the job's end is decided, by its handler ('finished') or by a stop. */
+  stopped: RunEnd | undefined;
+}
+
+/** The reason handlers see on their aborted signal. */
+export class JobAbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(readonly reason: StopReason) {
+    super(`job ${reason}`);
+  }
+}
+
+export const INTERRUPTED_MESSAGE = 'the server stopped while the job was running';
+
+export class JobExecutor {
+  readonly #options: ExecutorOptions;
+  readonly #log: Logger;
+  readonly #active = new Map<string, ActiveRun>();
+  readonly #settled = new Set<Promise<RunEnd>>();
+
+  constructor(options: ExecutorOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'executor' });
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /** The change that hands an interrupted job back, per the recovery policy. */
+  handBack(reason: string): JobChange {
+    return this.#options.recovery === 'requeue'
+      ? { kind: 'requeued', reason }
+      : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } };
+  }
+
+  /** Runs `job` (already recorded as running) to its end; resolves with how it ended. */
+  run(job: Job): Promise<RunEnd> {
+    const settled = this.#run(job);
+    this.#settled.add(settled);
+    void settled.finally(() => this.#settled.delete(settled));
+    return settled;
+  }
+
+  /** Resolves when every active run has settled, or after `ms`, whichever comes first. */
+  async waitForIdle(ms: number): Promise<void> {
+    if (this.#settled.size === 0 || ms <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.race([Promise.allSettled([...this.#settled]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Stops every active run for `reason` (recorded first, then aborted). */
+  async stopAll(reason: StopReason): Promise<void> {
+    await Promise.all([...this.#active.values()].map((run) => this.#stop(run, reason)));
+  }
+
+  async #run(job: Job): Promise<RunEnd> {
+    const type = this.#options.registry.get(job.type);
+    if (!type) {
+      this.#log.error({ jobId: job.id, type: job.type }, 'job has an unregistered type');
+      await this.record(job.id, {
+        kind: 'failed',
+        error: { code: 'unknown_job_type', message: `this server has no job type "${job.type}"` },
+      });
+      return 'finished';
+    }
+    const run: ActiveRun = { job, type, controller: new AbortController(), stopped: undefined };
+    this.#active.set(job.id, run);
+    // Ended elsewhere (DELETE /jobs/:id) while this process runs it: stop the handler.
+    const unsubscribe = this.#options.store.subscribe(jobTopic(job.id), (event) => {
+      if (isTerminal(event.status) && run.stopped === undefined) void this.#stop(run, 'canceled');
+    });
+    try {
+      await this.#execute(run);
+    } finally {
+      unsubscribe();
+      this.#active.delete(job.id);
+    }
+    return run.stopped ?? 'finished';
+  }
+
+  async #execute(run: ActiveRun): Promise<void> {
+    const { job, type, controller } = run;
+    const logger = this.#log.child({ jobId: job.id, type: job.type, attempt: job.attempt });
+    let progressWrites = Promise.resolve();
+    const progress = (percent: number, data?: unknown): Promise<void> => {
+      if (run.stopped !== undefined) return Promise.resolve();
+      progressWrites = progressWrites.then(() =>
+        this.record(job.id, { kind: 'progress', progress: percent, data }),
+      );
+      return progressWrites;
+    };
+    const ctx: JobContext = {
+      jobId: job.id,
+      attempt: job.attempt,
+      signal: controller.signal,
+      logger,
+      progress,
+    };
+    const timer = setTimeout(() => void this.#stop(run, 'timeout'), type.timeoutMs);
+    let outcome: JobChange;
+    try {
+      const value =
+        type.execution === 'cpu'
+          ? await this.#options.pool.run(type.task, job.input, {
+              signal: controller.signal,
+              onProgress: (percent, data) => void progress(percent, data),
+            })
+          : await type.handler(job.input, ctx);
+      outcome = { kind: 'succeeded', result: value ?? null };
+    } catch (error) {
+      // A stopped job's handler is expected to reject (aborted); its outcome is already recorded.
+      outcome = run.stopped === undefined ? failureOf(error, logger) : { kind: 'canceled' };
+    } finally {
+      clearTimeout(timer);
+    }
+    await progressWrites;
+    if (run.stopped !== undefined) return;
+    run.stopped = 'finished';
+    await this.record(job.id, outcome);
+  }
+
+  /** Records why the job stopped (unless it was ended elsewhere), then aborts its handler. */
+  async #stop(run: ActiveRun, reason: StopReason): Promise<void> {
+    if (run.stopped !== undefined) return;
+    run.stopped = reason;
+    run.controller.abort(new JobAbortedError(reason));
+    if (reason === 'timeout') {
+      await this.record(run.job.id, {
+        kind: 'failed',
+        error: { code: 'timeout', message: `the job ran longer than ${run.type.timeoutMs} ms` },
+      });
+    } else if (reason === 'shutdown') {
+      await this.record(run.job.id, this.handBack('shutdown'));
+    }
+  }
+
+  /** Writes a change; one that lost a race (the job was already ended) is dropped quietly. */
+  async record(jobId: string, change: JobChange): Promise<void> {
+    try {
+      await this.#options.store.update(jobId, change);
+    } catch (error) {
+      if (
+        isAppError(error) &&
+        (error.code === 'illegal_transition' || error.code === 'job_not_found')
+      ) {
+        this.#log.debug({ jobId, change: change.kind, err: error }, 'change dropped');
+        return;
+      }
+      this.#log.error({ jobId, change: change.kind, err: error }, 'recording a job change failed');
+    }
+  }
+}
+
+function failureOf(error: unknown, logger: Logger): JobChange {
+  if (error instanceof JobFailure) {
+    if (error.internal !== undefined) logger.warn({ internal: error.internal }, error.message);
+    return { kind: 'failed', error: { code: error.code, message: error.message } };
+  }
+  logger.error({ err: error }, 'job handler threw');
+  return {
+    kind: 'failed',
+    error: { code: 'handler_error', message: 'the job failed unexpectedly' },
+  };
+}
