@@ -41,8 +41,13 @@ export class LocalBus implements EventBus {
 
   /** Delivers `event` to subscribers of its job topic and of `jobs`. */
   publish(event: JobEvent): void {
-    this.#deliver(jobTopic(event.jobId), event);
-    this.#deliver('jobs', event);
+    this.deliver(jobTopic(event.jobId), event);
+    this.deliver('jobs', event);
+  }
+
+  /** The topics that have at least one subscriber. */
+  topics(): Topic[] {
+    return [...this.#listeners.keys()];
   }
 
   /** Number of live subscriptions, for metrics and leak tests. */
@@ -52,7 +57,8 @@ export class LocalBus implements EventBus {
     return total;
   }
 
-  #deliver(topic: Topic, event: JobEvent): void {
+  /** Delivers `event` to the subscribers of `topic` only. */
+  deliver(topic: Topic, event: JobEvent): void {
     const set = this.#listeners.get(topic);
     if (!set) return;
     for (const listener of [...set]) {
