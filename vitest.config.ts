@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Heavier suites with their own scripts (CI runs them too): npm run test:multi-node.
+    exclude: ['**/node_modules/**', 'test/multi-node/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -2,25 +2,21 @@
  * The composition root: builds every part from the options, starts them in order, and closes
  * them in reverse order within the shutdown deadline.
  *
- *   start: data dir → store → worker pool → runner (crash recovery) → HTTP app → listen
+ *   start: back end (store, worker pool, runner with crash recovery) → HTTP app → listen
  *   close: refuse new work → stop listening / finish requests ∥ let running jobs finish, then
- *          hand them back → worker pool → store
+ *          hand them back → queue, worker pool, store
  */
-import { mkdirSync, realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { databasePath, resolveOptions, type ServerOptions } from './config/options.js';
+import { createBackend } from './backend.js';
+import { resolveOptions, type ServerOptions } from './config/options.js';
 import { LoopDelayMonitor } from './execution/loop-delay-monitor.js';
-import { WorkerPool } from './execution/worker-pool.js';
 import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
-import { JobEngine } from './jobs/engine.js';
+import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
-import { JobTypeRegistry } from './jobs/registry.js';
 import { RetentionPruner } from './jobs/retention.js';
-import { Runner } from './jobs/runner.js';
-import { builtInJobTypes } from './jobs/types/built-in.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { JobRunner } from './jobs/runner.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */
@@ -32,7 +28,7 @@ export interface ServerExtras {
 export interface Server {
   readonly app: App;
   readonly engine: JobEngine;
-  readonly runner: Runner;
+  readonly runner: JobRunner | undefined;
   readonly options: ServerOptions;
   readonly logger: Logger;
   /** Binds the port; resolves with the URL clients should use. */
@@ -47,37 +43,20 @@ export async function createServer(
 ): Promise<Server> {
   const options = resolveOptions(given);
   const logger = extras.logger ?? pino({ level: options.logLevel });
-  mkdirSync(options.dataDir, { recursive: true });
-  const dataDir = realpathSync(options.dataDir);
-
-  const store = new SqliteStore({
-    path: databasePath(options),
-    synchronous: options.sqliteSynchronous,
-    onListenerError: (error) => {
-      logger.error({ err: error }, 'event listener failed');
-    },
-  });
-  const registry = new JobTypeRegistry([...builtInJobTypes(dataDir), ...(extras.jobTypes ?? [])]);
-  const engine = new JobEngine(store, registry);
-  const pool = new WorkerPool({ size: options.cpuWorkers });
-  const runner = new Runner({
-    store,
-    registry,
-    pool,
+  const backend = await createBackend(options, {
     logger,
-    concurrency: options.concurrency,
-    recovery: options.recovery,
-    maxAttempts: options.maxAttempts,
+    jobTypes: extras.jobTypes,
+    // Embedded mode always runs its jobs; with Redis, workers can do it instead.
+    runJobs: options.redis === undefined || options.runJobs,
   });
+  const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
-  const pruner = new RetentionPruner(store, options.retention, logger);
-
-  await runner.start();
+  const pruner = new RetentionPruner(backend.store, options.retention, logger);
   const app = await buildApp(options, {
     engine,
     logger,
     loopDelay,
-    activeJobs: () => runner.activeCount,
+    activeJobs: () => runner?.activeCount ?? 0,
   });
   await app.ready();
 
@@ -87,10 +66,9 @@ export async function createServer(
     pruner.close();
     // Running jobs get most of the deadline to finish; the rest is for handing them back.
     const grace = Math.max(0, options.shutdownTimeout - 1000);
-    await Promise.all([app.close(), runner.close(grace)]);
-    await pool.close();
+    await Promise.all([app.close(), backend.stopRunner(grace)]);
     loopDelay.close();
-    await store.close();
+    await backend.close();
     logger.info('server closed');
   };
 

@@ -9,10 +9,12 @@ import {
   defaultText,
   OptionsError,
   optionsFromText,
+  type OptionSpec,
   type ServerOptions,
 } from '../config/options.js';
 import { VERSION } from '../version.js';
 import { serve } from './serve.js';
+import { runWorker } from './worker.js';
 
 function kebab(flag: string): string {
   return flag.replace(/^--/, '');
@@ -25,20 +27,35 @@ export function buildProgram(): Command {
 
   const serveCommand = program
     .command('serve')
-    .description('Run the HTTP server (embedded SQLite store by default).');
+    .description('Run the HTTP server (embedded SQLite store by default, or --redis).');
+  addOptions(serveCommand, () => true);
+  serveCommand.action(async (flags: Flags) => {
+    await serve(optionsFromText(flags, process.env));
+  });
+
+  const workerCommand = program
+    .command('worker')
+    .description('Run job handlers from the Redis queue, without HTTP (needs --redis).');
+  addOptions(workerCommand, (spec) => spec.worker === true);
+  workerCommand.action(async (flags: Flags) => {
+    await runWorker(optionsFromText(flags, process.env));
+  });
+  return program;
+}
+
+type Flags = Partial<Record<keyof ServerOptions, string>>;
+
+function addOptions(command: Command, include: (spec: OptionSpec) => boolean): void {
   for (const [key, spec] of Object.entries(OPTION_SPECS)) {
+    if (!include(spec)) continue;
     const shown = defaultText(key as keyof ServerOptions);
-    serveCommand.addOption(
+    command.addOption(
       new Option(
         `${spec.flag} <${kebab(spec.flag)}>`,
         `${spec.description} (default: ${shown}; env ${spec.env})`,
       ),
     );
   }
-  serveCommand.action(async (flags: Partial<Record<keyof ServerOptions, string>>) => {
-    await serve(optionsFromText(flags, process.env));
-  });
-  return program;
 }
 
 buildProgram()

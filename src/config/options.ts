@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { defaultPoolSize } from '../execution/worker-pool.js';
-import { parseDuration, parseInteger, parseSize } from './parse-value.js';
+import { parseBoolean, parseDuration, parseInteger, parseSize } from './parse-value.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -27,6 +27,12 @@ export interface ServerOptions {
   headersTimeout: number;
   shutdownTimeout: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Redis URL; `undefined` selects the embedded SQLite store. */
+  redis: string | undefined;
+  redisPrefix: string;
+  /** With --redis: whether this process also runs job handlers (a worker always does). */
+  runJobs: boolean;
+  stallTimeout: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
@@ -46,9 +52,13 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   headersTimeout: 10_000,
   shutdownTimeout: 10_000,
   logLevel: 'info',
+  redis: undefined,
+  redisPrefix: 'bp:',
+  runJobs: true,
+  stallTimeout: 30_000,
 };
 
-type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice';
+type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice' | 'boolean';
 
 export interface OptionSpec {
   flag: string;
@@ -58,6 +68,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** How the default reads in help and docs when the value alone would mislead. */
   defaultText?: string;
+  /** Also an option of `backend-patterns worker` (which has no HTTP side). */
+  worker?: boolean;
   min?: number;
   max?: number;
 }
@@ -82,6 +94,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     env: 'DATA_DIR',
     kind: 'string',
     description: 'directory for the database and the files hash-file may read',
+    worker: true,
   },
   db: {
     flag: '--db',
@@ -104,6 +117,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     min: 1,
     max: 10_000,
     description: 'jobs running at once',
+    worker: true,
   },
   cpuWorkers: {
     flag: '--cpu-workers',
@@ -113,6 +127,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     max: 256,
     defaultText: 'cores - 1',
     description: 'worker threads for CPU-bound jobs',
+    worker: true,
   },
   recovery: {
     flag: '--recovery',
@@ -120,6 +135,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'choice',
     choices: ['requeue', 'fail'],
     description: 'jobs interrupted by a crash or shutdown: run again, or fail as interrupted',
+    worker: true,
   },
   maxAttempts: {
     flag: '--max-attempts',
@@ -128,6 +144,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     min: 1,
     max: 100,
     description: 'with requeue: a job interrupted after this many starts fails instead',
+    worker: true,
   },
   retention: {
     flag: '--retention',
@@ -171,6 +188,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 0,
     description: 'deadline for a graceful shutdown on SIGTERM/SIGINT',
+    worker: true,
   },
   logLevel: {
     flag: '--log-level',
@@ -178,6 +196,37 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'choice',
     choices: LOG_LEVELS,
     description: 'pino log level',
+    worker: true,
+  },
+  redis: {
+    flag: '--redis',
+    env: 'REDIS_URL',
+    kind: 'string',
+    defaultText: 'none: embedded SQLite',
+    description:
+      'Redis URL (redis://host:port): store, queue and bus in Redis, for several processes',
+    worker: true,
+  },
+  redisPrefix: {
+    flag: '--redis-prefix',
+    env: 'REDIS_PREFIX',
+    kind: 'string',
+    description: 'prefix of every Redis key, so deployments can share a Redis',
+    worker: true,
+  },
+  runJobs: {
+    flag: '--run-jobs',
+    env: 'RUN_JOBS',
+    kind: 'boolean',
+    description: 'with --redis: this gateway also runs job handlers (false: workers only)',
+  },
+  stallTimeout: {
+    flag: '--stall-timeout',
+    env: 'STALL_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: "with --redis: a silent worker's jobs go to another worker after this long",
+    worker: true,
   },
 };
 
@@ -236,7 +285,9 @@ function parseText(key: OptionKey, text: string, source: string): unknown {
         ? parseDuration(text)
         : spec.kind === 'size'
           ? parseSize(text)
-          : text;
+          : spec.kind === 'boolean'
+            ? parseBoolean(text)
+            : text;
   if (parsed === undefined) {
     const expected = {
       integer: 'a whole number',
@@ -244,6 +295,7 @@ function parseText(key: OptionKey, text: string, source: string): unknown {
       size: 'a size such as 65536, 64kb, 1mb',
       string: 'text',
       choice: 'one of the choices',
+      boolean: 'true or false',
     }[spec.kind];
     throw new OptionsError(`${source}: "${text}" is not ${expected}`);
   }
@@ -253,12 +305,18 @@ function parseText(key: OptionKey, text: string, source: string): unknown {
 function validate(key: OptionKey, value: unknown): void {
   const spec = OPTION_SPECS[key];
   const name = `${spec.flag} (${spec.env})`;
-  if (key === 'db' && value === undefined) return;
+  if ((key === 'db' || key === 'redis') && value === undefined) return;
+  if (key === 'redis' && (typeof value !== 'string' || !/^rediss?:\/\//.test(value))) {
+    throw new OptionsError(`${name} must be a redis:// or rediss:// URL`);
+  }
   switch (spec.kind) {
     case 'string':
       if (typeof value !== 'string' || value.length === 0) {
         throw new OptionsError(`${name} must be a non-empty string`);
       }
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new OptionsError(`${name} must be true or false`);
       return;
     case 'choice':
       if (typeof value !== 'string' || !spec.choices?.includes(value)) {

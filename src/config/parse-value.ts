@@ -36,3 +36,11 @@ function parseWithUnit(
   if (factor === undefined) return undefined;
   return Math.round(Number(match[1]) * factor);
 }
+
+/** `true`/`false`, `yes`/`no`, `1`/`0`, `on`/`off`. */
+export function parseBoolean(text: string): boolean | undefined {
+  const value = text.trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  return undefined;
+}

@@ -105,6 +105,12 @@ export const ERROR_CATALOGUE = {
     title: 'Internal server error',
     description: 'An unexpected fault; it is logged with the request id. Please report it.',
   },
+  store_unavailable: {
+    status: 503,
+    title: 'Job store unavailable',
+    description:
+      'The job store (Redis) cannot be reached right now; nothing was changed. Retry, ideally with an `Idempotency-Key`.',
+  },
   shutting_down: {
     status: 503,
     title: 'Server shutting down',

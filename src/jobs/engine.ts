@@ -5,6 +5,7 @@
  */
 import { AppError } from '../errors/app-error.js';
 import type { Store } from '../store/store.js';
+import type { JobDispatcher } from './job-dispatcher.js';
 import type { Job } from './job.js';
 import type { JobTypeRegistry } from './registry.js';
 
@@ -23,11 +24,14 @@ export interface SubmitResult {
 export class JobEngine {
   readonly store: Store;
   readonly registry: JobTypeRegistry;
+  readonly #dispatcher: JobDispatcher | undefined;
   #accepting = true;
 
-  constructor(store: Store, registry: JobTypeRegistry) {
+  /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
+  constructor(store: Store, registry: JobTypeRegistry, dispatcher?: JobDispatcher) {
     this.store = store;
     this.registry = registry;
+    this.#dispatcher = dispatcher;
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */
@@ -53,6 +57,19 @@ export class JobEngine {
         'this Idempotency-Key was used for a different request',
         { jobId: created.job.id },
       );
+    }
+    // A replay enqueues again too: it heals a submit whose enqueue failed the first time, and
+    // the queue ignores a job it already has.
+    if (this.#dispatcher && created.job.status === 'queued') {
+      try {
+        await this.#dispatcher.dispatch(created.job);
+      } catch {
+        // Not acknowledged: a retry with the same Idempotency-Key enqueues it again, and
+        // workers re-enqueue stored queued jobs when they start.
+        throw new AppError('store_unavailable', 'the job was stored but could not be queued', {
+          jobId: created.job.id,
+        });
+      }
     }
     return { job: created.job, replayed: created.outcome === 'replayed' };
   }

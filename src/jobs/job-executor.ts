@@ -12,6 +12,7 @@
  * Cancellation arrives as the job's terminal event on the bus (DELETE /jobs/:id records it),
  * so it reaches the process that runs the job wherever the request was served.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isAppError } from '../errors/app-error.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
@@ -54,6 +55,9 @@ export class JobAbortedError extends Error {
 }
 
 export const INTERRUPTED_MESSAGE = 'the server stopped while the job was running';
+
+/** Retries of an outcome write while the store is unreachable (about 30 s in all). */
+const RECORD_RETRIES = 18;
 
 export class JobExecutor {
   readonly #options: ExecutorOptions;
@@ -111,6 +115,7 @@ export class JobExecutor {
     }
     const run: ActiveRun = { job, type, controller: new AbortController(), stopped: undefined };
     this.#active.set(job.id, run);
+    this.#log.debug({ jobId: job.id, type: job.type, attempt: job.attempt }, 'job started');
     // Ended elsewhere (DELETE /jobs/:id) while this process runs it: stop the handler.
     const unsubscribe = this.#options.store.subscribe(jobTopic(job.id), (event) => {
       if (isTerminal(event.status) && run.stopped === undefined) void this.#stop(run, 'canceled');
@@ -180,19 +185,39 @@ export class JobExecutor {
     }
   }
 
-  /** Writes a change; one that lost a race (the job was already ended) is dropped quietly. */
+  /**
+   * Writes a change; one that lost a race (the job was already ended) is dropped quietly.
+   * While the store is unreachable (Redis restarting), outcomes are retried with backoff for
+   * about half a minute so a job does not stay `running` for want of one write; progress
+   * updates are not retried (the next one supersedes them).
+   */
   async record(jobId: string, change: JobChange): Promise<void> {
-    try {
-      await this.#options.store.update(jobId, change);
-    } catch (error) {
-      if (
-        isAppError(error) &&
-        (error.code === 'illegal_transition' || error.code === 'job_not_found')
-      ) {
-        this.#log.debug({ jobId, change: change.kind, err: error }, 'change dropped');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#options.store.update(jobId, change);
         return;
+      } catch (error) {
+        if (
+          isAppError(error) &&
+          (error.code === 'illegal_transition' || error.code === 'job_not_found')
+        ) {
+          this.#log.debug({ jobId, change: change.kind, err: error }, 'change dropped');
+          return;
+        }
+        const retry =
+          isAppError(error) &&
+          error.code === 'store_unavailable' &&
+          change.kind !== 'progress' &&
+          attempt < RECORD_RETRIES;
+        if (!retry) {
+          this.#log.error(
+            { jobId, change: change.kind, err: error },
+            'recording a job change failed',
+          );
+          return;
+        }
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
-      this.#log.error({ jobId, change: change.kind, err: error }, 'recording a job change failed');
     }
   }
 }

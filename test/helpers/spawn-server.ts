@@ -19,16 +19,24 @@ export interface SpawnedServer {
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
+/** `backend-patterns serve` on 127.0.0.1 and a free port; resolves once it listens. */
 export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
-    {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'info' },
-    },
-  );
+  const cliArgs = ['serve', '--port', '0', '--host', '127.0.0.1', ...args];
+  return spawnCli(cliArgs, /"event":"listening","url":"([^"]+)"/, timeoutMs);
+}
+
+/** `backend-patterns worker`; resolves once it is ready (its `url` is empty). */
+export async function spawnWorker(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
+  return spawnCli(['worker', ...args], /"event":"worker-ready"/, timeoutMs);
+}
+
+/** Runs the CLI and resolves when a stdout line matches `ready` (group 1, if any, is the URL). */
+async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('the server process did not start');
   const exited = once(child, 'exit').then(([code, signal]) => ({
@@ -54,10 +62,10 @@ export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<S
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
-      const match = /"event":"listening","url":"([^"]+)"/.exec(line);
-      if (match?.[1]) {
+      const match = ready.exec(line);
+      if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match[1] ?? '');
       }
     });
   });

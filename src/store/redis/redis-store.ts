@@ -41,6 +41,8 @@ export interface RedisStoreOptions {
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
   onListenerError?: (error: unknown) => void;
+  /** Told about connection errors; ioredis keeps reconnecting by itself. */
+  onConnectionError?: (error: Error) => void;
 }
 
 type ScriptReply = [string, ...unknown[]];
@@ -65,8 +67,13 @@ export class RedisStore implements Store {
 
   private constructor(options: RedisStoreOptions) {
     this.#prefix = options.prefix ?? 'bp:';
-    this.#redis = new Redis(options.url, { lazyConnect: true });
+    // Fail a command after one reconnect attempt rather than queueing it for long: an HTTP
+    // client is better served by a quick 503 than by a request that hangs.
+    this.#redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     this.#subscriber = this.#redis.duplicate();
+    const onConnectionError = options.onConnectionError ?? (() => undefined);
+    this.#redis.on('error', onConnectionError);
+    this.#subscriber.on('error', onConnectionError);
     this.#redis.defineCommand('bpCreate', { numberOfKeys: 0, lua: CREATE_SCRIPT });
     this.#redis.defineCommand('bpUpdate', { numberOfKeys: 0, lua: UPDATE_SCRIPT });
     this.#redis.defineCommand('bpClaim', { numberOfKeys: 0, lua: CLAIM_SCRIPT });
@@ -93,7 +100,11 @@ export class RedisStore implements Store {
     return store;
   }
 
-  async create(request: NewJob): Promise<CreateResult> {
+  create(request: NewJob): Promise<CreateResult> {
+    return guard(this.#create(request));
+  }
+
+  async #create(request: NewJob): Promise<CreateResult> {
     const hash = requestHash(request.type, request.input);
     const reply = await this.#redis.bpCreate(
       this.#prefix,
@@ -112,12 +123,20 @@ export class RedisStore implements Store {
     return { outcome: 'created', job: jobFromHash(hashFromList(reply[2] as string[])) };
   }
 
-  async get(id: string): Promise<Job | undefined> {
+  get(id: string): Promise<Job | undefined> {
+    return guard(this.#get(id));
+  }
+
+  async #get(id: string): Promise<Job | undefined> {
     const hash = await this.#redis.hgetall(this.#key('job', id));
     return hash.id === undefined ? undefined : jobFromHash(hash);
   }
 
-  async list(query: ListQuery): Promise<JobPage> {
+  list(query: ListQuery): Promise<JobPage> {
+    return guard(this.#list(query));
+  }
+
+  async #list(query: ListQuery): Promise<JobPage> {
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const index = query.status
       ? this.#key('st', query.status)
@@ -149,19 +168,31 @@ export class RedisStore implements Store {
     return { jobs: page.map(jobFromHash), nextCursor };
   }
 
-  async update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
+  update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
+    return guard(this.#update(id, change));
+  }
+
+  async #update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
     const reply = await this.#redis.bpUpdate(this.#prefix, id, ...changeArgs(change));
     return this.#applied(id, change.kind, reply);
   }
 
-  async claimNext(): Promise<Job | undefined> {
+  claimNext(): Promise<Job | undefined> {
+    return guard(this.#claimNext());
+  }
+
+  async #claimNext(): Promise<Job | undefined> {
     const reply = await this.#redis.bpClaim(this.#prefix, String(Date.now()));
     if (reply[0] === 'none') return undefined;
     const hash = hashFromList(reply[2] as string[]);
     return this.#applied(hash.id ?? '', 'started', reply).job;
   }
 
-  async events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {
+  events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {
+    return guard(this.#events(id, afterSeq, limit));
+  }
+
+  async #events(id: string, afterSeq: number, limit: number): Promise<EventPage | undefined> {
     const key = this.#key('ev', id);
     const [[, exists], [, first], [, entries]] = ((await this.#redis
       .multi()
@@ -181,7 +212,11 @@ export class RedisStore implements Store {
     };
   }
 
-  async prune(before: Date): Promise<number> {
+  prune(before: Date): Promise<number> {
+    return guard(this.#prune(before));
+  }
+
+  async #prune(before: Date): Promise<number> {
     let total = 0;
     for (;;) {
       const deleted = await this.#redis.bpPrune(
@@ -194,7 +229,11 @@ export class RedisStore implements Store {
     }
   }
 
-  async countByStatus(): Promise<Record<JobStatus, number>> {
+  countByStatus(): Promise<Record<JobStatus, number>> {
+    return guard(this.#countByStatus());
+  }
+
+  async #countByStatus(): Promise<Record<JobStatus, number>> {
     const pipeline = this.#redis.pipeline();
     for (const status of JOB_STATUSES) pipeline.zcard(this.#key('st', status));
     const replies = (await pipeline.exec()) ?? [];
@@ -203,7 +242,11 @@ export class RedisStore implements Store {
     ) as Record<JobStatus, number>;
   }
 
-  async ping(): Promise<void> {
+  ping(): Promise<void> {
+    return guard(this.#ping());
+  }
+
+  async #ping(): Promise<void> {
     await this.#redis.ping();
   }
 
@@ -251,6 +294,19 @@ export class RedisStore implements Store {
         `Redis maxmemory-policy is "${policy}"; it must be "noeviction" or jobs can silently disappear`,
       );
     }
+  }
+}
+
+/**
+ * Connection failures become `store_unavailable` (503: retry later) instead of an internal
+ * error; the job store's own errors (job_not_found, illegal_transition) pass through.
+ */
+async function guard<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('store_unavailable', 'the job store cannot be reached; retry later');
   }
 }
 

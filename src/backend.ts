@@ -1,0 +1,108 @@
+/**
+ * The job back end a process runs on, chosen by the options: the embedded SQLite store with a
+ * local runner, or (with --redis) the Redis store, BullMQ dispatcher and, where this process
+ * runs jobs, a BullMQ runner. Gateways (`serve`) and workers (`worker`) both build one.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { databasePath, type ServerOptions } from './config/options.js';
+import { WorkerPool } from './execution/worker-pool.js';
+import { JobEngine } from './jobs/engine.js';
+import type { JobDispatcher } from './jobs/job-dispatcher.js';
+import type { AnyJobType } from './jobs/job-type.js';
+import { JobTypeRegistry } from './jobs/registry.js';
+import { Runner, type JobRunner } from './jobs/runner.js';
+import { builtInJobTypes } from './jobs/types/built-in.js';
+import { BullmqDispatcher } from './store/redis/bullmq-dispatcher.js';
+import { BullmqRunner } from './store/redis/bullmq-runner.js';
+import { RedisStore } from './store/redis/redis-store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface Backend {
+  readonly store: Store;
+  readonly engine: JobEngine;
+  /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
+  readonly runner: JobRunner | undefined;
+  /** Stops the runner: running jobs get `graceMs` to finish, then are handed back. */
+  stopRunner(graceMs: number): Promise<void>;
+  /** Closes what is left (queue, worker pool, store), after stopRunner. */
+  close(): Promise<void>;
+}
+
+export interface BackendExtras {
+  logger: Logger;
+  jobTypes?: readonly AnyJobType[];
+  runJobs: boolean;
+}
+
+export async function createBackend(
+  options: ServerOptions,
+  extras: BackendExtras,
+): Promise<Backend> {
+  const { logger } = extras;
+  mkdirSync(options.dataDir, { recursive: true });
+  const dataDir = realpathSync(options.dataDir);
+  const registry = new JobTypeRegistry([...builtInJobTypes(dataDir), ...(extras.jobTypes ?? [])]);
+  const onListenerError = (error: unknown) => {
+    logger.error({ err: error }, 'event listener failed');
+  };
+
+  let store: Store;
+  let dispatcher: JobDispatcher | undefined;
+  if (options.redis === undefined) {
+    store = new SqliteStore({
+      path: databasePath(options),
+      synchronous: options.sqliteSynchronous,
+      onListenerError,
+    });
+  } else {
+    const onConnectionError = (error: Error) => {
+      logger.warn({ err: error }, 'Redis connection error (reconnecting)');
+    };
+    store = await RedisStore.open({
+      url: options.redis,
+      prefix: options.redisPrefix,
+      onListenerError,
+      onConnectionError,
+    });
+    dispatcher = new BullmqDispatcher(options.redis, options.redisPrefix, onConnectionError);
+  }
+
+  const pool = new WorkerPool({ size: options.cpuWorkers });
+  const common = { store, registry, pool, logger, recovery: options.recovery };
+  let runner: JobRunner | undefined;
+  if (extras.runJobs) {
+    runner =
+      options.redis === undefined || dispatcher === undefined
+        ? new Runner({
+            ...common,
+            concurrency: options.concurrency,
+            maxAttempts: options.maxAttempts,
+          })
+        : new BullmqRunner({
+            ...common,
+            url: options.redis,
+            storePrefix: options.redisPrefix,
+            concurrency: options.concurrency,
+            maxAttempts: options.maxAttempts,
+            stallTimeoutMs: options.stallTimeout,
+            dispatcher,
+          });
+    await runner.start();
+  }
+
+  return {
+    store,
+    engine: new JobEngine(store, registry, dispatcher),
+    runner,
+    async stopRunner(graceMs) {
+      await runner?.close(graceMs);
+    },
+    async close() {
+      await dispatcher?.close();
+      await pool.close();
+      await store.close();
+    },
+  };
+}

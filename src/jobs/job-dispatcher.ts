@@ -1,0 +1,11 @@
+import type { Job } from './job.js';
+
+/**
+ * Hands a stored job to an external queue (BullMQ in Redis mode). The embedded mode has none:
+ * its runner claims queued jobs from the store directly.
+ */
+export interface JobDispatcher {
+  /** Enqueues `job`; enqueuing the same job twice must be harmless. */
+  dispatch(job: Job): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+/**
+ * Gateway side of the BullMQ queue: after a job is stored, it is added to the BullMQ queue
+ * under the same id. BullMQ ignores an add whose job id already exists, which makes a retried
+ * submit (Idempotency-Key) and the workers' start-up reconciliation safe.
+ */
+import { Queue } from 'bullmq';
+import type { JobDispatcher } from '../../jobs/job-dispatcher.js';
+import type { Job } from '../../jobs/job.js';
+
+export const QUEUE_NAME = 'jobs';
+
+/** The BullMQ payload: just our id; everything else lives in the job store. */
+export interface QueuedJobData {
+  id: string;
+}
+
+export function bullmqPrefix(storePrefix: string): string {
+  return `${storePrefix}bull`;
+}
+
+export class BullmqDispatcher implements JobDispatcher {
+  readonly #queue: Queue<QueuedJobData>;
+
+  constructor(url: string, storePrefix: string, onError: (error: Error) => void) {
+    this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, {
+      connection: { url, maxRetriesPerRequest: 1 },
+      prefix: bullmqPrefix(storePrefix),
+      defaultJobOptions: {
+        // Failures are recorded in the job store; BullMQ only carries the work.
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
+    });
+    this.#queue.on('error', onError);
+  }
+
+  async dispatch(job: Job): Promise<void> {
+    await this.#queue.add(job.type, { id: job.id }, { jobId: job.id });
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Worker side of the BullMQ queue: a BullMQ Worker hands jobs over and the JobExecutor runs
+ * them, as in embedded mode. BullMQ brings what a distributed queue needs: a lock per active
+ * job, renewed while the worker lives; a job whose worker died is found "stalled" after the
+ * lock expires (--stall-timeout) and offered to another worker.
+ *
+ * Our job store stays the source of truth. A job that arrives already `running` was started by
+ * a worker that died: it is recorded as `requeued` (reason "worker-lost"), so clients see
+ * progress restart with an explicit event, then started again — or failed as `interrupted`
+ * once it was started --max-attempts times. At shutdown, jobs still running after the grace
+ * period are handed back: recorded `requeued` and moved back to BullMQ's wait list.
+ */
+import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
+import type { Logger } from 'pino';
+import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from '../../jobs/job-executor.js';
+import type { JobDispatcher } from '../../jobs/job-dispatcher.js';
+import { isTerminal } from '../../jobs/job.js';
+import type { JobRunner } from '../../jobs/runner.js';
+import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
+
+export interface BullmqRunnerOptions extends ExecutorOptions {
+  url: string;
+  storePrefix: string;
+  concurrency: number;
+  maxAttempts: number;
+  /** How long a worker may stay silent before its jobs are offered to another worker. */
+  stallTimeoutMs: number;
+  /** Used at start to re-enqueue stored jobs that never reached BullMQ. */
+  dispatcher: JobDispatcher;
+}
+
+const WORKER_LOST = 'the worker running the job stopped responding';
+
+export class BullmqRunner implements JobRunner {
+  readonly #options: BullmqRunnerOptions;
+  readonly #executor: JobExecutor;
+  readonly #log: Logger;
+  #worker: Worker<QueuedJobData> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BullmqRunnerOptions) {
+    this.#options = options;
+    this.#executor = new JobExecutor(options);
+    this.#log = options.logger.child({ component: 'bullmq-runner' });
+  }
+
+  get activeCount(): number {
+    return this.#executor.activeCount;
+  }
+
+  async start(): Promise<void> {
+    await this.#reconcile();
+    const { url, storePrefix, concurrency, stallTimeoutMs, maxAttempts } = this.#options;
+    const worker = new Worker<QueuedJobData>(
+      QUEUE_NAME,
+      (job, token) => this.#process(job, token),
+      {
+        connection: { url, maxRetriesPerRequest: null },
+        prefix: bullmqPrefix(storePrefix),
+        concurrency,
+        lockDuration: stallTimeoutMs,
+        stalledInterval: stallTimeoutMs,
+        maxStalledCount: maxAttempts,
+        autorun: false,
+      },
+    );
+    worker.on('failed', (job, error) => {
+      // BullMQ gives up on a job that stalled too often: make the store agree.
+      if (job) void this.#failIfUnfinished(job.data.id, error.message);
+    });
+    worker.on('error', (error) => {
+      this.#log.warn({ err: error }, 'BullMQ worker error (it reconnects by itself)');
+    });
+    this.#worker = worker;
+    void worker.run();
+    await worker.waitUntilReady();
+  }
+
+  close(graceMs = 0): Promise<void> {
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    await worker.pause(true); // stop fetching; running jobs go on
+    await this.#executor.waitForIdle(graceMs);
+    await this.#executor.stopAll('shutdown');
+    await worker.close();
+  }
+
+  async #process(bullJob: BullJob<QueuedJobData>, token: string | undefined): Promise<void> {
+    const { store, recovery, maxAttempts } = this.#options;
+    const id = bullJob.data.id;
+    const stored = await store.get(id);
+    if (!stored || isTerminal(stored.status)) return; // canceled while queued, or pruned
+    if (stored.status === 'running') {
+      const requeue = recovery === 'requeue' && stored.attempt < maxAttempts;
+      this.#log.warn({ jobId: id, attempt: stored.attempt, requeue }, 'job lost its worker');
+      await this.#executor.record(
+        id,
+        requeue
+          ? { kind: 'requeued', reason: 'worker-lost' }
+          : { kind: 'failed', error: { code: 'interrupted', message: WORKER_LOST } },
+      );
+      if (!requeue) return;
+    }
+    let job;
+    try {
+      job = (await store.update(id, { kind: 'started' })).job;
+    } catch {
+      return; // canceled between the read and the start
+    }
+    const end = await this.#executor.run(job);
+    if (end === 'shutdown' && recovery === 'requeue') {
+      // Recorded as requeued by the executor; give BullMQ the job back for another worker.
+      await bullJob.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  async #failIfUnfinished(id: string, reason: string): Promise<void> {
+    const job = await this.#options.store.get(id);
+    if (!job || isTerminal(job.status)) return;
+    this.#log.warn({ jobId: id, reason }, 'BullMQ failed the job; recording it');
+    await this.#executor.record(id, {
+      kind: 'failed',
+      error: {
+        code: 'interrupted',
+        message: job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE,
+      },
+    });
+  }
+
+  /** Stored jobs still queued are (re-)enqueued: BullMQ ignores those it already has. */
+  async #reconcile(): Promise<void> {
+    const { store, dispatcher } = this.#options;
+    let cursor: string | undefined;
+    let count = 0;
+    do {
+      const page = await store.list({ status: 'queued', limit: 100, cursor });
+      for (const job of page.jobs) await dispatcher.dispatch(job);
+      count += page.jobs.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    if (count > 0) this.#log.info({ count }, 'reconciled queued jobs with BullMQ');
+  }
+}
