@@ -9,6 +9,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { JobFailure } from '../jobs/job-failure.js';
 import type { WorkerTaskRef } from '../jobs/job-type.js';
+import { execArgvFor } from './exec-argv.js';
 import type { ProgressMessage, WorkerOutcome, WorkerTaskMessage } from './worker-task.js';
 
 export interface WorkerPoolOptions {
@@ -39,7 +40,7 @@ export class WorkerPool {
       minThreads: 0,
       maxThreads: options.size,
       idleTimeout: options.idleTimeoutMs ?? 30_000,
-      execArgv: workerExecArgv(),
+      execArgv: execArgvFor(import.meta.url),
     });
   }
 
@@ -83,15 +84,4 @@ export class WorkerPool {
     this.#closed = true;
     await this.#piscina.destroy();
   }
-}
-
-/**
- * Worker threads inherit the parent's execArgv, which already loads tsx when the server runs
- * from source through the tsx CLI. Under a runner that transforms TypeScript in-process (vitest)
- * it does not, so the workers load tsx themselves when the task modules are `.ts` files.
- */
-function workerExecArgv(): string[] {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
-  return fromSource && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
 }
