@@ -12,6 +12,7 @@ import {
   type ServerOptions,
 } from '../config/options.js';
 import { VERSION } from '../version.js';
+import { demoCommand } from './demo.js';
 import { serve } from './serve.js';
 
 function kebab(flag: string): string {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   serveCommand.action(async (flags: Partial<Record<keyof ServerOptions, string>>) => {
     await serve(optionsFromText(flags, process.env));
   });
+  program.addCommand(demoCommand());
   return program;
 }
 
