@@ -77,6 +77,7 @@ export async function createServer(
     engine,
     logger,
     loopDelay,
+    pool,
     activeJobs: () => runner.activeCount,
   });
   await app.ready();
