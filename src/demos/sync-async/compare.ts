@@ -28,8 +28,9 @@ export interface CompareOptions {
 export interface CompareRow extends ReadMeasurement {
   /** The strategy, marked when it ran with io_uring enabled. */
   label: string;
-  /** Wall time of every round, in ms. */
-  roundsMs: number[];
+  /** Every round's wall time and longest loop stall, in ms, in round order. */
+  wallMsByRound: number[];
+  loopMaxMsByRound: number[];
 }
 
 export interface CompareReport {
@@ -100,11 +101,15 @@ export async function runCompare(options: CompareOptions): Promise<CompareReport
   };
 }
 
-/** The round with the median wall time, with every round's wall time alongside. */
-function median(rounds: ReadMeasurement[]): ReadMeasurement & { roundsMs: number[] } {
+/** The round with the median wall time, with every round's wall time and stall alongside. */
+function median(rounds: ReadMeasurement[]): Omit<CompareRow, 'label'> {
   const sorted = [...rounds].sort((a, b) => a.wallMs - b.wallMs);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)] as ReadMeasurement;
-  return { ...middle, roundsMs: rounds.map((r) => r.wallMs) };
+  return {
+    ...middle,
+    wallMsByRound: rounds.map((r) => r.wallMs),
+    loopMaxMsByRound: rounds.map((r) => r.loopDelay.maxMs),
+  };
 }
 
 function machine(): CompareReport['machine'] {
