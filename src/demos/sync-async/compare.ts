@@ -6,7 +6,7 @@
  * Rounds go round-robin over the strategies, so a noisy neighbour on a shared machine slows
  * all of them a little rather than one of them a lot.
  */
-import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { allReadStrategies } from '../../execution/file-read-strategies.js';
 import { HttpProbe } from './http-probe.js';
 import { IoUringRunner } from './io-uring-runner.js';
@@ -42,6 +42,8 @@ export interface CompareReport {
     kernel: string;
     node: string;
     libuv: string;
+    /** 1-minute load average when the run ended: how busy the machine was besides us. */
+    loadAverage: number;
   };
   sizeBytes: number;
   chunkBytes: number;
@@ -120,5 +122,6 @@ function machine(): CompareReport['machine'] {
     kernel: release(),
     node: process.version,
     libuv: process.versions.uv,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
   };
 }

@@ -52,7 +52,7 @@ export function header(report: CompareReport): string {
     `Reading a ${report.sizeBytes / 1024 / 1024} MiB file (in the page cache), median of ` +
       `${report.rounds} round${report.rounds === 1 ? '' : 's'}; ${report.date.slice(0, 10)}`,
     `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ` +
-      `libuv ${m.libuv}, UV_THREADPOOL_SIZE=${report.threadPoolSize}`,
+      `libuv ${m.libuv}, UV_THREADPOOL_SIZE=${report.threadPoolSize}, load average ${m.loadAverage}`,
     `io_uring instances: ${rings.default} in this process (Node 20 default)` +
       (rings.child === null ? '' : `, ${rings.child} in the child with UV_USE_IO_URING=1`),
   ].join('\n');
