@@ -11,7 +11,7 @@ interface Chapter {
   run(args: string[]): Promise<void>;
 }
 
-export const CHAPTERS: Readonly<Record<string, Chapter>> = {
+const CHAPTERS: Readonly<Record<string, Chapter>> = {
   'sync-async': {
     summary: 'read one file in every way and measure what the event loop goes through',
     usage: COMPARE_USAGE,
@@ -19,7 +19,7 @@ export const CHAPTERS: Readonly<Record<string, Chapter>> = {
   },
 };
 
-export function chapterList(): string {
+function chapterList(): string {
   const names = Object.keys(CHAPTERS);
   const width = Math.max(...names.map((n) => n.length));
   return [

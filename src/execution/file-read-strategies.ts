@@ -15,7 +15,7 @@
 import { readFile, readFileSync, createReadStream, promises as fsp } from 'node:fs';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import type { FileReadReply } from './file-read-worker.js';
+import type { FileReadReply, FileReadRequest } from './file-read-worker.js';
 import { startWorker } from './start-worker.js';
 import { siblingModule } from './worker-task.js';
 
@@ -113,7 +113,7 @@ export function workerThreadStrategy(): ReadStrategy {
     async read(path) {
       const thread = worker ?? (await start());
       const replied = once(thread, 'message') as Promise<[FileReadReply]>;
-      thread.postMessage({ path });
+      thread.postMessage({ path } satisfies FileReadRequest);
       const [reply] = await replied;
       if (!reply.ok) throw new Error(reply.message);
       const content = Buffer.from(reply.content);

@@ -13,7 +13,7 @@ export interface FileReadRequest {
 export type FileReadReply = { ok: true; content: ArrayBuffer } | { ok: false; message: string };
 
 /** Posted once when the worker is ready for requests. */
-export const READY = 'ready';
+const READY = 'ready';
 
 parentPort?.on('message', ({ path }: FileReadRequest) => {
   let reply: FileReadReply;

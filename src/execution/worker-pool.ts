@@ -80,9 +80,13 @@ export class WorkerPool {
    * with `worker_crashed` if its thread died, or with the signal's reason if it was aborted.
    */
   async run(task: WorkerTaskRef, input: unknown, options: RunTaskOptions): Promise<unknown> {
-    if (this.#closed) throw new Error('the worker pool is closed');
     const queuedAt = performance.now();
     await this.#slots.acquire(options.signal);
+    // Checked after the wait: a pool closed meanwhile hands its slots to waiters that must stop.
+    if (this.#closed) {
+      this.#slots.release();
+      throw new Error('the worker pool is closed');
+    }
     this.#waitMicros.record(Math.max(1, Math.round((performance.now() - queuedAt) * 1000)));
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (message: ProgressMessage) => {

@@ -30,7 +30,7 @@ export interface CompareCliOptions extends CompareOptions {
   svg: string | undefined;
 }
 
-export function parseCompareArgs(args: string[]): CompareCliOptions {
+function parseCompareArgs(args: string[]): CompareCliOptions {
   const { values } = parseOrExplain(args);
   const sizeBytes = parseSize(values.size);
   const chunkBytes = parseSize(values.chunk);

@@ -54,7 +54,7 @@ export interface CompareReport {
   rows: CompareRow[];
 }
 
-export const IO_URING_SUFFIX = ' + io_uring';
+const IO_URING_SUFFIX = ' + io_uring';
 
 export async function runCompare(options: CompareOptions): Promise<CompareReport> {
   const log = options.onProgress ?? (() => undefined);

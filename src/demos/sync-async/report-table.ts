@@ -59,7 +59,7 @@ export function header(report: CompareReport): string {
 }
 
 /** A Markdown table, which also reads well in a terminal; numbers are right-aligned. */
-export function markdownTable(head: string[], rows: string[][]): string {
+function markdownTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = head.map((_, i) => i >= 2);
   const cell = (text: string, i: number) =>

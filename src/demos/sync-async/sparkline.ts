@@ -16,7 +16,7 @@ export interface Timeline {
  * Per column of `stepMs`, the longest stall that overlaps it (a stall of d ms that ended at t
  * covers [t - d, t]), in ms.
  */
-export function stallColumns(timeline: Timeline, stepMs: number): number[] {
+function stallColumns(timeline: Timeline, stepMs: number): number[] {
   const columns = new Array<number>(Math.max(1, Math.ceil(timeline.wallMs / stepMs))).fill(0);
   for (const { at, ms } of timeline.stalls) {
     const first = Math.max(0, Math.floor((at - ms) / stepMs));
