@@ -22,6 +22,8 @@ import type { Store } from './store/store.js';
 export interface Backend {
   readonly store: Store;
   readonly engine: JobEngine;
+  /** The worker threads for CPU work (idle, holding no threads, when this process runs no jobs). */
+  readonly pool: WorkerPool;
   /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
   readonly runner: JobRunner | undefined;
   /** Stops the runner: running jobs get `graceMs` to finish, then are handed back. */
@@ -96,6 +98,7 @@ export async function createBackend(
     store,
     engine: new JobEngine(store, registry, dispatcher),
     runner,
+    pool,
     async stopRunner(graceMs) {
       await runner?.close(graceMs);
     },

@@ -56,6 +56,7 @@ export async function createServer(
     engine,
     logger,
     loopDelay,
+    pool: backend.pool,
     activeJobs: () => runner?.activeCount ?? 0,
   });
   await app.ready();

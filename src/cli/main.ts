@@ -13,6 +13,7 @@ import {
   type ServerOptions,
 } from '../config/options.js';
 import { VERSION } from '../version.js';
+import { demoCommand } from './demo.js';
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   workerCommand.action(async (flags: Flags) => {
     await runWorker(optionsFromText(flags, process.env));
   });
+  program.addCommand(demoCommand());
   return program;
 }
 

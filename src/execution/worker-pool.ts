@@ -1,18 +1,26 @@
 /**
  * The pool of worker threads that runs every CPU-bound job (piscina underneath). It adds what
  * jobs need on top: progress messages from the worker, cancellation through an AbortSignal
- * (piscina terminates the thread and starts a fresh one), and turning a dead worker into a
- * `worker_crashed` job failure.
+ * (piscina terminates the thread), turning a dead worker into a `worker_crashed` job failure,
+ * and run/wait statistics for /metrics.
+ *
+ * Tasks wait for a thread in this pool's own queue, never in piscina's: with `minThreads: 0`,
+ * piscina replaces a thread it terminated (cancel) or lost (crash) only up to minThreads, so a
+ * task queued behind it would wait forever. Handing piscina only as many tasks as it has
+ * threads means every hand-over either finds a ready thread or makes piscina start one.
  */
 import { availableParallelism } from 'node:os';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { JobFailure } from '../jobs/job-failure.js';
 import type { WorkerTaskRef } from '../jobs/job-type.js';
+import { execArgvFor } from './exec-argv.js';
+import { TaskSlots } from './task-slots.js';
 import type { ProgressMessage, WorkerOutcome, WorkerTaskMessage } from './worker-task.js';
 
 export interface WorkerPoolOptions {
-  /** Maximum threads; CPU jobs beyond it wait in the pool's queue. */
+  /** Maximum threads; CPU jobs beyond it wait in the pool's queue, in order. */
   size: number;
   /** Idle threads exit after this long, so an idle server holds none. */
   idleTimeoutMs?: number;
@@ -21,6 +29,27 @@ export interface WorkerPoolOptions {
 export interface RunTaskOptions {
   signal: AbortSignal;
   onProgress(percent: number, data?: unknown): void;
+}
+
+/** Milliseconds, over every task since the pool started. */
+export interface TaskTiming {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface WorkerPoolStats {
+  /** Threads alive now (idle ones exit after idleTimeoutMs). */
+  threads: number;
+  maxThreads: number;
+  /** Tasks waiting for a free thread. */
+  queued: number;
+  completed: number;
+  /** Time tasks spent running in a thread (piscina's histogram). */
+  runMs: TaskTiming;
+  /** Time tasks waited in the queue for a free thread. */
+  waitMs: TaskTiming;
 }
 
 /** Thrown when a task's worker thread died; the job fails with this message. */
@@ -32,14 +61,17 @@ export function defaultPoolSize(): number {
 
 export class WorkerPool {
   readonly #piscina: Piscina<WorkerTaskMessage, WorkerOutcome>;
+  readonly #slots: TaskSlots;
+  readonly #waitMicros: RecordableHistogram = createHistogram();
   #closed = false;
 
   constructor(options: WorkerPoolOptions) {
+    this.#slots = new TaskSlots(options.size);
     this.#piscina = new Piscina({
       minThreads: 0,
       maxThreads: options.size,
       idleTimeout: options.idleTimeoutMs ?? 30_000,
-      execArgv: workerExecArgv(),
+      execArgv: execArgvFor(import.meta.url),
     });
   }
 
@@ -48,7 +80,14 @@ export class WorkerPool {
    * with `worker_crashed` if its thread died, or with the signal's reason if it was aborted.
    */
   async run(task: WorkerTaskRef, input: unknown, options: RunTaskOptions): Promise<unknown> {
-    if (this.#closed) throw new Error('the worker pool is closed');
+    const queuedAt = performance.now();
+    await this.#slots.acquire(options.signal);
+    // Checked after the wait: a pool closed meanwhile hands its slots to waiters that must stop.
+    if (this.#closed) {
+      this.#slots.release();
+      throw new Error('the worker pool is closed');
+    }
+    this.#waitMicros.record(Math.max(1, Math.round((performance.now() - queuedAt) * 1000)));
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (message: ProgressMessage) => {
       options.onProgress(message.percent, message.data);
@@ -66,14 +105,26 @@ export class WorkerPool {
       throw new JobFailure('worker_crashed', CRASH_MESSAGE, String(error));
     } finally {
       port1.close();
+      this.#slots.release();
     }
   }
 
-  get stats(): { threads: number; queued: number; completed: number } {
+  get stats(): WorkerPoolStats {
+    const run = this.#piscina.histogram.runTime;
+    const wait = this.#waitMicros;
+    const waitMs = (micros: number) => (wait.count > 0 ? micros / 1000 : 0);
     return {
       threads: this.#piscina.threads.length,
-      queued: this.#piscina.queueSize,
+      maxThreads: this.#piscina.maxThreads,
+      queued: this.#slots.waiting,
       completed: this.#piscina.completed,
+      runMs: { p50: run.p50, p90: run.p90, p99: run.p99, max: run.max },
+      waitMs: {
+        p50: waitMs(wait.percentile(50)),
+        p90: waitMs(wait.percentile(90)),
+        p99: waitMs(wait.percentile(99)),
+        max: waitMs(wait.max),
+      },
     };
   }
 
@@ -83,15 +134,4 @@ export class WorkerPool {
     this.#closed = true;
     await this.#piscina.destroy();
   }
-}
-
-/**
- * Worker threads inherit the parent's execArgv, which already loads tsx when the server runs
- * from source through the tsx CLI. Under a runner that transforms TypeScript in-process (vitest)
- * it does not, so the workers load tsx themselves when the task modules are `.ts` files.
- */
-function workerExecArgv(): string[] {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
-  return fromSource && !hasTsx ? [...process.execArgv, '--import', 'tsx'] : process.execArgv;
 }

@@ -45,8 +45,9 @@ export function workerTask<I, R>(
     try {
       return { ok: true, value: await fn(input, ctx) };
     } catch (error) {
-      if (error instanceof JobFailure)
-        return { ok: false, code: error.code, message: error.message };
+      if (error instanceof JobFailure) {
+        return { ok: false, code: error.code, message: error.message, internal: error.internal };
+      }
       return {
         ok: false,
         code: 'handler_error',

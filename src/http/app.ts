@@ -7,9 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
+import type { WorkerPool } from '../execution/worker-pool.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
 import { VERSION } from '../version.js';
+import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { handleClientError, registerProblemHandlers } from './problem.js';
@@ -29,6 +31,7 @@ export interface AppDependencies {
   engine: JobEngine;
   logger: Logger;
   loopDelay: LoopDelayMonitor;
+  pool: WorkerPool;
   activeJobs: () => number;
 }
 
@@ -55,7 +58,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
   await registerOpenApi(app, VERSION);
-  registerMetrics(app, deps.engine.store);
+  registerExecutionMetrics(registerMetrics(app, deps.engine.store), deps);
 
   jobRoutes(app, deps.engine);
   shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });

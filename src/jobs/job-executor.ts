@@ -19,7 +19,7 @@ import type { WorkerPool } from '../execution/worker-pool.js';
 import { jobTopic, type JobChange, type Store } from '../store/store.js';
 import { isTerminal, type Job } from './job.js';
 import { JobFailure } from './job-failure.js';
-import type { AnyJobType, JobContext } from './job-type.js';
+import type { AnyJobType, JobContext, WorkerTaskRef } from './job-type.js';
 import type { JobTypeRegistry } from './registry.js';
 
 /** What happens to a job interrupted by a crash or still running at shutdown. */
@@ -140,22 +140,25 @@ export class JobExecutor {
       );
       return progressWrites;
     };
+    const runInWorker = (task: WorkerTaskRef, input: unknown) =>
+      this.#options.pool.run(task, input, {
+        signal: controller.signal,
+        onProgress: (percent, data) => void progress(percent, data),
+      });
     const ctx: JobContext = {
       jobId: job.id,
       attempt: job.attempt,
       signal: controller.signal,
       logger,
       progress,
+      runInWorker,
     };
     const timer = setTimeout(() => void this.#stop(run, 'timeout'), type.timeoutMs);
     let outcome: JobChange;
     try {
       const value =
         type.execution === 'cpu'
-          ? await this.#options.pool.run(type.task, job.input, {
-              signal: controller.signal,
-              onProgress: (percent, data) => void progress(percent, data),
-            })
+          ? await runInWorker(type.task, job.input)
           : await type.handler(job.input, ctx);
       outcome = { kind: 'succeeded', result: value ?? null };
     } catch (error) {

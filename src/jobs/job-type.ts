@@ -2,7 +2,7 @@
  * What a job type is: a name, a validated input schema, a timeout, and how it executes.
  *
  * - `io` types run their handler on the event loop; they must only await (files, sockets,
- *   timers) and never compute for long.
+ *   timers) and never compute for long: a CPU-heavy step goes to `ctx.runInWorker`.
  * - `cpu` types name a worker-thread task module instead of a handler: the runner always
  *   runs them in the worker pool, so they cannot block the loop by construction.
  */
@@ -20,6 +20,11 @@ export interface JobContext {
    * updates are written in call order, and updates after the job ended are ignored.
    */
   progress(percent: number, data?: unknown): Promise<void>;
+  /**
+   * Runs the CPU-heavy part of an `io` job in the worker pool, with this job's cancellation and
+   * progress, and returns the task's value. The loop only waits for it.
+   */
+  runInWorker(task: WorkerTaskRef, input: unknown): Promise<unknown>;
 }
 
 /** A worker-thread module whose default export was made with `workerTask()`. */

@@ -1,14 +1,15 @@
 /**
- * SHA-256 of a file inside the data directory, streamed in 1 MiB chunks with progress by bytes
- * read. I/O-bound: reads go to libuv's thread pool and each chunk's hashing is short, so it
- * runs on the event loop without holding it.
+ * SHA-256 of a file inside the data directory, with progress by bytes read. The path is checked
+ * at submit time on the loop; the reading and hashing run in the worker pool
+ * (hash-file-task.ts), because hashing is CPU work: about 1 ms per MiB.
  */
-import { createHash } from 'node:crypto';
 import Type from 'typebox';
-import { confinePath, openConfined } from '../data-dir-path.js';
+import { siblingModule } from '../../execution/worker-task.js';
+import { confinePath } from '../data-dir-path.js';
 import { defineJobType, type AnyJobType } from '../job-type.js';
+import type { HashFileTaskInput } from './hash-file-task.js';
 
-const CHUNK_BYTES = 1024 * 1024;
+const HASH_TASK = { module: siblingModule(import.meta.url, 'hash-file-task') };
 
 const HashFileInput = Type.Object(
   {
@@ -33,27 +34,8 @@ export function hashFileJobType(dataDir: string): AnyJobType {
       await confinePath(dataDir, input.path);
     },
     async handler(input, ctx) {
-      const { handle, size } = await openConfined(dataDir, input.path);
-      const hash = createHash('sha256');
-      let bytes = 0;
-      let reported = 0;
-      try {
-        const stream = handle.createReadStream({ highWaterMark: CHUNK_BYTES, autoClose: false });
-        for await (const chunk of stream.iterator({ destroyOnReturn: true })) {
-          ctx.signal.throwIfAborted();
-          const buffer = chunk as Buffer;
-          hash.update(buffer);
-          bytes += buffer.length;
-          const percent = size === 0 ? 100 : Math.floor((bytes * 100) / size);
-          if (percent > reported && percent < 100) {
-            reported = percent;
-            void ctx.progress(percent, { bytes, totalBytes: size });
-          }
-        }
-      } finally {
-        await handle.close();
-      }
-      return { path: input.path, bytes, sha256: hash.digest('hex') };
+      const task: HashFileTaskInput = { dataDir, path: input.path };
+      return ctx.runInWorker(HASH_TASK, task);
     },
   });
 }
