@@ -15,8 +15,9 @@ import { tempDirs } from './lib/suite.js';
 import { renderSvg } from './lib/svg-chart.js';
 import { jobsSuite } from './suites/jobs.js';
 import { statusReadsSuite } from './suites/status-reads.js';
+import { syncAsyncSuite } from './suites/sync-async.js';
 
-const SUITES: Suite[] = [statusReadsSuite, jobsSuite];
+const SUITES: Suite[] = [statusReadsSuite, jobsSuite, syncAsyncSuite];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -7,9 +7,9 @@ export interface SuiteContext {
   /** Smaller sizes and shorter runs (each suite well under a minute). */
   quick: boolean;
   /** A fresh directory, removed at the end of the run. */
-  tempDir(): string;
+  readonly tempDir: () => string;
   /** Progress lines for the terminal. */
-  log(line: string): void;
+  readonly log: (line: string) => void;
 }
 
 export interface Suite {
