@@ -5,7 +5,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../src/errors/app-error.js';
 import { isJobId, type JobEvent } from '../src/jobs/job.js';
-import type { Store } from '../src/store/store.js';
+import type { Store, TopicMessage } from '../src/store/store.js';
 
 export function storeConformance(name: string, makeStore: () => Promise<Store> | Store): void {
   describe(`${name} store conformance`, () => {
@@ -278,6 +278,49 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       await store.update(job.id, { kind: 'canceled' });
       expect(a).toEqual([1]);
       expect(b).toEqual([1, 2]);
+    });
+
+    it('delivers a message to the subscribers of its topic only, in publish order', async () => {
+      const store = await fresh();
+      const lobby: TopicMessage[] = [];
+      const other: unknown[] = [];
+      const jobEvents: JobEvent[] = [];
+      store.subscribeMessages('chat:lobby', (m) => lobby.push(m));
+      store.subscribeMessages('chat:other', (m) => other.push(m.data));
+      store.subscribe('jobs', (e) => jobEvents.push(e));
+      for (let i = 1; i <= 3; i++) await store.publishMessage('chat:lobby', { text: `hi ${i}` });
+      expect(lobby.map((m) => [m.topic, m.data])).toEqual([
+        ['chat:lobby', { text: 'hi 1' }],
+        ['chat:lobby', { text: 'hi 2' }],
+        ['chat:lobby', { text: 'hi 3' }],
+      ]);
+      expect(Number.isNaN(Date.parse(lobby[0]?.at ?? ''))).toBe(false);
+      expect(other).toEqual([]);
+      expect(jobEvents).toEqual([]);
+    });
+
+    it('keeps no message history, stops after unsubscribe, survives a throwing listener', async () => {
+      const store = await fresh();
+      await store.publishMessage('chat:r', 'before anyone listened');
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      const stopA = store.subscribeMessages('chat:r', (m) => a.push(m.data));
+      store.subscribeMessages('chat:r', () => {
+        throw new Error('listener bug');
+      });
+      store.subscribeMessages('chat:r', (m) => b.push(m.data));
+      await store.publishMessage('chat:r', 1);
+      stopA();
+      stopA();
+      await store.publishMessage('chat:r', 2);
+      expect(a).toEqual([1]);
+      expect(b).toEqual([1, 2]);
+    });
+
+    it('rejects publishing a message once closed', async () => {
+      const store = await makeStore();
+      await store.close();
+      await expect(store.publishMessage('chat:r', 1)).rejects.toThrow();
     });
 
     it('closes idempotently and then rejects calls', async () => {
