@@ -280,6 +280,19 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       expect(b).toEqual([1, 2]);
     });
 
+    it('delivers events in publish order to every listener, even when a listener publishes', async () => {
+      const store = await fresh();
+      const claims: Promise<unknown>[] = [];
+      store.subscribe('jobs', (event) => {
+        if (event.kind === 'queued') claims.push(store.claimNext()); // publishes `started`
+      });
+      const heard: number[] = [];
+      store.subscribe('jobs', (event) => heard.push(event.seq));
+      await store.create({ type: 't', input: null });
+      await Promise.all(claims);
+      expect(heard).toEqual([1, 2]);
+    });
+
     it('delivers a message to the subscribers of its topic only, in publish order', async () => {
       const store = await fresh();
       const lobby: TopicMessage[] = [];

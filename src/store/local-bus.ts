@@ -3,6 +3,10 @@
  * reaches subscribers in log order; a listener that throws is reported and cannot stop the
  * others from hearing the event. Job events and free-topic messages use separate maps because
  * their listeners take different payloads.
+ *
+ * A listener may publish (the runner claims a job, publishing `started`, while `queued` is
+ * being delivered). That event waits until the current one has reached every listener, so
+ * every listener hears events in publish order rather than `started` before `queued`.
  */
 import type { JobEvent } from '../jobs/job.js';
 import {
@@ -22,6 +26,9 @@ export class LocalBus implements EventBus {
   readonly #listeners: Listeners<Topic, JobEvent> = new Map();
   readonly #messageListeners: Listeners<MessageTopic, TopicMessage> = new Map();
   readonly #onListenerError: (error: unknown) => void;
+  /** Deliveries waiting for the one in progress to finish. */
+  readonly #pending: (() => void)[] = [];
+  #delivering = false;
 
   constructor(onListenerError: (error: unknown) => void) {
     this.#onListenerError = onListenerError;
@@ -37,12 +44,17 @@ export class LocalBus implements EventBus {
 
   /** Delivers `event` to subscribers of its job topic and of `jobs`. */
   publish(event: JobEvent): void {
-    this.#deliver(this.#listeners, jobTopic(event.jobId), event);
-    this.#deliver(this.#listeners, 'jobs', event);
+    this.#inOrder(() => {
+      this.#deliver(this.#listeners, jobTopic(event.jobId), event);
+      this.#deliver(this.#listeners, 'jobs', event);
+    });
   }
 
   publishMessage(topic: MessageTopic, data: unknown): Promise<void> {
-    this.#deliver(this.#messageListeners, topic, { topic, data, at: new Date().toISOString() });
+    const message = { topic, data, at: new Date().toISOString() };
+    this.#inOrder(() => {
+      this.#deliver(this.#messageListeners, topic, message);
+    });
     return Promise.resolve();
   }
 
@@ -52,6 +64,18 @@ export class LocalBus implements EventBus {
     for (const set of this.#listeners.values()) total += set.size;
     for (const set of this.#messageListeners.values()) total += set.size;
     return total;
+  }
+
+  /** Runs `delivery` now, or after the delivery in progress when called from a listener. */
+  #inOrder(delivery: () => void): void {
+    this.#pending.push(delivery);
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) next();
+    } finally {
+      this.#delivering = false;
+    }
   }
 
   #deliver<K, T>(map: Listeners<K, T>, topic: K, payload: T): void {
