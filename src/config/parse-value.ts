@@ -19,6 +19,14 @@ export function parseSize(text: string): number | undefined {
   return parseWithUnit(text, SIZE_UNITS, 'b');
 }
 
+/** `true`/`false`, also `yes`/`no`, `on`/`off`, `1`/`0`. */
+export function parseBoolean(text: string): boolean | undefined {
+  const value = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(value)) return true;
+  if (['false', 'no', 'off', '0'].includes(value)) return false;
+  return undefined;
+}
+
 export function parseInteger(text: string): number | undefined {
   if (!/^-?\d+$/.test(text.trim())) return undefined;
   const value = Number(text);
