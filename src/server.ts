@@ -3,8 +3,8 @@
  * them in reverse order within the shutdown deadline.
  *
  *   start: data dir → store → worker pool → runner (crash recovery) → HTTP app → listen
- *   close: refuse new work → stop listening / finish requests ∥ let running jobs finish, then
- *          hand them back → worker pool → store
+ *   close: refuse new work → close WebSockets (1001), stop listening / finish requests ∥ let
+ *          running jobs finish, then hand them back → worker pool → store
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import { RetentionPruner } from './jobs/retention.js';
 import { Runner } from './jobs/runner.js';
 import { builtInJobTypes } from './jobs/types/built-in.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { WebSocketTransport, webSocketOptions } from './transports/websocket.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */
@@ -33,6 +34,8 @@ export interface Server {
   readonly app: App;
   readonly engine: JobEngine;
   readonly runner: Runner;
+  /** The push transport at /ws. */
+  readonly websocket: WebSocketTransport;
   readonly options: ServerOptions;
   readonly logger: Logger;
   /** Binds the port; resolves with the URL clients should use. */
@@ -73,11 +76,13 @@ export async function createServer(
   const pruner = new RetentionPruner(store, options.retention, logger);
 
   await runner.start();
+  const websocket = new WebSocketTransport({ store, logger }, webSocketOptions(options));
   const app = await buildApp(options, {
     engine,
     logger,
     loopDelay,
     activeJobs: () => runner.activeCount,
+    websocket,
   });
   await app.ready();
 
@@ -87,7 +92,9 @@ export async function createServer(
     pruner.close();
     // Running jobs get most of the deadline to finish; the rest is for handing them back.
     const grace = Math.max(0, options.shutdownTimeout - 1000);
-    await Promise.all([app.close(), runner.close(grace)]);
+    // WebSockets first (1001 going away): the HTTP server only finishes closing once they are gone.
+    const sockets = websocket.close(Math.min(1000, options.shutdownTimeout));
+    await Promise.all([sockets.then(() => app.close()), runner.close(grace)]);
     await pool.close();
     loopDelay.close();
     await store.close();
@@ -98,6 +105,7 @@ export async function createServer(
     app,
     engine,
     runner,
+    websocket,
     options,
     logger,
     async listen() {

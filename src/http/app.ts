@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
+import type { WebSocketTransport } from '../transports/websocket.js';
 import { VERSION } from '../version.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -30,6 +31,8 @@ export interface AppDependencies {
   logger: Logger;
   loopDelay: LoopDelayMonitor;
   activeJobs: () => number;
+  /** Serves /ws (push) on this app's HTTP server when given. */
+  websocket?: WebSocketTransport;
 }
 
 export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
@@ -55,7 +58,8 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
   await registerOpenApi(app, VERSION);
-  registerMetrics(app, deps.engine.store);
+  const metrics = registerMetrics(app, deps.engine.store);
+  deps.websocket?.register(app, metrics);
 
   jobRoutes(app, deps.engine);
   shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });
