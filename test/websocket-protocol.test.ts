@@ -119,6 +119,25 @@ describe('WebSocket protocol', () => {
     expect(events).toEqual([0, 1, 2]);
   });
 
+  it('exports connections, subscriptions and traffic as metrics', async () => {
+    const { url } = await startTestServer();
+    const a = await connect(url);
+    const b = await connect(url);
+    a.send({ type: 'subscribe', topic: 'chat:m' });
+    a.send({ type: 'subscribe', topic: 'jobs' });
+    b.send({ type: 'subscribe', topic: 'chat:m', id: 1 });
+    await b.waitFor((m) => m.type === 'subscribed');
+    await a.waitFor((m) => m.type === 'subscribed' && m.topic === 'jobs');
+    await refusedUpgrade(url, { origin: 'https://evil.example' });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/^ws_connections 2$/m);
+    expect(text).toMatch(/^ws_subscriptions\{kind="chat"\} 2$/m);
+    expect(text).toMatch(/^ws_subscriptions\{kind="jobs"\} 1$/m);
+    expect(text).toMatch(/^ws_messages_sent_total 5$/m); // 2 welcomes, 3 acknowledgements
+    expect(text).toMatch(/^ws_bytes_sent_total [1-9]\d*$/m);
+    expect(text).toMatch(/^ws_rejected_upgrades_total\{code="origin_not_allowed"\} 1$/m);
+  });
+
   it('answers upgrades elsewhere than /ws with 404', async () => {
     const { url } = await startTestServer();
     const ws = new WebSocket(`${url.replace('http', 'ws')}/elsewhere`);
