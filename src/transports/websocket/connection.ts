@@ -50,6 +50,8 @@ export interface ConnectionStats {
   peakBufferedBytes: number;
   held: number;
   credits: number | undefined;
+  /** Why the server is closing it, while the closing handshake runs. */
+  closing: DisconnectReason | undefined;
 }
 
 export class Connection implements HeartbeatPeer {
@@ -151,6 +153,7 @@ export class Connection implements HeartbeatPeer {
       peakBufferedBytes: this.#outbox.peakBytes,
       held: this.#outbox.heldCount,
       credits: this.#outbox.credits,
+      closing: this.#reason,
     };
   }
 
