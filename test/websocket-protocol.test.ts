@@ -119,6 +119,17 @@ describe('WebSocket protocol', () => {
     expect(events).toEqual([0, 1, 2]);
   });
 
+  it('counts joining a room under a name as a publish (join notices reach the whole room)', async () => {
+    const { url } = await startTestServer({ wsPublishRate: 2 });
+    const client = await connect(url);
+    for (const room of ['a', 'b', 'c']) {
+      client.send({ type: 'subscribe', topic: `chat:${room}`, name: 'Ada', id: room });
+    }
+    expect(await client.waitFor(isError('rate_limited'))).toMatchObject({ id: 'c' });
+    const joined = client.messages.filter((m) => m.type === 'presence').map((m) => m.topic);
+    expect(joined).toEqual(['chat:a', 'chat:b']);
+  });
+
   it('exports connections, subscriptions and traffic as metrics', async () => {
     const { url } = await startTestServer();
     const a = await connect(url);

@@ -88,7 +88,13 @@ export class WebSocketTransport {
   register(app: App, registry: Registry): void {
     this.#metrics = webSocketMetrics(registry, () => this.#view());
     app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.#onUpgrade(request, socket, head);
+      try {
+        this.#onUpgrade(request, socket, head);
+      } catch (error) {
+        // An emitter listener that throws would take the process down; this socket is enough.
+        this.#deps.logger.error({ err: error }, 'websocket upgrade failed');
+        socket.destroy();
+      }
     });
     pushPageRoutes(app);
   }

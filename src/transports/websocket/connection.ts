@@ -92,6 +92,7 @@ export class Connection implements HeartbeatPeer {
       outbox: this.#outbox,
       maxSubscriptions: limits.maxSubscriptions,
       member: this,
+      admitPublish: () => this.#admitPublish(),
     });
     ws.on('message', (data, isBinary) => {
       this.#onMessage(data, isBinary);
@@ -207,10 +208,9 @@ export class Connection implements HeartbeatPeer {
       this.#send(errorMessage(new AppError('publish_not_allowed', detail), about));
       return;
     }
-    const retryAfterMs = this.#publishes.take();
-    if (retryAfterMs > 0) {
-      const detail = `at most ${this.#deps.limits.publishRate} publishes a second`;
-      this.#send(errorMessage(new AppError('rate_limited', detail, { retryAfterMs }), about));
+    const limited = this.#admitPublish();
+    if (limited) {
+      this.#send(errorMessage(limited, about));
       return;
     }
     publishChat(this.#deps.store, topic.topic, data).then(
@@ -222,6 +222,13 @@ export class Connection implements HeartbeatPeer {
         this.#send(errorMessage(reported, about));
       },
     );
+  }
+
+  #admitPublish(): AppError | undefined {
+    const retryAfterMs = this.#publishes.take();
+    if (retryAfterMs === 0) return undefined;
+    const detail = `at most ${this.#deps.limits.publishRate} publishes (or joins) a second`;
+    return new AppError('rate_limited', detail, { retryAfterMs });
   }
 
   #send(message: ServerMessage, key?: string): void {

@@ -45,13 +45,22 @@ export class Heartbeat {
 
   #tick(): void {
     for (const peer of [...this.#peers]) {
-      if (!peer.alive) {
-        this.#peers.delete(peer);
-        peer.timeOut();
-        continue;
+      if (peer.alive) {
+        peer.alive = false;
+        // A peer whose ping cannot even be sent is as good as one that does not answer.
+        if (this.#tryPing(peer)) continue;
       }
-      peer.alive = false;
+      this.#peers.delete(peer);
+      peer.timeOut();
+    }
+  }
+
+  #tryPing(peer: HeartbeatPeer): boolean {
+    try {
       peer.ping();
+      return true;
+    } catch {
+      return false;
     }
   }
 }

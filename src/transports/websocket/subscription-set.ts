@@ -31,6 +31,11 @@ export interface SubscriptionSetDeps {
   maxSubscriptions: number;
   /** The connection, as the identity of a room member. */
   member: object;
+  /**
+   * Takes a publish token, or says why not. A join notice reaches the whole room like a
+   * message, so joining under a name is rate limited like publishing.
+   */
+  admitPublish(): AppError | undefined;
 }
 
 export class SubscriptionSet {
@@ -78,6 +83,11 @@ export class SubscriptionSet {
     }
     if (name !== undefined && topic.kind !== 'chat') {
       this.#error(invalidField('name', 'applies to chat:<room> topics only'), about);
+      return;
+    }
+    const limited = name === undefined ? undefined : this.#deps.admitPublish();
+    if (limited) {
+      this.#error(limited, about);
       return;
     }
     // Subscribing again replaces the subscription (a job topic restarts from the new `after`).
