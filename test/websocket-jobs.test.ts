@@ -125,6 +125,10 @@ describe('WebSocket job topics', () => {
       'event@12',
       'unsubscribed@undefined',
     ]);
+    const upToDate = await connect(url);
+    upToDate.send({ type: 'subscribe', topic, after: 12 });
+    await upToDate.waitFor(ended(topic));
+    expect(seqsOf(onTopic(upToDate, topic))).toEqual(['unsubscribed@undefined']);
     expect(busSubscriptions(store)).toBe(baseline); // ended subscriptions are released
   });
 

@@ -122,8 +122,9 @@ export class WebSocketTransport {
     this.#heartbeat.close();
     const connections = [...this.#connections];
     const code = ERROR_CATALOGUE.shutting_down.wsCloseCode;
-    for (const connection of connections)
+    for (const connection of connections) {
       connection.close(code, 'server shutting down', 'shutdown');
+    }
     const all = Promise.all(connections.map((c) => c.released));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));

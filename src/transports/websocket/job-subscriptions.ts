@@ -55,6 +55,10 @@ export class JobSubscription implements Subscription {
       if (this.#isClosed()) return;
       from = job.seq;
     }
+    if (isTerminal(job.status) && from >= job.seq) {
+      this.#end(); // the client has the final event already; nothing can follow it
+      return;
+    }
     const feed = await openJobFeed(this.#ctx.store, this.#jobId, {
       after: from,
       onItem: (item) => {

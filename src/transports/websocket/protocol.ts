@@ -92,7 +92,7 @@ export function parseClientMessage(text: string): ParseResult {
   return { ok: true, message: value as ClientMessage };
 }
 
-export function invalid(detail: string, id?: RequestId): ParseResult {
+function invalid(detail: string, id?: RequestId): ParseResult {
   return { ok: false, error: new AppError('invalid_message', detail), id };
 }
 
