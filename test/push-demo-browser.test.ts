@@ -73,5 +73,5 @@ describe('push demo page', () => {
     await served.close();
     await ada.locator('#messages li', { hasText: 'Cy left' }).waitFor();
     expect(await ada.locator('#users').textContent()).toBe('2');
-  });
+  }, 60_000); // Chromium can take a while to start on a loaded machine
 });

@@ -8,7 +8,7 @@ import { connect, type Received, type TestClient } from './helpers/ws-client.js'
 
 const CAP = 1024 ** 2;
 /** Big enough that the kernel's socket buffers (a few MB on loopback) fill in a few hundred. */
-const PAD = 'x'.repeat(16 * 1024);
+const PAD = 'x'.repeat(32 * 1024);
 
 async function start() {
   const puppet = puppetJobType();

@@ -5,7 +5,7 @@ import { connect } from './helpers/ws-client.js';
 
 describe('WebSocket heartbeat and shutdown', () => {
   it('terminates a peer that never answers pings within two intervals and frees what it held', async () => {
-    const interval = 300;
+    const interval = 500;
     const { url, server } = await startTestServer({ wsHeartbeat: interval });
     const store = server.engine.store;
     const baseline = busSubscriptions(store);
@@ -24,7 +24,7 @@ describe('WebSocket heartbeat and shutdown', () => {
     const lifetime = performance.now() - connectedAt;
     expect(code).toBe(1006); // terminated: no closing handshake with a peer that is gone
     expect(lifetime).toBeGreaterThan(interval); // it had a whole interval to answer
-    expect(lifetime).toBeLessThan(2 * interval + 1000); // generous margin for a loaded machine
+    expect(lifetime).toBeLessThan(2 * interval + 3000); // generous margin for a loaded machine
     const left = await healthy.waitFor((m) => m.type === 'presence' && m.event === 'leave');
     expect(left).toMatchObject({ name: 'dead', members: 1 });
     expect(busSubscriptions(store)).toBe(baseline + 1);
