@@ -3,8 +3,8 @@
  * them in reverse order within the shutdown deadline.
  *
  *   start: back end (store, worker pool, runner with crash recovery) → HTTP app → listen
- *   close: refuse new work → stop listening / finish requests ∥ let running jobs finish, then
- *          hand them back → queue, worker pool, store
+ *   close: refuse new work → close WebSockets (1001), stop listening / finish requests ∥ let
+ *          running jobs finish, then hand them back → queue, worker pool, store
  */
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -17,6 +17,7 @@ import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { RetentionPruner } from './jobs/retention.js';
 import type { JobRunner } from './jobs/runner.js';
+import { WebSocketTransport, webSocketOptions } from './transports/websocket.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */
@@ -29,6 +30,8 @@ export interface Server {
   readonly app: App;
   readonly engine: JobEngine;
   readonly runner: JobRunner | undefined;
+  /** The push transport at /ws. */
+  readonly websocket: WebSocketTransport;
   readonly options: ServerOptions;
   readonly logger: Logger;
   /** Binds the port; resolves with the URL clients should use. */
@@ -52,12 +55,17 @@ export async function createServer(
   const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
+  const websocket = new WebSocketTransport(
+    { store: backend.store, logger },
+    webSocketOptions(options),
+  );
   const app = await buildApp(options, {
     engine,
     logger,
     loopDelay,
     pool: backend.pool,
     activeJobs: () => runner?.activeCount ?? 0,
+    websocket,
   });
   await app.ready();
 
@@ -67,7 +75,9 @@ export async function createServer(
     pruner.close();
     // Running jobs get most of the deadline to finish; the rest is for handing them back.
     const grace = Math.max(0, options.shutdownTimeout - 1000);
-    await Promise.all([app.close(), backend.stopRunner(grace)]);
+    // WebSockets first (1001 going away): the HTTP server only finishes closing once they are gone.
+    const sockets = websocket.close(Math.min(1000, options.shutdownTimeout));
+    await Promise.all([sockets.then(() => app.close()), backend.stopRunner(grace)]);
     loopDelay.close();
     await backend.close();
     logger.info('server closed');
@@ -77,6 +87,7 @@ export async function createServer(
     app,
     engine,
     runner,
+    websocket,
     options,
     logger,
     async listen() {

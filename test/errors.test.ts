@@ -7,6 +7,7 @@ import { json, postJson } from './helpers/http.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
+import { connect } from './helpers/ws-client.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -96,12 +97,39 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
     server.engine.stopAccepting();
     return answer(await postJson(`${url}/jobs`, { type: 'demo' }));
   },
+  origin_not_allowed: async ({ url }) =>
+    raw(url, [upgradeRequest({ origin: 'https://evil.example' })]),
+  too_many_connections: async () => {
+    const { url } = await startTestServer({ wsMaxConnectionsPerIp: 1 });
+    await connect(url);
+    return raw(url, [upgradeRequest()]);
+  },
 };
+
+/** A WebSocket upgrade request for /ws, as raw HTTP. */
+function upgradeRequest(headers: Record<string, string> = {}): string {
+  const lines = Object.entries({
+    host: 'x',
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    ...headers,
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `GET /ws HTTP/1.1\r\n${lines.join('')}\r\n`;
+}
 
 /** Codes tested elsewhere, and where. */
 const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   illegal_transition: 'raised by the store; covered by the store conformance suite',
   store_unavailable: 'needs a Redis to stop; covered by test/redis-mode.test.ts',
+  invalid_message: 'WebSocket only; test/websocket-protocol.test.ts',
+  invalid_topic: 'WebSocket only; test/websocket-protocol.test.ts',
+  publish_not_allowed: 'WebSocket only; test/websocket-protocol.test.ts',
+  too_many_subscriptions: 'WebSocket only; test/websocket-protocol.test.ts',
+  rate_limited: 'WebSocket only; test/websocket-protocol.test.ts',
+  message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
+  slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
 };
 
 describe('error catalogue', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../src/errors/app-error.js';
 import { isJobId, type JobEvent } from '../src/jobs/job.js';
-import type { Store } from '../src/store/store.js';
+import type { Store, TopicMessage } from '../src/store/store.js';
 
 export function storeConformance(name: string, makeStore: () => Promise<Store> | Store): void {
   describe(`${name} store conformance`, () => {
@@ -284,6 +284,71 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       await store.update(job.id, { kind: 'canceled' });
       await expect.poll(() => b).toEqual([1, 2]);
       expect(a).toEqual([1]);
+    });
+
+    it('delivers events in publish order to every listener, even when a listener publishes', async () => {
+      const store = await fresh();
+      const claims: Promise<unknown>[] = [];
+      store.subscribe('jobs', (event) => {
+        if (event.kind === 'queued') claims.push(store.claimNext()); // publishes `started`
+      });
+      const heard: number[] = [];
+      store.subscribe('jobs', (event) => heard.push(event.seq));
+      await store.create({ type: 't', input: null });
+      await expect.poll(() => claims.length).toBe(1);
+      await Promise.all(claims);
+      await expect.poll(() => heard).toEqual([1, 2]);
+    });
+
+    it('delivers a message to the subscribers of its topic only, in publish order', async () => {
+      const store = await fresh();
+      const lobby: TopicMessage[] = [];
+      const other: unknown[] = [];
+      const jobEvents: JobEvent[] = [];
+      store.subscribeMessages('chat:lobby', (m) => lobby.push(m));
+      store.subscribeMessages('chat:other', (m) => other.push(m.data));
+      store.subscribe('jobs', (e) => jobEvents.push(e));
+      for (let i = 1; i <= 3; i++) await store.publishMessage('chat:lobby', { text: `hi ${i}` });
+      await expect.poll(() => lobby.length).toBe(3);
+      expect(lobby.map((m) => [m.topic, m.data])).toEqual([
+        ['chat:lobby', { text: 'hi 1' }],
+        ['chat:lobby', { text: 'hi 2' }],
+        ['chat:lobby', { text: 'hi 3' }],
+      ]);
+      expect(Number.isNaN(Date.parse(lobby[0]?.at ?? ''))).toBe(false);
+      expect(other).toEqual([]);
+      expect(jobEvents).toEqual([]);
+    });
+
+    it('keeps no message history, stops after unsubscribe, survives a throwing listener', async () => {
+      const store = await fresh();
+      // An asynchronous bus delivers in publish order: once the marker arrived, the message
+      // published before anyone listened on chat:r has been dispatched — to no one.
+      const marker: unknown[] = [];
+      store.subscribeMessages('chat:marker', (m) => marker.push(m.data));
+      await store.publishMessage('chat:r', 'before anyone listened');
+      await store.publishMessage('chat:marker', 'done');
+      await expect.poll(() => marker).toEqual(['done']);
+      const a: unknown[] = [];
+      const b: unknown[] = [];
+      const stopA = store.subscribeMessages('chat:r', (m) => a.push(m.data));
+      store.subscribeMessages('chat:r', () => {
+        throw new Error('listener bug');
+      });
+      store.subscribeMessages('chat:r', (m) => b.push(m.data));
+      await store.publishMessage('chat:r', 1);
+      await expect.poll(() => b).toEqual([1]);
+      stopA();
+      stopA();
+      await store.publishMessage('chat:r', 2);
+      await expect.poll(() => b).toEqual([1, 2]);
+      expect(a).toEqual([1]);
+    });
+
+    it('rejects publishing a message once closed', async () => {
+      const store = await makeStore();
+      await store.close();
+      await expect(store.publishMessage('chat:r', 1)).rejects.toThrow();
     });
 
     it('closes idempotently and then rejects calls', async () => {

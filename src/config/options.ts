@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { defaultPoolSize } from '../execution/worker-pool.js';
+import { parseOriginList } from '../transports/websocket/origin-policy.js';
 import { parseBoolean, parseDuration, parseInteger, parseSize } from './parse-value.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +34,16 @@ export interface ServerOptions {
   /** With --redis: whether this process also runs job handlers (a worker always does). */
   runJobs: boolean;
   stallTimeout: number;
+  wsHeartbeat: number;
+  wsMaxPayload: number;
+  wsHighWaterMark: number;
+  wsMaxBuffered: number;
+  wsMaxHeld: number;
+  wsMaxConnectionsPerIp: number;
+  wsMaxSubscriptions: number;
+  wsPublishRate: number;
+  wsOrigins: string;
+  wsAllowNullOrigin: boolean;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
@@ -56,6 +67,17 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   redisPrefix: 'bp:',
   runJobs: true,
   stallTimeout: 30_000,
+  // Socket.IO's ping interval: rare enough to cost nothing, short enough to notice a dead peer.
+  wsHeartbeat: 25_000,
+  wsMaxPayload: 64 * 1024,
+  wsHighWaterMark: 64 * 1024,
+  wsMaxBuffered: 1024 ** 2,
+  wsMaxHeld: 1000,
+  wsMaxConnectionsPerIp: 100,
+  wsMaxSubscriptions: 100,
+  wsPublishRate: 20,
+  wsOrigins: 'same-host',
+  wsAllowNullOrigin: false,
 };
 
 type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice' | 'boolean';
@@ -228,6 +250,80 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     description: "with --redis: a silent worker's jobs go to another worker after this long",
     worker: true,
   },
+  wsHeartbeat: {
+    flag: '--ws-heartbeat',
+    env: 'WS_HEARTBEAT',
+    kind: 'duration',
+    min: 50,
+    description:
+      'WebSocket ping and heartbeat interval; a peer missing a pong is dropped at the next',
+  },
+  wsMaxPayload: {
+    flag: '--ws-max-payload',
+    env: 'WS_MAX_PAYLOAD',
+    kind: 'size',
+    min: 1024,
+    max: 16 * 1024 ** 2,
+    description: 'largest WebSocket message accepted (close 1009 beyond)',
+  },
+  wsHighWaterMark: {
+    flag: '--ws-high-water-mark',
+    env: 'WS_HIGH_WATER_MARK',
+    kind: 'size',
+    min: 1024,
+    description: 'bytes buffered for a client above which job progress is conflated',
+  },
+  wsMaxBuffered: {
+    flag: '--ws-max-buffered',
+    env: 'WS_MAX_BUFFERED',
+    kind: 'size',
+    min: 4096,
+    description: 'bytes waiting for one client beyond which it is closed (4008 slow consumer)',
+  },
+  wsMaxHeld: {
+    flag: '--ws-max-held',
+    env: 'WS_MAX_HELD',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'messages held for a client out of credits; the oldest are dropped beyond',
+  },
+  wsMaxConnectionsPerIp: {
+    flag: '--ws-max-connections-per-ip',
+    env: 'WS_MAX_CONNECTIONS_PER_IP',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'WebSocket connections one client address may hold',
+  },
+  wsMaxSubscriptions: {
+    flag: '--ws-max-subscriptions',
+    env: 'WS_MAX_SUBSCRIPTIONS',
+    kind: 'integer',
+    min: 1,
+    max: 100_000,
+    description: 'topics one WebSocket connection may subscribe to',
+  },
+  wsPublishRate: {
+    flag: '--ws-publish-rate',
+    env: 'WS_PUBLISH_RATE',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'publishes per second one WebSocket connection may send',
+  },
+  wsOrigins: {
+    flag: '--ws-origins',
+    env: 'WS_ORIGINS',
+    kind: 'string',
+    description: 'pages allowed to open WebSockets: same-host, *, or origins, comma-separated',
+  },
+  wsAllowNullOrigin: {
+    flag: '--ws-allow-null-origin',
+    env: 'WS_ALLOW_NULL_ORIGIN',
+    kind: 'boolean',
+    description: 'also allow Origin null: pages opened from disk (file://)',
+  },
 };
 
 export class OptionsError extends Error {
@@ -267,7 +363,25 @@ export function resolveOptions(given: Partial<ServerOptions> = {}): ServerOption
       `${OPTION_SPECS.headersTimeout.flag} (${options.headersTimeout} ms) must not exceed ${OPTION_SPECS.requestTimeout.flag} (${options.requestTimeout} ms)`,
     );
   }
+  checkWebSocketOptions(options);
   return options;
+}
+
+function checkWebSocketOptions(options: ServerOptions): void {
+  const cap = OPTION_SPECS.wsMaxBuffered.flag;
+  for (const key of ['wsHighWaterMark', 'wsMaxPayload'] as const) {
+    if (options[key] >= options.wsMaxBuffered) {
+      throw new OptionsError(
+        `${OPTION_SPECS[key].flag} (${options[key]}) must be below ${cap} (${options.wsMaxBuffered})`,
+      );
+    }
+  }
+  try {
+    parseOriginList(options.wsOrigins);
+  } catch (error) {
+    const { flag, env } = OPTION_SPECS.wsOrigins;
+    throw new OptionsError(`${flag} (${env}): ${(error as Error).message}`);
+  }
 }
 
 /** The SQLite path the options select, absolute unless it is `:memory:`. */

@@ -19,6 +19,14 @@ export function parseSize(text: string): number | undefined {
   return parseWithUnit(text, SIZE_UNITS, 'b');
 }
 
+/** `true`/`false`, also `yes`/`no`, `on`/`off`, `1`/`0`. */
+export function parseBoolean(text: string): boolean | undefined {
+  const value = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(value)) return true;
+  if (['false', 'no', 'off', '0'].includes(value)) return false;
+  return undefined;
+}
+
 export function parseInteger(text: string): number | undefined {
   if (!/^-?\d+$/.test(text.trim())) return undefined;
   const value = Number(text);
@@ -35,12 +43,4 @@ function parseWithUnit(
   const factor = units[(match[2] ?? '').toLowerCase() || bareUnit];
   if (factor === undefined) return undefined;
   return Math.round(Number(match[1]) * factor);
-}
-
-/** `true`/`false`, `yes`/`no`, `1`/`0`, `on`/`off`. */
-export function parseBoolean(text: string): boolean | undefined {
-  const value = text.trim().toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(value)) return true;
-  if (['false', 'no', '0', 'off'].includes(value)) return false;
-  return undefined;
 }

@@ -1,13 +1,19 @@
 /**
  * Every error a client can see, one line of data each. HTTP answers them as RFC 9457 problem
- * details; later transports reuse the same codes. `docs/errors.md` is generated from this
+ * details; the WebSocket transport sends the same codes in `error` messages, and the errors
+ * that end a connection name the close code it uses. `docs/errors.md` is generated from this
  * table (`npm run docs:errors`) and a test fails when the two drift apart.
  */
 export interface ErrorSpec {
+  /** The HTTP status; for `websocketOnly` codes the nearest HTTP meaning (`GET /errors/:code`). */
   status: number;
   title: string;
   /** One sentence for docs/errors.md: when it happens and what to do. */
   description: string;
+  /** The WebSocket close code when this error ends a WebSocket connection (docs/protocol.md). */
+  wsCloseCode?: number;
+  /** No HTTP request produces it: only the WebSocket transport reports it. */
+  websocketOnly?: true;
 }
 
 export const ERROR_CATALOGUE = {
@@ -20,7 +26,8 @@ export const ERROR_CATALOGUE = {
   malformed_json: {
     status: 400,
     title: 'Malformed JSON',
-    description: 'The body is declared as JSON but is empty or cannot be parsed.',
+    description:
+      'The body is declared as JSON but is empty or cannot be parsed; on a WebSocket, a text message that is not JSON.',
   },
   malformed_request: {
     status: 400,
@@ -104,6 +111,7 @@ export const ERROR_CATALOGUE = {
     status: 500,
     title: 'Internal server error',
     description: 'An unexpected fault; it is logged with the request id. Please report it.',
+    wsCloseCode: 1011,
   },
   store_unavailable: {
     status: 503,
@@ -114,7 +122,72 @@ export const ERROR_CATALOGUE = {
   shutting_down: {
     status: 503,
     title: 'Server shutting down',
-    description: 'The server is draining and accepts no new work; retry on another instance.',
+    description:
+      'The server is draining and accepts no new work; retry on another instance. Open WebSockets are closed with 1001.',
+    wsCloseCode: 1001,
+  },
+  origin_not_allowed: {
+    status: 403,
+    title: 'Origin not allowed',
+    description:
+      'A WebSocket upgrade came from a page whose `Origin` is not allowed (`--ws-origins`, `--ws-allow-null-origin`); the upgrade is refused.',
+  },
+  too_many_connections: {
+    status: 429,
+    title: 'Too many connections',
+    description:
+      'This client address already holds `--ws-max-connections-per-ip` WebSocket connections; the upgrade is refused. Close one first.',
+  },
+  invalid_message: {
+    status: 400,
+    title: 'Invalid message',
+    description:
+      'A WebSocket message is not one the protocol defines (docs/protocol.md): an unknown `type`, a missing or mistyped field, or a binary frame; `errors` names each field.',
+    websocketOnly: true,
+  },
+  invalid_topic: {
+    status: 400,
+    title: 'Invalid topic',
+    description:
+      'A topic must be `job:<id>`, `jobs` or `chat:<room>` (a room is 1–64 of `A–Z a–z 0–9 _ . -`).',
+    websocketOnly: true,
+  },
+  publish_not_allowed: {
+    status: 403,
+    title: 'Publish not allowed',
+    description:
+      'Only `chat:<room>` topics accept `publish`; job topics are written by the server.',
+    websocketOnly: true,
+  },
+  too_many_subscriptions: {
+    status: 429,
+    title: 'Too many subscriptions',
+    description:
+      'The connection already holds `--ws-max-subscriptions` subscriptions; unsubscribe from one first.',
+    websocketOnly: true,
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Rate limited',
+    description:
+      'More than `--ws-publish-rate` publishes per second on this connection; the message was not published (`retryAfterMs` says when to try again).',
+    websocketOnly: true,
+  },
+  message_too_large: {
+    status: 413,
+    title: 'Message too large',
+    description:
+      'A WebSocket message was larger than `--ws-max-payload`; the connection is closed with 1009.',
+    wsCloseCode: 1009,
+    websocketOnly: true,
+  },
+  slow_consumer: {
+    status: 429,
+    title: 'Slow consumer',
+    description:
+      'More than `--ws-max-buffered` bytes waited for a client that does not read fast enough; it is closed with 4008 and other clients are unaffected. Read faster, or take message topics with credits.',
+    wsCloseCode: 4008,
+    websocketOnly: true,
   },
 } as const satisfies Record<string, ErrorSpec>;
 

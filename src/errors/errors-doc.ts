@@ -2,14 +2,41 @@
  * Renders docs/errors.md from the catalogues. `npm run docs:errors` writes it; a test fails
  * when the committed file differs, so the docs cannot fall behind the code.
  */
-import { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE } from './catalogue.js';
+import { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE, type ErrorSpec } from './catalogue.js';
+
+/** Close codes the server or the ws library use that no catalogue error stands for. */
+const OTHER_CLOSE_CODES: readonly [number, string][] = [
+  [1000, 'normal closure: one side ended the connection on purpose'],
+  [1002, 'protocol error: the frames broke RFC 6455 (enforced by the ws library)'],
+  [1006, 'no close frame (seen by the client): the server terminated a peer that missed its pong'],
+  [1007, 'a text message that is not valid UTF-8 (enforced by the ws library)'],
+];
 
 export function renderErrorsDoc(): string {
-  const requestRows = Object.entries(ERROR_CATALOGUE)
+  const specs: [string, ErrorSpec][] = Object.entries(ERROR_CATALOGUE);
+  const requestRows = specs
+    .filter(([, spec]) => spec.websocketOnly !== true)
     .sort(([, a], [, b]) => a.status - b.status)
     .map(
       ([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.title} | ${spec.description} |`,
     );
+  const socketRows = specs
+    .filter(([, spec]) => spec.websocketOnly === true)
+    .map(([code, spec]) => {
+      const sentAs =
+        spec.wsCloseCode === undefined ? '`error` message' : `close ${spec.wsCloseCode}`;
+      return `| \`${code}\` | ${sentAs} | ${spec.title} | ${spec.description} |`;
+    });
+  const closeRows = [
+    ...specs.flatMap(([code, spec]) =>
+      spec.wsCloseCode === undefined
+        ? []
+        : [[spec.wsCloseCode, `\`${code}\`: ${spec.title}`] as const],
+    ),
+    ...OTHER_CLOSE_CODES,
+  ]
+    .sort(([a], [b]) => a - b)
+    .map(([closeCode, meaning]) => `| ${closeCode} | ${meaning} |`);
   const jobRows = Object.entries(JOB_FAILURE_CATALOGUE).map(
     ([code, description]) => `| \`${code}\` | ${description} |`,
   );
@@ -42,6 +69,26 @@ sent as \`application/problem+json\`:
 | code | HTTP | title | when |
 | --- | --- | --- | --- |
 ${requestRows.join('\n')}
+
+## WebSocket errors
+
+On a WebSocket (\`/ws\`, [docs/protocol.md](protocol.md)) an error is an \`error\` message,
+\`{ "type": "error", "code", "message", "id"?, "topic"?, "errors"? }\`, with a code from the
+table above when one fits (\`malformed_json\`, \`invalid_job_id\`, \`job_not_found\`,
+\`shutting_down\`, \`internal_error\`) or one of these, which only the WebSocket transport uses.
+The connection stays open unless the code names a close code. A refused upgrade is an HTTP
+answer with a problem document (\`origin_not_allowed\`, \`too_many_connections\`,
+\`shutting_down\`).
+
+| code | sent as | title | when |
+| --- | --- | --- | --- |
+${socketRows.join('\n')}
+
+### Close codes
+
+| close code | meaning |
+| --- | --- |
+${closeRows.join('\n')}
 
 ## Job failure codes
 

@@ -10,6 +10,7 @@ import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
+import type { WebSocketTransport } from '../transports/websocket.js';
 import { VERSION } from '../version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerMetrics } from './metrics.js';
@@ -33,6 +34,8 @@ export interface AppDependencies {
   loopDelay: LoopDelayMonitor;
   pool: WorkerPool;
   activeJobs: () => number;
+  /** Serves /ws (push) on this app's HTTP server when given. */
+  websocket?: WebSocketTransport;
 }
 
 export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
@@ -58,7 +61,9 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
   await registerOpenApi(app, VERSION);
-  registerExecutionMetrics(registerMetrics(app, deps.engine.store), deps);
+  const metrics = registerMetrics(app, deps.engine.store);
+  registerExecutionMetrics(metrics, deps);
+  deps.websocket?.register(app, metrics);
 
   jobRoutes(app, deps.engine);
   shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });

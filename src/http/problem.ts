@@ -115,11 +115,15 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'request_timeout'
         : 'malformed_request';
-  const body = JSON.stringify(problemOf(new AppError(code)));
-  const status = ERROR_CATALOGUE[code].status;
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
+  socket.end(rawProblemResponse(new AppError(code)));
+}
+
+/** A whole HTTP/1.1 response carrying `error`'s problem document, for sockets Fastify does not own. */
+export function rawProblemResponse(error: AppError, instance?: string): string {
+  const body = JSON.stringify(problemOf(error, instance));
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
   );
 }

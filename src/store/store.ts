@@ -82,6 +82,23 @@ export type Topic = `job:${string}` | 'jobs';
 export type EventListener = (event: JobEvent) => void;
 export type Unsubscribe = () => void;
 
+/**
+ * Free topics carry messages rather than job events: chat rooms and publish/subscribe. They
+ * have no log and no replay; delivery is at-most-once, like Redis pub/sub (which a Redis bus
+ * maps them to).
+ */
+export type MessageTopic = `chat:${string}`;
+
+export interface TopicMessage {
+  topic: MessageTopic;
+  /** What the publisher sent; JSON-serialisable. Shared by every listener: do not modify it. */
+  data: unknown;
+  /** When the bus accepted it (ISO 8601). */
+  at: string;
+}
+
+export type MessageListener = (message: TopicMessage) => void;
+
 export interface EventBus {
   /**
    * Calls `listener` for each event published on `topic` from now on: `job:<id>` for one job,
@@ -92,6 +109,13 @@ export interface EventBus {
    * consumers compare `seq` with what they already have, as the job feed does.
    */
   subscribe(topic: Topic, listener: EventListener): Unsubscribe;
+  /**
+   * Delivers `data` to the current subscribers of a message topic, in publish order per
+   * publisher. Nothing is kept: a subscriber that joins later never sees it.
+   */
+  publishMessage(topic: MessageTopic, data: unknown): Promise<void>;
+  /** Calls `listener` for each message published on `topic` from now on. */
+  subscribeMessages(topic: MessageTopic, listener: MessageListener): Unsubscribe;
 }
 
 export interface Store extends JobStore, EventBus {

@@ -13,6 +13,8 @@ export function delegatingStore(inner: Store, overrides: Partial<Store> = {}): S
     countByStatus: () => inner.countByStatus(),
     ping: () => inner.ping(),
     subscribe: (topic, listener) => inner.subscribe(topic, listener),
+    publishMessage: (topic, data) => inner.publishMessage(topic, data),
+    subscribeMessages: (topic, listener) => inner.subscribeMessages(topic, listener),
     close: () => inner.close(),
     ...overrides,
   };

@@ -8,6 +8,9 @@
  * subscription per process whatever the number of clients or jobs. Job events are small and
  * few per job; a cluster with very high event rates would shard the channel instead.
  *
+ * Free-topic messages (chat:<room>) travel the same way on a second channel: at-most-once and
+ * without history, as Redis pub/sub itself.
+ *
  * Redis pub/sub is at-most-once: events published while the connection was down are lost.
  * After a reconnect the bus re-delivers each watched job's latest event from its stream, so
  * consumers learn where the job is now; the job feed fills any gap from the log and drops a
@@ -15,7 +18,15 @@
  */
 import type { Redis } from 'ioredis';
 import { LocalBus } from '../local-bus.js';
-import type { EventBus, EventListener, Topic, Unsubscribe } from '../store.js';
+import type {
+  EventBus,
+  EventListener,
+  MessageListener,
+  MessageTopic,
+  Topic,
+  TopicMessage,
+  Unsubscribe,
+} from '../store.js';
 import { eventFromEntry, eventFromPayload, type StreamEntry } from './codec.js';
 
 export class RedisBus implements EventBus {
@@ -37,9 +48,13 @@ export class RedisBus implements EventBus {
 
   /** Subscribes to the events channel; resolves once Redis confirmed the subscription. */
   async start(): Promise<void> {
-    this.#subscriber.on('message', (_channel: string, payload: string) => {
+    this.#subscriber.on('message', (channel: string, payload: string) => {
       try {
-        this.#local.publish(eventFromPayload(payload));
+        if (channel === this.#messagesChannel) {
+          this.#local.deliverMessage(JSON.parse(payload) as TopicMessage);
+        } else {
+          this.#local.publish(eventFromPayload(payload));
+        }
       } catch (error) {
         this.#onError(error);
       }
@@ -49,12 +64,26 @@ export class RedisBus implements EventBus {
       if (this.#connectedBefore) void this.#catchUp();
       this.#connectedBefore = true;
     });
-    await this.#subscriber.subscribe(`${this.#prefix}events`);
+    await this.#subscriber.subscribe(`${this.#prefix}events`, this.#messagesChannel);
     this.#connectedBefore = true;
+  }
+
+  get #messagesChannel(): string {
+    return `${this.#prefix}messages`;
   }
 
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
     return this.#local.subscribe(topic, listener);
+  }
+
+  subscribeMessages(topic: MessageTopic, listener: MessageListener): Unsubscribe {
+    return this.#local.subscribeMessages(topic, listener);
+  }
+
+  /** Resolves once Redis took the message; every process (this one too) receives it. */
+  async publishMessage(topic: MessageTopic, data: unknown): Promise<void> {
+    const message: TopicMessage = { topic, data, at: new Date().toISOString() };
+    await this.#client.publish(this.#messagesChannel, JSON.stringify(message));
   }
 
   get size(): number {
@@ -66,7 +95,7 @@ export class RedisBus implements EventBus {
     try {
       // Make sure the subscription is active again before reading, or an event published
       // between the read and the resubscription would be lost after all.
-      await this.#subscriber.subscribe(`${this.#prefix}events`);
+      await this.#subscriber.subscribe(`${this.#prefix}events`, this.#messagesChannel);
     } catch (error) {
       this.#onError(error);
       return;

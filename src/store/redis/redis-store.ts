@@ -20,6 +20,8 @@ import type {
   JobChange,
   JobPage,
   ListQuery,
+  MessageListener,
+  MessageTopic,
   NewJob,
   Store,
   Topic,
@@ -252,6 +254,14 @@ export class RedisStore implements Store {
 
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
     return this.#bus.subscribe(topic, listener);
+  }
+
+  subscribeMessages(topic: MessageTopic, listener: MessageListener): Unsubscribe {
+    return this.#bus.subscribeMessages(topic, listener);
+  }
+
+  publishMessage(topic: MessageTopic, data: unknown): Promise<void> {
+    return guard(this.#bus.publishMessage(topic, data));
   }
 
   get subscriptionCount(): number {

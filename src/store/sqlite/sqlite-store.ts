@@ -37,6 +37,8 @@ import type {
   JobChange,
   JobPage,
   ListQuery,
+  MessageListener,
+  MessageTopic,
   NewJob,
   Store,
   Topic,
@@ -198,6 +200,15 @@ export class SqliteStore implements Store {
 
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
     return this.#bus.subscribe(topic, listener);
+  }
+
+  publishMessage(topic: MessageTopic, data: unknown): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    return this.#bus.publishMessage(topic, data);
+  }
+
+  subscribeMessages(topic: MessageTopic, listener: MessageListener): Unsubscribe {
+    return this.#bus.subscribeMessages(topic, listener);
   }
 
   /** Live bus subscriptions, for metrics and leak checks in tests. */

@@ -1,0 +1,106 @@
+/**
+ * Prometheus metrics of the WebSocket transport, on the app's registry. Gauges are read from
+ * the live connections when scraped, so they can never drift from the truth.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export type DisconnectReason =
+  | 'client'
+  | 'heartbeat_timeout'
+  | 'slow_consumer'
+  | 'message_too_large'
+  | 'shutdown'
+  | 'internal_error';
+
+export interface WebSocketView {
+  connections: number;
+  subscriptions: Record<'job' | 'jobs' | 'chat', number>;
+  bufferedBytes: number;
+}
+
+export interface WebSocketMetrics {
+  sent: (bytes: number) => void;
+  conflated: () => void;
+  dropped: () => void;
+  disconnected: (reason: DisconnectReason) => void;
+  rejected: (code: string) => void;
+}
+
+export function webSocketMetrics(registry: Registry, view: () => WebSocketView): WebSocketMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: 'ws_connections',
+    help: 'Open WebSocket connections.',
+    registers,
+    collect() {
+      this.set(view().connections);
+    },
+  });
+  new Gauge({
+    name: 'ws_subscriptions',
+    help: 'WebSocket subscriptions, by topic kind (job, jobs, chat).',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      for (const [kind, count] of Object.entries(view().subscriptions)) this.set({ kind }, count);
+    },
+  });
+  new Gauge({
+    name: 'ws_buffered_bytes',
+    help: 'Bytes waiting in the process for WebSocket clients (socket buffers, queues, held).',
+    registers,
+    collect() {
+      this.set(view().bufferedBytes);
+    },
+  });
+  const messages = new Counter({
+    name: 'ws_messages_sent_total',
+    help: 'WebSocket messages handed to sockets.',
+    registers,
+  });
+  const bytes = new Counter({
+    name: 'ws_bytes_sent_total',
+    help: 'Payload bytes of the WebSocket messages handed to sockets.',
+    registers,
+  });
+  const conflated = new Counter({
+    name: 'ws_conflated_total',
+    help: 'Job progress updates replaced by a newer one before a slow client got them.',
+    registers,
+  });
+  const dropped = new Counter({
+    name: 'ws_dropped_total',
+    help: 'Chat messages dropped for clients out of credits (held limit reached).',
+    registers,
+  });
+  const disconnects = new Counter({
+    name: 'ws_disconnects_total',
+    help: 'Closed WebSocket connections, by reason (slow_consumer, heartbeat_timeout, ...).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const rejected = new Counter({
+    name: 'ws_rejected_upgrades_total',
+    help: 'WebSocket upgrades refused, by error code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  return {
+    sent: (size) => {
+      messages.inc();
+      bytes.inc(size);
+    },
+    conflated: () => {
+      conflated.inc();
+    },
+    dropped: () => {
+      dropped.inc();
+    },
+    disconnected: (reason) => {
+      disconnects.inc({ reason });
+    },
+    rejected: (code) => {
+      rejected.inc({ code });
+    },
+  };
+}

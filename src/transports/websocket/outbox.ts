@@ -1,0 +1,222 @@
+/**
+ * Backpressure for one connection: everything the server sends a client passes through here.
+ *
+ * Messages go to the socket while it holds less than the high-water mark; beyond that they wait
+ * in this queue, where the server can still choose what to send:
+ * - conflation (job topics): a progress update waiting for a job replaces the one before it, so
+ *   a slow client gets the latest progress, not a backlog. Other job events (started, the
+ *   terminal one) are never replaced and keep their order, so the client ends on the true state.
+ * - credits (message topics): once a client grants credits, each message uses one; without
+ *   credit, messages are held (at most `maxHeld`, and within the byte cap), and the oldest are
+ *   dropped beyond that, like RabbitMQ's drop-head overflow. A client that asks for less is
+ *   never cut off for it; it sees the drop as a gap in `seq`.
+ * - the cap: when what waits for a client (socket buffer + queue + held) would pass
+ *   `maxBuffered`, the outbox empties itself and reports an overflow; the connection closes the
+ *   client as a slow consumer. Server memory per client therefore stays under the cap.
+ */
+export interface Sink {
+  /** Bytes accepted by the socket but not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+  /** `written` runs once the message has left the process (or failed to). */
+  send(text: string, written: () => void): void;
+}
+
+export interface OutboxLimits {
+  highWaterMark: number;
+  maxBuffered: number;
+  maxHeld: number;
+}
+
+export interface OutboxHooks {
+  onSent(bytes: number): void;
+  onConflated(): void;
+  onDropped(): void;
+  /** The cap was passed; the outbox is empty and accepts nothing any more. Called once. */
+  onOverflow(): void;
+}
+
+interface Entry {
+  text: string;
+  bytes: number;
+  /** Conflation key of a waiting progress update. */
+  key?: string;
+  /** How many earlier progress updates this one replaced. */
+  conflated: number;
+  sent: boolean;
+}
+
+/** Credits beyond this are not counted: a client cannot make the balance overflow. */
+const MAX_CREDITS = 1_000_000;
+
+export class Outbox {
+  readonly #sink: Sink;
+  readonly #limits: OutboxLimits;
+  readonly #hooks: OutboxHooks;
+  readonly #queue: Entry[] = [];
+  readonly #held: Entry[] = [];
+  /** Progress updates still in the queue, by conflation key. */
+  readonly #waitingProgress = new Map<string, Entry>();
+  #queuedBytes = 0;
+  #heldBytes = 0;
+  #credits: number | undefined;
+  #peak = 0;
+  #closed = false;
+
+  constructor(sink: Sink, limits: OutboxLimits, hooks: OutboxHooks) {
+    this.#sink = sink;
+    this.#limits = limits;
+    this.#hooks = hooks;
+  }
+
+  /** Bytes this connection holds in the process: socket buffer, queue and held messages. */
+  get bufferedBytes(): number {
+    return this.#sink.bufferedAmount + this.#queuedBytes + this.#heldBytes;
+  }
+
+  /** The largest `bufferedBytes` seen. */
+  get peakBytes(): number {
+    return this.#peak;
+  }
+
+  /** Nothing waits in the queue (the socket may still hold up to the high-water mark). */
+  get idle(): boolean {
+    return this.#queue.length === 0;
+  }
+
+  get heldCount(): number {
+    return this.#held.length;
+  }
+
+  /** Remaining credits, or undefined while the client has not asked for credit-based flow. */
+  get credits(): number | undefined {
+    return this.#credits;
+  }
+
+  /**
+   * A message that is never conflated, held or dropped: replies, snapshots, job lifecycle
+   * events. `key` names a conflation key it must not be reordered with.
+   */
+  push(text: string, key?: string): void {
+    if (this.#closed) return;
+    if (key !== undefined) this.#waitingProgress.delete(key);
+    this.#enqueue(entry(text));
+  }
+
+  /**
+   * A progress update for conflation key `key`; `render(n)` serialises it, `n` being how many
+   * earlier updates it replaces. While one waits, a newer one takes its place in the queue.
+   */
+  pushProgress(key: string, render: (conflated: number) => string): void {
+    if (this.#closed) return;
+    const waiting = this.#waitingProgress.get(key);
+    if (waiting) {
+      const text = render(waiting.conflated + 1);
+      const bytes = Buffer.byteLength(text);
+      this.#queuedBytes += bytes - waiting.bytes;
+      Object.assign(waiting, { text, bytes, conflated: waiting.conflated + 1 });
+      this.#hooks.onConflated();
+      if (this.bufferedBytes > this.#limits.maxBuffered) this.#overflow();
+      return;
+    }
+    const next = { ...entry(render(0)), key };
+    this.#enqueue(next);
+    if (!next.sent && this.#open()) this.#waitingProgress.set(key, next);
+  }
+
+  /** A message-topic delivery: sent at once, or subject to credits once the client uses them. */
+  deliver(text: string): void {
+    if (this.#closed) return;
+    if (this.#credits === undefined) {
+      this.#enqueue(entry(text));
+      return;
+    }
+    if (this.#credits > 0 && this.#held.length === 0) {
+      this.#credits -= 1;
+      this.#enqueue(entry(text));
+      return;
+    }
+    const held = entry(text);
+    this.#held.push(held);
+    this.#heldBytes += held.bytes;
+    // Bounded holding: drop the oldest rather than grow without limit or cut the client off.
+    while (
+      this.#held.length > 0 &&
+      (this.#held.length > this.#limits.maxHeld || this.bufferedBytes > this.#limits.maxBuffered)
+    ) {
+      this.#heldBytes -= this.#held.shift()?.bytes ?? 0;
+      this.#hooks.onDropped();
+    }
+    this.#notePeak();
+  }
+
+  /** Grants `n` more message deliveries; held messages go out first. */
+  grant(n: number): void {
+    if (this.#closed) return;
+    this.#credits = Math.min(MAX_CREDITS, (this.#credits ?? 0) + n);
+    while (this.#credits > 0 && this.#open()) {
+      const next = this.#held.shift();
+      if (!next) break;
+      this.#heldBytes -= next.bytes;
+      this.#credits -= 1;
+      this.#enqueue(next);
+    }
+  }
+
+  /** Drops everything waiting; later calls do nothing. */
+  close(): void {
+    this.#closed = true;
+    this.#queue.length = 0;
+    this.#held.length = 0;
+    this.#waitingProgress.clear();
+    this.#queuedBytes = 0;
+    this.#heldBytes = 0;
+  }
+
+  /** A method, not the field, inside loops: sending or enqueueing may close the outbox. */
+  #open(): boolean {
+    return !this.#closed;
+  }
+
+  #enqueue(next: Entry): void {
+    if (this.bufferedBytes + next.bytes > this.#limits.maxBuffered) {
+      this.#overflow();
+      return;
+    }
+    this.#queue.push(next);
+    this.#queuedBytes += next.bytes;
+    this.#flush();
+  }
+
+  #flush(): void {
+    while (this.#open() && this.#sink.bufferedAmount < this.#limits.highWaterMark) {
+      const next = this.#queue.shift();
+      if (!next) break;
+      this.#queuedBytes -= next.bytes;
+      next.sent = true;
+      if (next.key !== undefined && this.#waitingProgress.get(next.key) === next) {
+        this.#waitingProgress.delete(next.key);
+      }
+      this.#sink.send(next.text, this.#written);
+      this.#hooks.onSent(next.bytes);
+    }
+    this.#notePeak();
+  }
+
+  /** A write left the process: there may be room for more. */
+  readonly #written = (): void => {
+    if (this.#queue.length > 0) this.#flush();
+  };
+
+  #notePeak(): void {
+    this.#peak = Math.max(this.#peak, this.bufferedBytes);
+  }
+
+  #overflow(): void {
+    this.close();
+    this.#hooks.onOverflow();
+  }
+}
+
+function entry(text: string): Entry {
+  return { text, bytes: Buffer.byteLength(text), conflated: 0, sent: false };
+}

@@ -1,0 +1,168 @@
+/**
+ * A connection's subscriptions: `subscribe` and `unsubscribe` requests, the per-connection
+ * limit, and the bookkeeping that keeps a topic's answers in order when requests race (a job
+ * subscription opens asynchronously; a newer request for the same topic replaces it).
+ */
+import type { Logger } from 'pino';
+import { AppError } from '../../errors/app-error.js';
+import type { Store } from '../../store/store.js';
+import { ChatSubscription } from './chat-subscription.js';
+import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
+import type { Outbox } from './outbox.js';
+import type { Presence } from './presence.js';
+import {
+  asClientError,
+  errorMessage,
+  parseTopic,
+  type ClientMessage,
+  type RequestId,
+  type ServerMessage,
+} from './protocol.js';
+import type { Subscription, SubscriptionContext } from './subscription.js';
+
+type Of<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+type About = { id?: RequestId; topic?: string };
+
+export interface SubscriptionSetDeps {
+  store: Store;
+  outbox: Outbox;
+  presence: Presence;
+  logger: Logger;
+  maxSubscriptions: number;
+  /** The connection, as the identity of a room member. */
+  member: object;
+  /**
+   * Takes a publish token, or says why not. A join notice reaches the whole room like a
+   * message, so joining under a name is rate limited like publishing.
+   */
+  admitPublish(): AppError | undefined;
+}
+
+export class SubscriptionSet {
+  readonly #deps: SubscriptionSetDeps;
+  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #context: SubscriptionContext;
+
+  constructor(deps: SubscriptionSetDeps) {
+    this.#deps = deps;
+    this.#context = {
+      ...deps,
+      send: (message, key) => {
+        this.#send(message, key);
+      },
+      ended: (topic, subscription) => {
+        if (this.#forget(topic, subscription)) {
+          this.#send({ type: 'unsubscribed', topic, reason: 'ended' }, topic);
+        }
+      },
+      failed: (topic, subscription, error) => {
+        if (this.#forget(topic, subscription)) this.#error(error, { topic });
+      },
+    };
+  }
+
+  get topics(): string[] {
+    return [...this.#subscriptions.keys()];
+  }
+
+  /** Adds this set's subscriptions to `into`, by kind. */
+  count(into: Record<Subscription['kind'], number>): void {
+    for (const subscription of this.#subscriptions.values()) into[subscription.kind] += 1;
+  }
+
+  subscribe({ topic: text, after, name, id }: Of<'subscribe'>): void {
+    const topic = parseTopic(text);
+    if (topic instanceof AppError) {
+      this.#error(topic, { id, topic: text });
+      return;
+    }
+    const about = { id, topic: topic.topic };
+    if (after !== undefined && topic.kind !== 'job') {
+      this.#error(invalidField('after', 'applies to job:<id> topics only'), about);
+      return;
+    }
+    if (name !== undefined && topic.kind !== 'chat') {
+      this.#error(invalidField('name', 'applies to chat:<room> topics only'), about);
+      return;
+    }
+    const limited = name === undefined ? undefined : this.#deps.admitPublish();
+    if (limited) {
+      this.#error(limited, about);
+      return;
+    }
+    // Subscribing again replaces the subscription (a job topic restarts from the new `after`).
+    this.#drop(topic.topic);
+    const max = this.#deps.maxSubscriptions;
+    if (this.#subscriptions.size >= max) {
+      const detail = `a connection may hold ${max} subscriptions`;
+      this.#error(new AppError('too_many_subscriptions', detail), about);
+      return;
+    }
+    const acknowledge = () => {
+      this.#send({ type: 'subscribed', topic: topic.topic, id }, topic.topic);
+    };
+    if (topic.kind === 'job') {
+      const subscription = new JobSubscription(this.#context, topic.topic, topic.jobId);
+      this.#subscriptions.set(topic.topic, subscription);
+      subscription.open(after, acknowledge).catch((error: unknown) => {
+        subscription.close();
+        if (this.#forget(topic.topic, subscription)) this.#error(error, about);
+      });
+      return;
+    }
+    if (topic.kind === 'jobs') {
+      this.#subscriptions.set(topic.topic, new JobsSubscription(this.#context));
+      acknowledge();
+      return;
+    }
+    const chat = new ChatSubscription(this.#context, topic.topic);
+    this.#subscriptions.set(topic.topic, chat);
+    acknowledge();
+    if (name !== undefined) {
+      chat.announce(name).catch((error: unknown) => {
+        this.#error(error, about);
+      });
+    }
+  }
+
+  unsubscribe({ topic: text, id }: Of<'unsubscribe'>): void {
+    const topic = parseTopic(text);
+    if (topic instanceof AppError) {
+      this.#error(topic, { id, topic: text });
+      return;
+    }
+    this.#drop(topic.topic);
+    this.#send({ type: 'unsubscribed', topic: topic.topic, reason: 'requested', id }, topic.topic);
+  }
+
+  closeAll(): void {
+    for (const subscription of this.#subscriptions.values()) subscription.close();
+    this.#subscriptions.clear();
+  }
+
+  #send(message: ServerMessage, key?: string): void {
+    this.#deps.outbox.push(JSON.stringify(message), key);
+  }
+
+  #error(error: unknown, about: About): void {
+    const reported = asClientError(error, this.#deps.logger, 'websocket subscription failed');
+    this.#send(errorMessage(reported, about));
+  }
+
+  /** Closes and forgets the subscription to `topic`, if any. */
+  #drop(topic: string): void {
+    this.#subscriptions.get(topic)?.close();
+    this.#subscriptions.delete(topic);
+  }
+
+  /** Forgets `subscription` if it is still the one for `topic`; true when it was. */
+  #forget(topic: string, subscription: Subscription): boolean {
+    if (this.#subscriptions.get(topic) !== subscription) return false;
+    this.#subscriptions.delete(topic);
+    return true;
+  }
+}
+
+function invalidField(field: string, message: string): AppError {
+  return new AppError('invalid_message', `${field} ${message}`, { errors: [{ field, message }] });
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { busSubscriptions } from './helpers/bus-subscriptions.js';
+import { startTestServer } from './helpers/test-server.js';
+import { connect } from './helpers/ws-client.js';
+
+describe('WebSocket heartbeat and shutdown', () => {
+  it('terminates a peer that never answers pings within two intervals and frees what it held', async () => {
+    const interval = 500;
+    const { url, server } = await startTestServer({ wsHeartbeat: interval });
+    const store = server.engine.store;
+    const baseline = busSubscriptions(store);
+    const healthy = await connect(url);
+    healthy.send({ type: 'subscribe', topic: 'chat:room', name: 'healthy' });
+    await healthy.waitFor((m) => m.type === 'presence' && m.name === 'healthy');
+
+    const connectedAt = performance.now();
+    const dead = await connect(url, { autoPong: false });
+    dead.send({ type: 'subscribe', topic: 'chat:room', name: 'dead' });
+    dead.send({ type: 'subscribe', topic: 'jobs' });
+    await dead.waitFor((m) => m.type === 'subscribed' && m.topic === 'jobs');
+    expect(busSubscriptions(store)).toBe(baseline + 3);
+
+    const { code } = await dead.closed;
+    const lifetime = performance.now() - connectedAt;
+    expect(code).toBe(1006); // terminated: no closing handshake with a peer that is gone
+    expect(lifetime).toBeGreaterThan(interval); // it had a whole interval to answer
+    expect(lifetime).toBeLessThan(2 * interval + 3000); // generous margin for a loaded machine
+    const left = await healthy.waitFor((m) => m.type === 'presence' && m.event === 'leave');
+    expect(left).toMatchObject({ name: 'dead', members: 1 });
+    expect(busSubscriptions(store)).toBe(baseline + 1);
+    expect(server.websocket.connectionCount).toBe(1);
+
+    // The healthy peer answered the same pings over the same time, and saw heartbeats.
+    expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
+    await healthy.waitFor((m) => m.type === 'heartbeat');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/ws_disconnects_total\{reason="heartbeat_timeout"\} 1/);
+  });
+
+  it('closes every socket with 1001 going away on shutdown, before the store closes', async () => {
+    const { url, server } = await startTestServer({ shutdownTimeout: 2000 });
+    const clients = await Promise.all([connect(url), connect(url)]);
+    for (const c of clients) c.send({ type: 'subscribe', topic: 'jobs', id: 1 });
+    await Promise.all(clients.map((c) => c.waitFor((m) => m.type === 'subscribed')));
+    let storeOpenWhenReleased: boolean | undefined;
+    void server.websocket.close().then(async () => {
+      storeOpenWhenReleased = await server.engine.store.ping().then(
+        () => true,
+        () => false,
+      );
+    });
+    await server.close();
+    for (const c of clients) {
+      expect(await c.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    }
+    expect(storeOpenWhenReleased).toBe(true);
+    expect(server.websocket.connectionCount).toBe(0);
+  });
+});
