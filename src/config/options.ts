@@ -22,6 +22,7 @@ export interface ServerOptions {
   maxAttempts: number;
   retention: number;
   pollInterval: number;
+  longPollMaxWait: number;
   bodyLimit: number;
   requestTimeout: number;
   headersTimeout: number;
@@ -41,6 +42,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   maxAttempts: 3,
   retention: 24 * 3_600_000,
   pollInterval: 2000,
+  longPollMaxWait: 60_000,
   bodyLimit: 64 * 1024,
   requestTimeout: 30_000,
   headersTimeout: 10_000,
@@ -142,6 +144,14 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 1000,
     description: 'Retry-After hint for short-polling clients (whole seconds)',
+  },
+  longPollMaxWait: {
+    flag: '--long-poll-max-wait',
+    env: 'LONG_POLL_MAX_WAIT',
+    kind: 'duration',
+    min: 1000,
+    max: 10 * 60_000,
+    description: 'longest a long poll is held; a larger wait is shortened to this',
   },
   bodyLimit: {
     flag: '--body-limit',

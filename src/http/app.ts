@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { JobEngine } from '../jobs/engine.js';
+import { longPolling } from '../transports/long-polling.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
 import { VERSION } from '../version.js';
 import { registerMetrics } from './metrics.js';
@@ -23,6 +24,7 @@ export interface AppOptions {
   requestTimeout: number;
   headersTimeout: number;
   pollInterval: number;
+  longPollMaxWait: number;
 }
 
 export interface AppDependencies {
@@ -55,10 +57,14 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
   await registerOpenApi(app, VERSION);
-  registerMetrics(app, deps.engine.store);
+  const metrics = registerMetrics(app, deps.engine.store);
+  const { store } = deps.engine;
 
   jobRoutes(app, deps.engine);
-  shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });
+  shortPollingRoutes(app, deps.engine, {
+    pollInterval: options.pollInterval,
+    longPolling: longPolling(app, store, { maxWait: options.longPollMaxWait }, metrics),
+  });
   healthRoutes(app, deps);
   return app;
 }
