@@ -10,6 +10,7 @@ import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { longPolling } from '../transports/long-polling.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
+import { sseRoutes } from '../transports/sse.js';
 import { VERSION } from '../version.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -25,6 +26,9 @@ export interface AppOptions {
   headersTimeout: number;
   pollInterval: number;
   longPollMaxWait: number;
+  sseHeartbeat: number;
+  sseRetry: number;
+  sseMaxBuffer: number;
 }
 
 export interface AppDependencies {
@@ -65,6 +69,12 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     pollInterval: options.pollInterval,
     longPolling: longPolling(app, store, { maxWait: options.longPollMaxWait }, metrics),
   });
+  sseRoutes(
+    app,
+    store,
+    { heartbeat: options.sseHeartbeat, retry: options.sseRetry, maxBuffer: options.sseMaxBuffer },
+    metrics,
+  );
   healthRoutes(app, deps);
   return app;
 }
