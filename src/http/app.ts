@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { handleClientError, registerProblemHandlers } from './problem.js';
+import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SHARED_SCHEMAS } from './schemas.js';
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     { heartbeat: options.sseHeartbeat, retry: options.sseRetry, maxBuffer: options.sseMaxBuffer },
     metrics,
   );
+  demoPageRoutes(app);
   healthRoutes(app, deps);
   return app;
 }
