@@ -6,18 +6,10 @@
  *
  *   npx tsx demos/long-polling/client.ts [--url http://localhost:8000] [--wait 30] [--step-ms 3000]
  */
-import { parseArgs } from 'node:util';
+import { clientArgs, elapsed, stamp, submitDemoJob } from '../demo-client.js';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: 'http://localhost:8000' },
-    wait: { type: 'string', default: '30' },
-    'step-ms': { type: 'string', default: '3000' },
-  },
-});
-const base = values.url;
-const waitSeconds = Number(values.wait);
-const stepMs = Number(values['step-ms']);
+const { base, stepMs, extra } = clientArgs({ wait: '30' });
+const waitSeconds = Number(extra.wait);
 
 interface Snapshot {
   status: string;
@@ -25,19 +17,7 @@ interface Snapshot {
   seq: number;
 }
 
-const started = Date.now();
-const stamp = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
-
-const submitted = await fetch(`${base}/submit`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ stepMs }),
-});
-if (submitted.status !== 202) {
-  console.error(`submit failed: ${submitted.status} ${await submitted.text()}`);
-  process.exit(1);
-}
-const { jobId } = (await submitted.json()) as { jobId: string };
+const jobId = await submitDemoJob(base, stepMs);
 console.log(
   `${stamp()}  submitted job ${jobId} (10% every ${stepMs} ms); long polling with wait=${waitSeconds}`,
 );
@@ -77,7 +57,7 @@ for (;;) {
 
 console.log(
   `
-${requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s: ${changes} brought news, ` +
+${requests} requests in ${elapsed()} s: ${changes} brought news, ` +
     `${timeouts} timed out with no change.
 Each answer came the moment the job changed. The short-polling client polls every 2 s and
 learns nothing from about a third of its polls; here a request waits on the server instead.`,
