@@ -181,7 +181,8 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'size',
     min: 64 * 1024,
     max: 64 * 1024 ** 2,
-    description: 'bytes a slow event-stream client may have waiting before it is disconnected',
+    description:
+      'bytes of updates a slow event-stream client may have waiting before it is cut off',
   },
   bodyLimit: {
     flag: '--body-limit',

@@ -7,8 +7,11 @@
  * the newest, because every event carries the job's whole status and progress. So a stalled
  * client costs one message per job, not one per event, and when it reads again it gets the
  * latest state. A terminal event is never replaced (nothing follows it) and is always
- * delivered. Only when buffered plus pending bytes pass `maxBuffer` — many jobs, or huge
- * events — is the stream closed; the client reconnects with its Last-Event-ID and resumes.
+ * delivered. So what a stalled client costs is its socket buffer (one high-water mark, plus the
+ * frame that crossed it) and its pending messages; only when those pending messages pass
+ * `maxBuffer` (many jobs on one stream, or huge events) is the stream closed, and the client
+ * reconnects with its Last-Event-ID and resumes. A large frame to a client that reads is not
+ * counted: it is on its way.
  *
  * Everything it holds (heartbeat timer, pending messages, the subscriptions registered with
  * `onClose`) is released the moment the connection closes, whoever closed it.
@@ -31,7 +34,7 @@ export interface StreamMessage {
 export interface SseStreamOptions {
   heartbeatMs: number;
   retryMs: number;
-  /** Buffered + pending bytes beyond which a slow client's stream is closed. */
+  /** Pending bytes (messages waiting for a full socket) beyond which the stream is closed. */
   maxBuffer: number;
   /** Ids as `jobId:seq,…` with the positions of these jobs (multiplexed); otherwise `seq`. */
   cursors?: Cursors;
@@ -159,7 +162,6 @@ export class SseStream {
       id = formatCursorList(message.key, message.seq, cursors);
     }
     this.#write(formatEvent({ id, event: message.event, data: message.data }));
-    this.#enforceCap();
   }
 
   #write(text: string): void {
@@ -196,7 +198,7 @@ export class SseStream {
   }
 
   #enforceCap(): void {
-    if (this.#closed || this.bufferedBytes <= this.#options.maxBuffer) return;
+    if (this.#closed || this.#pendingBytes <= this.#options.maxBuffer) return;
     this.#options.metrics.slowConsumer.inc({ transport: TRANSPORT, action: 'closed' });
     this.destroy();
   }
