@@ -28,10 +28,11 @@ import { AppError } from '../errors/app-error.js';
 import { transportMetrics, type TransportMetrics } from '../http/transport-metrics.js';
 import { JobIdParams, ProblemRef } from '../http/schemas.js';
 import type { App } from '../http/types.js';
-import { isJobId, isTerminal, type Job } from '../jobs/job.js';
+import { isTerminal, type Job } from '../jobs/job.js';
 import type { Store } from '../store/store.js';
 import { furthest, parseCursorList, parseSeqId, type Cursors } from './sse-cursor.js';
 import { eventMessage, followJob } from './sse-follow.js';
+import { MAX_STREAM_JOBS, parseJobList, parseTopics } from './sse-request.js';
 import { SseStream, type StreamMessage } from './sse-stream.js';
 
 export interface SseOptions {
@@ -42,10 +43,6 @@ export interface SseOptions {
   /** Bytes a slow client may have waiting before its stream is closed. */
   maxBuffer: number;
 }
-
-/** Jobs one multiplexed stream may follow; every event's id names them all. */
-export const MAX_STREAM_JOBS = 20;
-const TOPICS = ['jobs'] as const;
 
 const EventStream = {
   description:
@@ -82,14 +79,16 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
       this.set(total);
     },
   });
+  const context: StreamContext = { store, options, metrics, streams, closing: false };
   // Fastify's close waits for open responses, and a stream never ends by itself.
   app.addHook('preClose', (done) => {
+    context.closing = true;
     for (const stream of streams) stream.shutdown();
     done();
   });
 
   const open = (request: FastifyRequest, reply: FastifyReply, spec: StreamRequest) =>
-    openStream(request, reply, spec, { store, options, metrics, streams });
+    openStream(request, reply, spec, context);
 
   app.get(
     '/jobs/:id/events',
@@ -101,10 +100,20 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
         headers: LastEventIdHeader,
         querystring: Type.Object({
           after: Type.Optional(
-            Type.Integer({ minimum: 0, description: 'Resume after this seq (as Last-Event-ID).' }),
+            Type.Integer({
+              minimum: 0,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: 'Resume after this seq (as Last-Event-ID).',
+            }),
           ),
         }),
-        response: { 200: EventStream, 204: Finished, 400: ProblemRef, 404: ProblemRef },
+        response: {
+          200: EventStream,
+          204: Finished,
+          400: ProblemRef,
+          404: ProblemRef,
+          503: ProblemRef,
+        },
       },
     },
     async (request, reply) => {
@@ -133,7 +142,13 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
             Type.String({ description: 'Resume positions, `jobId:seq,…` (as Last-Event-ID).' }),
           ),
         }),
-        response: { 200: EventStream, 204: Finished, 400: ProblemRef, 404: ProblemRef },
+        response: {
+          200: EventStream,
+          204: Finished,
+          400: ProblemRef,
+          404: ProblemRef,
+          503: ProblemRef,
+        },
       },
     },
     async (request, reply) => {
@@ -157,14 +172,17 @@ interface StreamContext {
   options: SseOptions;
   metrics: TransportMetrics;
   streams: Set<SseStream>;
+  /** Set at shutdown: streams still being opened must not start. */
+  closing: boolean;
 }
 
 async function openStream(
   request: FastifyRequest,
   reply: FastifyReply,
   spec: StreamRequest,
-  { store, options, metrics, streams }: StreamContext,
+  context: StreamContext,
 ): Promise<FastifyReply> {
+  const { store, options, metrics, streams } = context;
   // Read every job before streaming: an unknown one is a 404, not a stream that ends at once.
   const snapshots: Job[] = [];
   for (const id of spec.cursors.keys()) {
@@ -177,6 +195,8 @@ async function openStream(
     (job) => !(isTerminal(job.status) && spec.cursors.get(job.id) === job.seq),
   );
   if (following.length === 0 && !spec.topics) return reply.code(204).send();
+  // Shutdown began while the jobs were read: a stream opened now would hold the server open.
+  if (context.closing) throw new AppError('shutting_down', 'the server is shutting down');
 
   void reply.hijack();
   const stream = new SseStream(reply.raw, {
@@ -206,31 +226,4 @@ async function openStream(
   const follow = { store, stream, send, log: request.log };
   for (const job of following) await followJob(job, spec.cursors.get(job.id) ?? 0, follow);
   return reply;
-}
-
-function parseJobList(text: string | undefined): string[] {
-  if (text === undefined || text === '') return [];
-  const ids = [...new Set(text.split(','))];
-  if (ids.length > MAX_STREAM_JOBS) {
-    throw new AppError(
-      'too_many_jobs',
-      `one stream follows at most ${MAX_STREAM_JOBS} jobs; got ${ids.length}`,
-    );
-  }
-  const bad = ids.find((id) => !isJobId(id));
-  if (bad !== undefined) throw new AppError('invalid_job_id', `jobs: "${bad}" is not a job id`);
-  return ids;
-}
-
-function parseTopics(text: string | undefined): boolean {
-  if (text === undefined || text === '') return false;
-  for (const topic of text.split(',')) {
-    if (!(TOPICS as readonly string[]).includes(topic)) {
-      throw new AppError(
-        'invalid_request',
-        `unknown topic "${topic}"; known: ${TOPICS.join(', ')}`,
-      );
-    }
-  }
-  return true;
 }
