@@ -2,15 +2,11 @@ import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
 import type { Job, JobEvent } from '../src/jobs/job.js';
 import { json, postJson } from './helpers/http.js';
-import { metricValue } from './helpers/metrics.js';
-import { subscriptionCount } from './helpers/subscriptions.js';
 import { readEventStream, type ParsedEvent } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 
 const KINDS = ['queued', 'started', 'progress', 'succeeded', 'failed', 'canceled', 'requeued'];
-const openStreams = (url: string) =>
-  metricValue(url, 'transport_open_connections', { transport: 'sse' });
 
 async function submit(t: TestServer, stepMs: number): Promise<Job> {
   return json<Job>(await postJson(`${t.url}/jobs`, { type: 'demo', input: { stepMs } }));
@@ -123,28 +119,6 @@ describe('server-sent events: one job', () => {
     const final = await t.server.engine.get(job.id);
     expect(seqs).toEqual(Array.from({ length: final.seq }, (_, i) => i + 1));
     expect(errors.at(-1)).toBe(204);
-  });
-
-  it('releases the subscription, the heartbeat timer and the gauge when the client leaves', async () => {
-    const t = await startTestServer({ sseHeartbeat: 1000 });
-    const job = await idleRunningJob(t);
-    const store = t.server.engine.store;
-    const baseline = subscriptionCount(store);
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    await openStreams(t.url);
-    const idleTimers = timers();
-
-    const stream = await readEventStream(`${t.url}/jobs/${job.id}/events`);
-    await expect.poll(() => openStreams(t.url)).toBe(1);
-    expect(subscriptionCount(store)).toBe(baseline + 1);
-    expect(timers()).toBeGreaterThan(idleTimers);
-
-    stream.close();
-    await expect.poll(() => openStreams(t.url)).toBe(0);
-    expect(subscriptionCount(store)).toBe(baseline);
-    // Released together with the gauge (synchronously on 'close'), so no polling: poll timers
-    // would count themselves.
-    expect(timers()).toBe(idleTimers);
   });
 
   it('ends open streams at shutdown so the server can close', async () => {
