@@ -121,6 +121,15 @@ describe('server-sent events: one job', () => {
     expect(errors.at(-1)).toBe(204);
   });
 
+  it('answers HEAD with the stream headers and nothing held open', async () => {
+    const t = await startTestServer();
+    const job = await idleRunningJob(t);
+    const head = await fetch(`${t.url}/jobs/${job.id}/events`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await head.text()).toBe('');
+  });
+
   it('ends open streams at shutdown so the server can close', async () => {
     const t = await startTestServer();
     const job = await idleRunningJob(t);

@@ -209,6 +209,11 @@ async function openStream(
   streams.add(stream);
   stream.onClose(() => streams.delete(stream));
   stream.start();
+  // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
+  if (request.method === 'HEAD') {
+    stream.end();
+    return reply;
+  }
 
   let unfinished = following.length;
   const send = (message: StreamMessage) => {
