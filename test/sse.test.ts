@@ -54,12 +54,18 @@ describe('server-sent events: one job', () => {
     expect(JSON.parse(block?.[1] ?? 'null')).toMatchObject({ data: { result: { steps: 10 } } });
   });
 
-  it('streams live events as they happen and sends heartbeat comments while idle', async () => {
-    const t = await startTestServer({ sseHeartbeat: 150 });
+  it('streams live events as they happen and sends heartbeat comments while idle, past --request-timeout', async () => {
+    // The request timeout bounds sending a request, not a response the server keeps open.
+    const t = await startTestServer({
+      sseHeartbeat: 150,
+      requestTimeout: 1000,
+      headersTimeout: 1000,
+    });
     const job = await idleRunningJob(t);
     const stream = await readEventStream(`${t.url}/jobs/${job.id}/events`);
     await expect.poll(() => stream.parsed().events.length).toBe(2);
-    await expect.poll(() => stream.parsed().comments.length, { timeout: 5000 }).toBeGreaterThan(2);
+    // 15 heartbeats: over 2 s, two of Node's once-a-second timeout checks.
+    await expect.poll(() => stream.parsed().comments.length, { timeout: 8000 }).toBeGreaterThan(15);
     expect(new Set(stream.parsed().comments)).toEqual(new Set(['heartbeat']));
 
     await t.server.engine.store.update(job.id, { kind: 'progress', progress: 30 });
