@@ -36,6 +36,7 @@ describe('server-sent events: one job', () => {
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(stream.headers['cache-control']).toBe('no-store');
     expect(stream.text().startsWith('retry: 1500\n\n')).toBe(true);
+    expect(stream.parsed().retry).toBe(1500);
     const { events } = stream.parsed();
     expect(events.map((e) => e.id)).toEqual(
       Array.from({ length: job.seq }, (_, i) => String(i + 1)),

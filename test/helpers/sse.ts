@@ -1,6 +1,7 @@
 /**
- * Event-stream helpers for tests that look at the bytes: a spec-following parser and a plain
- * node:http reader (no EventSource logic, no reconnects).
+ * Event-stream helpers for tests that look at the bytes: a small parser following the HTML
+ * spec's rules for fields, comments and blank lines, and a plain node:http reader (no
+ * EventSource logic, no reconnects).
  */
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { onTestFinished } from 'vitest';
