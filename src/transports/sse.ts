@@ -53,6 +53,13 @@ const EventStream = {
 const Finished = Type.Null({
   description: 'The job finished and the client already has its last event: stop reconnecting.',
 });
+const StreamResponses = {
+  200: EventStream,
+  204: Finished,
+  400: ProblemRef,
+  404: ProblemRef,
+  503: ProblemRef,
+};
 const LastEventIdHeader = Type.Object({
   'last-event-id': Type.Optional(
     Type.String({ description: 'Sent by EventSource on reconnect: the last id it received.' }),
@@ -107,13 +114,7 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
             }),
           ),
         }),
-        response: {
-          200: EventStream,
-          204: Finished,
-          400: ProblemRef,
-          404: ProblemRef,
-          503: ProblemRef,
-        },
+        response: StreamResponses,
       },
     },
     async (request, reply) => {
@@ -142,13 +143,7 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
             Type.String({ description: 'Resume positions, `jobId:seq,…` (as Last-Event-ID).' }),
           ),
         }),
-        response: {
-          200: EventStream,
-          204: Finished,
-          400: ProblemRef,
-          404: ProblemRef,
-          503: ProblemRef,
-        },
+        response: StreamResponses,
       },
     },
     async (request, reply) => {
