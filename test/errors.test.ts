@@ -57,6 +57,14 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
     ),
   invalid_idempotency_key: async ({ url }) =>
     answer(await postJson(`${url}/jobs`, { type: 'demo' }, { 'idempotency-key': 'has space' })),
+  invalid_event_id: async ({ url }) =>
+    answer(await fetch(`${url}/events?topics=jobs`, { headers: { 'last-event-id': 'seven' } })),
+  too_many_jobs: async ({ url }) =>
+    answer(
+      await fetch(
+        `${url}/events?jobs=${Array.from({ length: 21 }, (_, i) => `${MISSING.slice(0, -2)}${String(i).padStart(2, '0')}`).join(',')}`,
+      ),
+    ),
   not_found: async ({ url }) => answer(await fetch(`${url}/no/such/route`)),
   job_not_found: async ({ url }) => answer(await fetch(`${url}/jobs/${MISSING}`)),
   request_timeout: async ({ url }) => raw(url, ['GET /healthz HTTP/1.1\r\nHost: x\r\n']),

@@ -21,10 +21,12 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/check-status',
       '/errors/{code}',
+      '/events',
       '/healthz',
       '/job-types',
       '/jobs',
       '/jobs/{id}',
+      '/jobs/{id}/events',
       '/submit',
     ]);
     expect(Object.keys(doc.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);

@@ -6,37 +6,17 @@
  *   npx tsx demos/short-polling/client.ts [--url http://localhost:8000] [--interval 2000] [--step-ms 3000]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { clientArgs, elapsed, stamp, submitDemoJob } from '../demo-client.js';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: 'http://localhost:8000' },
-    interval: { type: 'string', default: '2000' },
-    'step-ms': { type: 'string', default: '3000' },
-  },
-});
-const base = values.url;
-const intervalMs = Number(values.interval);
-const stepMs = Number(values['step-ms']);
+const { base, stepMs, extra } = clientArgs({ interval: '2000' });
+const intervalMs = Number(extra.interval);
 
 interface Snapshot {
   status: string;
   progress: number;
 }
 
-const started = Date.now();
-const stamp = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
-
-const submitted = await fetch(`${base}/submit`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ stepMs }),
-});
-if (submitted.status !== 202) {
-  console.error(`submit failed: ${submitted.status} ${await submitted.text()}`);
-  process.exit(1);
-}
-const { jobId } = (await submitted.json()) as { jobId: string };
+const jobId = await submitDemoJob(base, stepMs);
 console.log(
   `${stamp()}  submitted job ${jobId} (10% every ${stepMs} ms); polling every ${intervalMs} ms`,
 );
@@ -70,7 +50,7 @@ for (;;) {
 
 console.log(
   `
-${polls} polls in ${((Date.now() - started) / 1000).toFixed(1)} s: ${polls - unchanged} brought news, ` +
+${polls} polls in ${elapsed()} s: ${polls - unchanged} brought news, ` +
     `${unchanged} (${Math.round((unchanged * 100) / polls)}%) returned no change (304, no body).
 ${bytes} body bytes received. Long polling (next chapter) needs about one request per change.`,
 );

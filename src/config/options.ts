@@ -23,6 +23,10 @@ export interface ServerOptions {
   maxAttempts: number;
   retention: number;
   pollInterval: number;
+  longPollMaxWait: number;
+  sseHeartbeat: number;
+  sseRetry: number;
+  sseMaxBuffer: number;
   bodyLimit: number;
   requestTimeout: number;
   headersTimeout: number;
@@ -58,6 +62,10 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   maxAttempts: 3,
   retention: 24 * 3_600_000,
   pollInterval: 2000,
+  longPollMaxWait: 60_000,
+  sseHeartbeat: 15_000,
+  sseRetry: 3000,
+  sseMaxBuffer: 1024 ** 2,
   bodyLimit: 64 * 1024,
   requestTimeout: 30_000,
   headersTimeout: 10_000,
@@ -181,6 +189,39 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 1000,
     description: 'Retry-After hint for short-polling clients (whole seconds)',
+  },
+  longPollMaxWait: {
+    flag: '--long-poll-max-wait',
+    env: 'LONG_POLL_MAX_WAIT',
+    kind: 'duration',
+    min: 1000,
+    max: 10 * 60_000,
+    description: 'longest a long poll is held; a larger wait is shortened to this',
+  },
+  sseHeartbeat: {
+    flag: '--sse-heartbeat',
+    env: 'SSE_HEARTBEAT',
+    kind: 'duration',
+    min: 100,
+    max: 15_000,
+    description: 'idle time before an event stream sends a heartbeat comment',
+  },
+  sseRetry: {
+    flag: '--sse-retry',
+    env: 'SSE_RETRY',
+    kind: 'duration',
+    min: 100,
+    max: 60_000,
+    description: 'retry hint: how long event-stream clients wait before reconnecting',
+  },
+  sseMaxBuffer: {
+    flag: '--sse-max-buffer',
+    env: 'SSE_MAX_BUFFER',
+    kind: 'size',
+    min: 64 * 1024,
+    max: 64 * 1024 ** 2,
+    description:
+      'bytes of updates a slow event-stream client may have waiting before it is cut off',
   },
   bodyLimit: {
     flag: '--body-limit',

@@ -60,6 +60,18 @@ export const ERROR_CATALOGUE = {
     title: 'Invalid Idempotency-Key',
     description: 'The `Idempotency-Key` header must be 1–255 printable ASCII characters.',
   },
+  invalid_event_id: {
+    status: 400,
+    title: 'Invalid event id',
+    description:
+      'A `Last-Event-ID` header or `after` parameter is not an id the event stream sends: a seq on `/jobs/:id/events`, `jobId:seq` pairs separated by commas on `/events`.',
+  },
+  too_many_jobs: {
+    status: 400,
+    title: 'Too many jobs for one stream',
+    description:
+      'One `/events` stream follows at most 20 jobs; open another stream, or follow every job with `topics=jobs`.',
+  },
   not_found: {
     status: 404,
     title: 'Not found',

@@ -9,13 +9,16 @@ import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
 import type { JobEngine } from '../jobs/engine.js';
+import { longPolling } from '../transports/long-polling.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
 import type { WebSocketTransport } from '../transports/websocket.js';
+import { sseRoutes } from '../transports/sse.js';
 import { VERSION } from '../version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { handleClientError, registerProblemHandlers } from './problem.js';
+import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { SHARED_SCHEMAS } from './schemas.js';
@@ -26,6 +29,10 @@ export interface AppOptions {
   requestTimeout: number;
   headersTimeout: number;
   pollInterval: number;
+  longPollMaxWait: number;
+  sseHeartbeat: number;
+  sseRetry: number;
+  sseMaxBuffer: number;
 }
 
 export interface AppDependencies {
@@ -64,9 +71,20 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const metrics = registerMetrics(app, deps.engine.store);
   registerExecutionMetrics(metrics, deps);
   deps.websocket?.register(app, metrics);
+  const { store } = deps.engine;
 
   jobRoutes(app, deps.engine);
-  shortPollingRoutes(app, deps.engine, { pollInterval: options.pollInterval });
+  shortPollingRoutes(app, deps.engine, {
+    pollInterval: options.pollInterval,
+    longPolling: longPolling(app, store, { maxWait: options.longPollMaxWait }, metrics),
+  });
+  sseRoutes(
+    app,
+    store,
+    { heartbeat: options.sseHeartbeat, retry: options.sseRetry, maxBuffer: options.sseMaxBuffer },
+    metrics,
+  );
+  demoPageRoutes(app);
   healthRoutes(app, deps);
   return app;
 }

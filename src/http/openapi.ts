@@ -19,6 +19,8 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
       tags: [
         { name: 'jobs', description: 'Submit, list and cancel jobs.' },
         { name: 'short polling', description: 'Ask for the status at intervals.' },
+        { name: 'long polling', description: 'Ask; the answer comes when something changes.' },
+        { name: 'server-sent events', description: 'One response that streams every change.' },
         { name: 'operations', description: 'Health, metrics and error descriptions.' },
       ],
     },

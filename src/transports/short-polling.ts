@@ -9,6 +9,8 @@
  * `If-None-Match` costs a `304 Not Modified` with no body when nothing happened, and a
  * `Retry-After` hint while the job is unfinished. `Cache-Control: no-cache` lets caches keep
  * the body but forces them to revalidate every time, which is exactly this pattern.
+ *
+ * With `wait` (and `after`) the same two GET routes long-poll instead: see long-polling.ts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -16,10 +18,16 @@ import type { JobEngine } from '../jobs/engine.js';
 import { isTerminal, type Job } from '../jobs/job.js';
 import { JobId, JobIdParams, ProblemRef } from '../http/schemas.js';
 import type { App } from '../http/types.js';
+import type { LongPolling } from './long-polling.js';
 
 export interface ShortPollingOptions {
-  /** Retry-After hint, in milliseconds (sent as whole seconds). */
+  /** Retry-After hint, in milliseconds (sent as whole seconds); 0 sends none. */
   pollInterval: number;
+}
+
+export interface ShortPollingRoutesOptions extends ShortPollingOptions {
+  /** Answers the same routes when a request carries `wait` (src/transports/long-polling.ts). */
+  longPolling: LongPolling;
 }
 
 export function etagOf(job: Job): string {
@@ -44,7 +52,7 @@ export function sendSnapshot(
 ): FastifyReply {
   const etag = etagOf(job);
   void reply.header('etag', etag).header('cache-control', 'no-cache');
-  if (!isTerminal(job.status)) {
+  if (!isTerminal(job.status) && options.pollInterval > 0) {
     void reply.header('retry-after', String(Math.max(1, Math.round(options.pollInterval / 1000))));
   }
   if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
@@ -70,8 +78,9 @@ const DemoBody = Type.Union([
 export function shortPollingRoutes(
   app: App,
   engine: JobEngine,
-  options: ShortPollingOptions,
+  options: ShortPollingRoutesOptions,
 ): void {
+  const { longPolling } = options;
   const snapshotResponses = {
     200: Type.Ref('Job'),
     304: Type.Null({ description: 'Not modified: the job has not changed since that ETag.' }),
@@ -83,31 +92,38 @@ export function shortPollingRoutes(
     '/jobs/:id',
     {
       schema: {
-        summary: 'Read a job (short polling)',
+        summary: 'Read a job (short polling; long polling with `after` and `wait`)',
         description:
           'Answers at once. Send the last ETag in If-None-Match to get 304 while nothing changed; ' +
-          'Retry-After says when to ask again.',
-        tags: ['short polling'],
+          'Retry-After says when to ask again. With `wait`, a job still at seq `after` holds the ' +
+          'request until its next event or the timeout (Long-Poll-Outcome says which).',
+        tags: ['short polling', 'long polling'],
         params: JobIdParams,
+        querystring: Type.Object(longPolling.query),
         response: snapshotResponses,
       },
     },
     async (request, reply) =>
-      sendSnapshot(request, reply, await engine.get(request.params.id), options),
+      request.query.wait === undefined
+        ? sendSnapshot(request, reply, await engine.get(request.params.id), options)
+        : longPolling.answer(request, reply, request.params.id, request.query),
   );
 
   app.get(
     '/check-status',
     {
       schema: {
-        summary: "Read a job (the overview's short-polling surface)",
-        tags: ['short polling'],
-        querystring: Type.Object({ jobId: JobId }),
+        summary:
+          "Read a job (the overview's polling surface; long polling with `after` and `wait`)",
+        tags: ['short polling', 'long polling'],
+        querystring: Type.Object({ jobId: JobId, ...longPolling.query }),
         response: snapshotResponses,
       },
     },
     async (request, reply) =>
-      sendSnapshot(request, reply, await engine.get(request.query.jobId), options),
+      request.query.wait === undefined
+        ? sendSnapshot(request, reply, await engine.get(request.query.jobId), options)
+        : longPolling.answer(request, reply, request.query.jobId, request.query),
   );
 
   app.post(

@@ -1,0 +1,40 @@
+/**
+ * The server-sent events wire format (WHATWG HTML, "Interpreting an event stream"): UTF-8 text,
+ * one `field: value` per line, a blank line ends an event. Lines starting with `:` are comments
+ * that clients ignore, which makes them the heartbeat. A line break inside a value would end
+ * the field early, so data is split into one `data:` line per line (the client joins them back
+ * with "\n"), and ids and event names must never contain one.
+ */
+const LINE_BREAK = /\r\n|\r|\n/;
+
+export interface SseFrame {
+  id: string;
+  event: string;
+  data: string;
+}
+
+export function formatEvent(frame: SseFrame): string {
+  assertSingleLine('id', frame.id);
+  assertSingleLine('event', frame.event);
+  // A NUL in the id makes clients ignore the whole id field, and resume would silently break.
+  if (frame.id.includes('\0')) throw new Error('an SSE id cannot contain NUL');
+  const data = frame.data
+    .split(LINE_BREAK)
+    .map((line) => `data: ${line}\n`)
+    .join('');
+  return `id: ${frame.id}\nevent: ${frame.event}\n${data}\n`;
+}
+
+/** How long the client waits before reconnecting after the stream drops. */
+export function formatRetry(ms: number): string {
+  return `retry: ${Math.round(ms)}\n\n`;
+}
+
+export function formatComment(text: string): string {
+  assertSingleLine('comment', text);
+  return `: ${text}\n\n`;
+}
+
+function assertSingleLine(field: string, value: string): void {
+  if (LINE_BREAK.test(value)) throw new Error(`an SSE ${field} cannot contain a line break`);
+}

@@ -1,0 +1,216 @@
+/**
+ * One open event stream: writes frames to the response, keeps idle connections alive with
+ * comment heartbeats, and keeps a client that stops reading from costing unbounded memory.
+ *
+ * Slow consumers. While the socket's buffer is above its high-water mark (`write()` returned
+ * false, no 'drain' yet) nothing more is written; each job keeps at most one pending message,
+ * the newest, because every event carries the job's whole status and progress. So a stalled
+ * client costs one message per job, not one per event, and when it reads again it gets the
+ * latest state. A terminal event is never replaced (nothing follows it) and is always
+ * delivered. So what a stalled client costs is its socket buffer (one high-water mark, plus the
+ * frame that crossed it) and its pending messages; only when those pending messages pass
+ * `maxBuffer` (many jobs on one stream, or huge events) is the stream closed, and the client
+ * reconnects with its Last-Event-ID and resumes. A large frame to a client that reads is not
+ * counted: it is on its way.
+ *
+ * Everything it holds (heartbeat timer, pending messages, the subscriptions registered with
+ * `onClose`) is released the moment the connection closes, whoever closed it.
+ */
+import type { ServerResponse } from 'node:http';
+import type { TransportMetrics } from '../http/transport-metrics.js';
+import { formatCursorList, type Cursors } from './sse-cursor.js';
+import { formatComment, formatEvent, formatRetry } from './sse-frame.js';
+
+export interface StreamMessage {
+  /** The job id: messages of one job are written in order, and conflated with each other. */
+  key: string;
+  seq: number;
+  event: string;
+  data: string;
+  /** The job's terminal event (or a terminal reset): never conflated away. */
+  final: boolean;
+}
+
+export interface SseStreamOptions {
+  heartbeatMs: number;
+  retryMs: number;
+  /** Pending bytes (messages waiting for a full socket) beyond which the stream is closed. */
+  maxBuffer: number;
+  /** Ids as `jobId:seq,…` with the positions of these jobs (multiplexed); otherwise `seq`. */
+  cursors?: Cursors;
+  metrics: TransportMetrics;
+}
+
+const TRANSPORT = 'sse';
+
+export class SseStream {
+  readonly #res: ServerResponse;
+  readonly #options: SseStreamOptions;
+  readonly #pending = new Map<string, StreamMessage>();
+  readonly #onClose: (() => void)[] = [];
+  readonly #onDrained: (() => void)[] = [];
+  #pendingBytes = 0;
+  #congested = false;
+  #ending = false;
+  #closed = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(res: ServerResponse, options: SseStreamOptions) {
+    this.#res = res;
+    this.#options = options;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes waiting for the client: in the socket's buffer and in pending messages. */
+  get bufferedBytes(): number {
+    return this.#closed ? 0 : this.#res.writableLength + this.#pendingBytes;
+  }
+
+  /** True while the socket is full: what is sent now waits (and may be conflated). */
+  get congested(): boolean {
+    return this.#congested || this.#pending.size > 0;
+  }
+
+  /** Resolves once everything sent so far has been handed to the socket, or the stream closed. */
+  drained(): Promise<void> {
+    if (!this.congested || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#onDrained.push(resolve));
+  }
+
+  /** Sends the headers and the retry hint; from now on the stream is open. */
+  start(): void {
+    this.#res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      // Every byte is news for one client only: no cache may keep or replay it.
+      'cache-control': 'no-store',
+      // Tells nginx-style proxies not to buffer the stream.
+      'x-accel-buffering': 'no',
+      // The stream owns its connection; when it ends the socket goes, nothing idles behind it.
+      connection: 'close',
+    });
+    this.#options.metrics.open.inc({ transport: TRANSPORT });
+    this.#res.on('drain', () => {
+      this.#flush();
+    });
+    this.#res.once('close', () => {
+      this.#release();
+    });
+    this.#heartbeat = setTimeout(() => {
+      this.#beat();
+    }, this.#options.heartbeatMs);
+    this.#write(formatRetry(this.#options.retryMs));
+  }
+
+  /** Runs `fn` when the stream closes (at once if it already has). */
+  onClose(fn: () => void): void {
+    if (this.#closed) fn();
+    else this.#onClose.push(fn);
+  }
+
+  send(message: StreamMessage): void {
+    if (this.#closed || this.#ending) return;
+    if (!this.congested) {
+      this.#writeMessage(message);
+      return;
+    }
+    const previous = this.#pending.get(message.key);
+    // Nothing follows a job's terminal event; keep it whatever arrives.
+    if (previous?.final) return;
+    if (previous) {
+      this.#pendingBytes -= previous.data.length;
+      this.#options.metrics.slowConsumer.inc({ transport: TRANSPORT, action: 'conflated' });
+    }
+    this.#pending.set(message.key, message);
+    this.#pendingBytes += message.data.length;
+    this.#enforceCap();
+  }
+
+  /** Ends the stream once everything pending is written. */
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (this.#pending.size === 0) this.#res.end();
+  }
+
+  /** Server shutdown: end a stream that keeps up, drop one that does not. */
+  shutdown(): void {
+    if (this.#closed) return;
+    if (this.#congested) {
+      this.destroy();
+      return;
+    }
+    this.#write(formatComment('server shutting down; reconnect to resume'));
+    this.#ending = true;
+    this.#res.end();
+  }
+
+  /** Closes the connection at once (a stalled client, a failed read). */
+  destroy(): void {
+    this.#res.destroy();
+    // 'close' follows on a later tick; release now so nothing more is written meanwhile.
+    this.#release();
+  }
+
+  #writeMessage(message: StreamMessage): void {
+    const { cursors } = this.#options;
+    let id = String(message.seq);
+    if (cursors) {
+      if (cursors.has(message.key)) cursors.set(message.key, message.seq);
+      id = formatCursorList(message.key, message.seq, cursors);
+    }
+    this.#write(formatEvent({ id, event: message.event, data: message.data }));
+  }
+
+  #write(text: string): void {
+    if (!this.#res.write(text)) this.#congested = true;
+    this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, Buffer.byteLength(text));
+    this.#heartbeat?.refresh();
+  }
+
+  /** The socket drained: write pending messages, then end if that was the last thing to do. */
+  #flush(): void {
+    this.#congested = false;
+    this.#writePending();
+    if (this.congested || this.#closed) return;
+    if (this.#ending) this.#res.end();
+    for (const resolve of this.#onDrained.splice(0)) resolve();
+  }
+
+  /** Writes pending messages, oldest job first, until the socket is full again. */
+  #writePending(): void {
+    for (const [key, message] of this.#pending) {
+      if (this.#congested || this.#closed) return;
+      this.#pending.delete(key);
+      this.#pendingBytes -= message.data.length;
+      this.#writeMessage(message);
+    }
+  }
+
+  /** A comment after `heartbeatMs` without writes keeps proxies from closing an idle stream. */
+  #beat(): void {
+    if (this.#closed) return;
+    // A stream still waiting for 'drain' is not idle: a heartbeat would only add to its backlog.
+    if (this.#congested) this.#heartbeat?.refresh();
+    else this.#write(formatComment('heartbeat'));
+  }
+
+  #enforceCap(): void {
+    if (this.#closed || this.#pendingBytes <= this.#options.maxBuffer) return;
+    this.#options.metrics.slowConsumer.inc({ transport: TRANSPORT, action: 'closed' });
+    this.destroy();
+  }
+
+  #release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#heartbeat);
+    this.#pending.clear();
+    this.#pendingBytes = 0;
+    this.#options.metrics.open.dec({ transport: TRANSPORT });
+    for (const fn of this.#onClose.splice(0)) fn();
+    for (const resolve of this.#onDrained.splice(0)) resolve();
+  }
+}
