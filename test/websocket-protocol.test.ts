@@ -147,6 +147,9 @@ describe('WebSocket protocol', () => {
     expect(text).toMatch(/^ws_messages_sent_total 5$/m); // 2 welcomes, 3 acknowledgements
     expect(text).toMatch(/^ws_bytes_sent_total [1-9]\d*$/m);
     expect(text).toMatch(/^ws_rejected_upgrades_total\{code="origin_not_allowed"\} 1$/m);
+    // The same figures as the other transports report, for side-by-side views.
+    expect(text).toMatch(/^transport_open_connections\{transport="websocket"\} 2$/m);
+    expect(text).toMatch(/^transport_bytes_sent_total\{transport="websocket"\} [1-9]\d*$/m);
   });
 
   it('answers upgrades elsewhere than /ws with 404', async () => {

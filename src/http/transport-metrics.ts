@@ -8,6 +8,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export interface TransportMetrics {
   /** Held long polls, open event streams, ... */
   open: Gauge<'transport'>;
+  /** Reports a transport's open connections from its own count, read at each scrape. */
+  observeOpen(transport: string, count: () => number): void;
   bytesSent: Counter<'transport'>;
   /** `conflated`: an unsent update was replaced by a newer one; `closed`: past the buffer cap. */
   slowConsumer: Counter<'transport' | 'action'>;
@@ -18,13 +20,20 @@ const created = new WeakMap<Registry, TransportMetrics>();
 export function transportMetrics(registry: Registry): TransportMetrics {
   let metrics = created.get(registry);
   if (!metrics) {
+    const observed = new Map<string, () => number>();
     metrics = {
       open: new Gauge({
         name: 'transport_open_connections',
-        help: 'Requests a transport holds open now (held long polls, event streams), by transport.',
+        help: 'Connections a transport holds open now (held long polls, event streams, WebSockets), by transport.',
         labelNames: ['transport'] as const,
         registers: [registry],
+        collect() {
+          for (const [transport, count] of observed) this.set({ transport }, count());
+        },
       }),
+      observeOpen(transport, count) {
+        observed.set(transport, count);
+      },
       bytesSent: new Counter({
         name: 'transport_bytes_sent_total',
         help: 'Body bytes a transport sent to clients, by transport.',

@@ -3,6 +3,9 @@
  * the live connections when scraped, so they can never drift from the truth.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { transportMetrics } from '../../http/transport-metrics.js';
+
+const TRANSPORT = 'websocket';
 
 export type DisconnectReason =
   | 'client'
@@ -28,6 +31,9 @@ export interface WebSocketMetrics {
 
 export function webSocketMetrics(registry: Registry, view: () => WebSocketView): WebSocketMetrics {
   const registers = [registry];
+  // The figures every transport reports alike, for side-by-side dashboards.
+  const shared = transportMetrics(registry);
+  shared.observeOpen(TRANSPORT, () => view().connections);
   new Gauge({
     name: 'ws_connections',
     help: 'Open WebSocket connections.',
@@ -89,15 +95,20 @@ export function webSocketMetrics(registry: Registry, view: () => WebSocketView):
     sent: (size) => {
       messages.inc();
       bytes.inc(size);
+      shared.bytesSent.inc({ transport: TRANSPORT }, size);
     },
     conflated: () => {
       conflated.inc();
+      shared.slowConsumer.inc({ transport: TRANSPORT, action: 'conflated' });
     },
     dropped: () => {
       dropped.inc();
     },
     disconnected: (reason) => {
       disconnects.inc({ reason });
+      if (reason === 'slow_consumer') {
+        shared.slowConsumer.inc({ transport: TRANSPORT, action: 'closed' });
+      }
     },
     rejected: (code) => {
       rejected.inc({ code });
