@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { storeConformance } from './store-conformance.js';
 
@@ -35,6 +35,18 @@ describe('SqliteStore on disk', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     db.close();
+  });
+
+  it('upgrades a database written by schema version 1', async () => {
+    const path = join(tempDir(), 'jobs.db');
+    const old = new BetterSqlite3(path);
+    old.exec(MIGRATIONS[0] ?? '');
+    old.pragma('user_version = 1');
+    old.close();
+    const store = new SqliteStore({ path });
+    const { job } = await store.create({ type: 't', input: null, owner: 'alice' });
+    expect((await store.get(job.id))?.owner).toBe('alice');
+    await store.close();
   });
 
   it('refuses a database written by a newer schema', () => {

@@ -230,6 +230,24 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       expect(both.jobs.map((j) => j.id)).toEqual([ids[6], ids[4], ids[2]]);
     });
 
+    it("keeps each job's owner and lists by owner", async () => {
+      const store = await fresh();
+      const mine = (await store.create({ type: 't', input: 1, owner: 'alice' })).job;
+      const theirs = (await store.create({ type: 'u', input: 2, owner: 'bob' })).job;
+      const nobody = (await store.create({ type: 't', input: 3 })).job;
+      expect(mine.owner).toBe('alice');
+      expect(nobody.owner).toBeUndefined();
+      expect((await store.get(theirs.id))?.owner).toBe('bob');
+      expect((await store.list({ limit: 10, owner: 'alice' })).jobs.map((j) => j.id)).toEqual([
+        mine.id,
+      ]);
+      expect((await store.list({ limit: 10, owner: 'bob', type: 't' })).jobs).toEqual([]);
+      expect((await store.list({ limit: 10 })).jobs).toHaveLength(3);
+      await store.update(mine.id, { kind: 'canceled' });
+      expect(await store.prune(new Date(Date.now() + 1000))).toBe(1);
+      expect((await store.list({ limit: 10, owner: 'alice' })).jobs).toEqual([]);
+    });
+
     it('rejects a cursor it did not issue', async () => {
       const store = await fresh();
       await expect(store.list({ limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({

@@ -14,6 +14,8 @@ export interface NewJob {
   /** Already validated and normalised (defaults applied). */
   input: unknown;
   idempotencyKey?: string;
+  /** With API keys on: the submitting key's name. */
+  owner?: string;
 }
 
 export type CreateResult =
@@ -36,6 +38,8 @@ export type JobChange =
 export interface ListQuery {
   status?: JobStatus;
   type?: string;
+  /** Only jobs of this owner (API keys on). */
+  owner?: string;
   /** 1–100. */
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */

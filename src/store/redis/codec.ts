@@ -27,6 +27,7 @@ export function jobFromHash(hash: Record<string, string>): Job {
   };
   if (hash.result !== undefined) job.result = JSON.parse(hash.result) as unknown;
   if (hash.error !== undefined) job.error = JSON.parse(hash.error) as JobError;
+  if (hash.owner !== undefined) job.owner = hash.owner;
   return job;
 }
 

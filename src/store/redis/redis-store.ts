@@ -116,6 +116,7 @@ export class RedisStore implements Store {
       request.idempotencyKey ?? '',
       hash,
       String(Date.now()),
+      request.owner ?? '',
     );
     if (reply[0] === 'existing') {
       const existing = hashFromList(reply[1] as string[]);
@@ -140,12 +141,14 @@ export class RedisStore implements Store {
 
   async #list(query: ListQuery): Promise<JobPage> {
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const index = query.status
-      ? this.#key('st', query.status)
-      : query.type
-        ? this.#key('ty', query.type)
-        : `${this.#prefix}all`;
-    // With both filters, the status index is read in chunks and filtered by type.
+    // The most selective index is read in chunks; the other filters apply to what it returns.
+    const index = query.owner
+      ? this.#key('ow', query.owner)
+      : query.status
+        ? this.#key('st', query.status)
+        : query.type
+          ? this.#key('ty', query.type)
+          : `${this.#prefix}all`;
     const wanted = query.limit + 1;
     const found: Record<string, string>[] = [];
     let max = before === undefined ? '+inf' : `(${before}`;
@@ -157,7 +160,8 @@ export class RedisStore implements Store {
       const hashes = ((await pipeline.exec()) ?? []).map(([, h]) => h as Record<string, string>);
       for (const hash of hashes) {
         if (hash.id === undefined) continue; // pruned between the two reads
-        if (query.type && query.status && hash.type !== query.type) continue;
+        if (query.type && hash.type !== query.type) continue;
+        if (query.status && hash.status !== query.status) continue;
         if (found.length < wanted) found.push(hash);
       }
       const last = hashes.at(-1);

@@ -5,7 +5,8 @@
  *
  * Keys (prefix P): P..'job:'..id hash; P..'ev:'..id stream (entry ids 0-<seq>);
  * P..'idem:'..key → id; P..'n' insertion counter; sorted sets by insertion number P..'all',
- * P..'st:'..status, P..'ty:'..type; P..'done' finished jobs by last change (for pruning).
+ * P..'st:'..status, P..'ty:'..type, P..'ow:'..owner; P..'done' finished jobs by last change
+ * (for pruning).
  * Keys are derived inside the scripts, so this layout suits one Redis (or a primary with
  * replicas), not Redis Cluster.
  */
@@ -86,11 +87,11 @@ if #ids == 0 then return {'none'} end
 return apply(ARGV[1], ids[1], 'started', '0', '', '', '', ARGV[2])`;
 
 /**
- * ARGV: prefix, id, type, input, idempotency key ('' for none), request hash, now.
- * → {'created', payload, hash} | {'existing', hash}
+ * ARGV: prefix, id, type, input, idempotency key ('' for none), request hash, now, owner ('' for
+ * none). → {'created', payload, hash} | {'existing', hash}
  */
 export const CREATE_SCRIPT = `
-local p, id, jobType, input, idem, hash, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local p, id, jobType, input, idem, hash, now, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if idem ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. idem)
   if existing then return {'existing', redis.call('HGETALL', p .. 'job:' .. existing)} end
@@ -102,6 +103,10 @@ redis.call('HSET', key, 'n', n, 'id', id, 'type', jobType, 'status', 'queued', '
 if idem ~= '' then
   redis.call('HSET', key, 'idem', idem)
   redis.call('SET', p .. 'idem:' .. idem, id)
+end
+if owner ~= '' then
+  redis.call('HSET', key, 'owner', owner)
+  redis.call('ZADD', p .. 'ow:' .. owner, n, id)
 end
 redis.call('XADD', p .. 'ev:' .. id, '0-1', 'k', 'queued', 's', 'queued', 'p', 0, 't', now)
 redis.call('ZADD', p .. 'all', n, id)
@@ -117,12 +122,13 @@ local p = ARGV[1]
 local ids = redis.call('ZRANGEBYSCORE', p .. 'done', '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(ids) do
   local key = p .. 'job:' .. id
-  local h = redis.call('HMGET', key, 'status', 'type', 'idem')
+  local h = redis.call('HMGET', key, 'status', 'type', 'idem', 'owner')
   redis.call('DEL', key, p .. 'ev:' .. id)
   if h[3] then redis.call('DEL', p .. 'idem:' .. h[3]) end
   redis.call('ZREM', p .. 'all', id)
   redis.call('ZREM', p .. 'done', id)
   if h[1] then redis.call('ZREM', p .. 'st:' .. h[1], id) end
   if h[2] then redis.call('ZREM', p .. 'ty:' .. h[2], id) end
+  if h[4] then redis.call('ZREM', p .. 'ow:' .. h[4], id) end
 end
 return #ids`;

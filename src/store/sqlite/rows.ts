@@ -14,6 +14,7 @@ export interface JobRow {
   error: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -42,6 +43,7 @@ export function jobFromRow(row: JobRow): Job {
   };
   if (row.result !== null) job.result = JSON.parse(row.result) as unknown;
   if (row.error !== null) job.error = JSON.parse(row.error) as JobError;
+  if (row.owner !== null) job.owner = row.owner;
   return job;
 }
 

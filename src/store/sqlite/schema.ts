@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE jobs (
     n               INTEGER PRIMARY KEY AUTOINCREMENT, -- insertion order: FIFO claims, newest-first lists
@@ -38,6 +38,11 @@ const MIGRATIONS: readonly string[] = [
     at       INTEGER NOT NULL,
     PRIMARY KEY (job_n, seq)
   ) STRICT, WITHOUT ROWID;
+  `,
+  // 2: jobs belong to the API key that submitted them (NULL when API keys are off).
+  `
+  ALTER TABLE jobs ADD COLUMN owner TEXT;
+  CREATE INDEX jobs_by_owner ON jobs (owner);
   `,
 ];
 

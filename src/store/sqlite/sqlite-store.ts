@@ -107,6 +107,7 @@ export class SqliteStore implements Store {
         error: null,
         idempotency_key: request.idempotencyKey ?? null,
         request_hash: hash,
+        owner: request.owner ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -132,6 +133,7 @@ export class SqliteStore implements Store {
       const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const rows = this.#listStatement(query, before !== undefined).all({
         status: query.status ?? null,
+        owner: query.owner ?? null,
         type: query.type ?? null,
         before: before ?? null,
         limit: query.limit + 1,
@@ -299,12 +301,15 @@ export class SqliteStore implements Store {
   }
 
   #listStatement(query: ListQuery, hasCursor: boolean): Statement<unknown[], JobRow> {
-    const key = `${query.status ? 's' : ''}${query.type ? 't' : ''}${hasCursor ? 'c' : ''}`;
+    const key = [query.status && 's', query.type && 't', query.owner && 'o', hasCursor && 'c']
+      .filter(Boolean)
+      .join('');
     let statement = this.#listStatements.get(key);
     if (!statement) {
       const where = [
         query.status ? 'status = @status' : '',
         query.type ? 'type = @type' : '',
+        query.owner ? 'owner = @owner' : '',
         hasCursor ? 'n < @before' : '',
       ].filter(Boolean);
       statement = this.#db.prepare<unknown[], JobRow>(
@@ -340,9 +345,9 @@ function prepareStatements(db: Database) {
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
-                         request_hash, created_at, updated_at)
+                         request_hash, owner, created_at, updated_at)
        VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
-               @request_hash, @created_at, @updated_at)`,
+               @request_hash, @owner, @created_at, @updated_at)`,
     ),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
