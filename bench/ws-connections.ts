@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       ...['--expose-gc', '--import', new URL('gc-on-signal.js', import.meta.url).pathname],
       ...['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1'],
       ...['--data-dir', dataDir, '--db', ':memory:', '--log-level', 'info'],
-      ...['--ws-max-connections-per-ip', String(total), '--ws-publish-rate', '100000'],
+      ...['--max-connections-per-ip', String(total), '--ws-publish-rate', '100000'],
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
   );

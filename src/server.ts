@@ -12,6 +12,8 @@ import { createBackend } from './backend.js';
 import { resolveOptions, type ServerOptions } from './config/options.js';
 import { LoopDelayMonitor } from './execution/loop-delay-monitor.js';
 import { buildApp } from './http/app.js';
+import { Guards } from './http/guards.js';
+import { logSerializers } from './http/log-serializers.js';
 import type { App } from './http/types.js';
 import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
@@ -45,7 +47,7 @@ export async function createServer(
   extras: ServerExtras = {},
 ): Promise<Server> {
   const options = resolveOptions(given);
-  const logger = extras.logger ?? pino({ level: options.logLevel });
+  const logger = extras.logger ?? pino({ level: options.logLevel, serializers: logSerializers });
   const backend = await createBackend(options, {
     logger,
     jobTypes: extras.jobTypes,
@@ -55,8 +57,9 @@ export async function createServer(
   const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
+  const guards = new Guards(options);
   const websocket = new WebSocketTransport(
-    { store: backend.store, logger },
+    { store: backend.store, logger, guards },
     webSocketOptions(options),
   );
   const app = await buildApp(options, {
@@ -66,6 +69,7 @@ export async function createServer(
     pool: backend.pool,
     activeJobs: () => runner?.activeCount ?? 0,
     websocket,
+    guards,
   });
   await app.ready();
 

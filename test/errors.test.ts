@@ -107,8 +107,17 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
   },
   origin_not_allowed: async ({ url }) =>
     raw(url, [upgradeRequest({ origin: 'https://evil.example' })]),
+  unauthorized: async () => {
+    const { url } = await startTestServer({ apiKeys: 'alice:alice-secret-0123456789' });
+    return answer(await fetch(`${url}/jobs`));
+  },
+  rate_limited: async () => {
+    const { url } = await startTestServer({ submitRatePerIp: 1 });
+    await postJson(`${url}/submit`, {});
+    return answer(await postJson(`${url}/submit`, {}));
+  },
   too_many_connections: async () => {
-    const { url } = await startTestServer({ wsMaxConnectionsPerIp: 1 });
+    const { url } = await startTestServer({ maxConnectionsPerIp: 1 });
     await connect(url);
     return raw(url, [upgradeRequest()]);
   },
@@ -135,7 +144,6 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   invalid_topic: 'WebSocket only; test/websocket-protocol.test.ts',
   publish_not_allowed: 'WebSocket only; test/websocket-protocol.test.ts',
   too_many_subscriptions: 'WebSocket only; test/websocket-protocol.test.ts',
-  rate_limited: 'WebSocket only; test/websocket-protocol.test.ts',
   message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
   slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
 };

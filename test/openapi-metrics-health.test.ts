@@ -19,6 +19,7 @@ describe('OpenAPI document', () => {
     const doc = await json<OpenApi>(await fetch(`${url}/openapi.json`));
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/auth/token',
       '/check-status',
       '/errors/{code}',
       '/events',

@@ -24,7 +24,7 @@ describe('push demo page', () => {
   });
 
   it('in Chromium: chats between two pages opened from disk, as text, and with a page served at /push/', async () => {
-    const { url } = await startTestServer({ wsAllowNullOrigin: true, wsHeartbeat: 500 });
+    const { url } = await startTestServer({ allowNullOrigin: true, wsHeartbeat: 500 });
     const browser = await launchBrowser();
     const open = async (address: string, name: string) => {
       const page = await browser.newPage();

@@ -91,14 +91,14 @@ describe('WebSocket protocol', () => {
   });
 
   it('allows Origin null (pages opened from disk) when the option says so', async () => {
-    const { url } = await startTestServer({ wsAllowNullOrigin: true });
+    const { url } = await startTestServer({ allowNullOrigin: true });
     const fromDisk = await connect(url, { headers: { origin: 'null' } });
     expect(fromDisk.messages[0]?.type).toBe('welcome');
   });
 
   it('limits connections per address (429), subscriptions and publishes per connection', async () => {
     const { url } = await startTestServer({
-      wsMaxConnectionsPerIp: 2,
+      maxConnectionsPerIp: 2,
       wsMaxSubscriptions: 2,
       wsPublishRate: 3,
     });

@@ -16,7 +16,7 @@ const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const env = {
   PORT: '8080',
   WS_HEARTBEAT: '3s',
-  WS_ALLOW_NULL_ORIGIN: 'true',
+  ALLOW_NULL_ORIGIN: 'true',
   LOG_LEVEL: 'warn',
   ...process.env,
 };

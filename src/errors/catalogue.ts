@@ -72,6 +72,12 @@ export const ERROR_CATALOGUE = {
     description:
       'One `/events` stream follows at most 20 jobs; open another stream, or follow every job with `topics=jobs`.',
   },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    description:
+      'API keys are on and the request carries no valid `Authorization: Bearer <key>` (event streams and WebSockets may use an access token instead).',
+  },
   not_found: {
     status: 404,
     title: 'Not found',
@@ -142,13 +148,13 @@ export const ERROR_CATALOGUE = {
     status: 403,
     title: 'Origin not allowed',
     description:
-      'A WebSocket upgrade came from a page whose `Origin` is not allowed (`--ws-origins`, `--ws-allow-null-origin`); the upgrade is refused.',
+      'A WebSocket upgrade came from a page whose `Origin` is not allowed (`--origins`, `--allow-null-origin`); the upgrade is refused.',
   },
   too_many_connections: {
     status: 429,
     title: 'Too many connections',
     description:
-      'This client address already holds `--ws-max-connections-per-ip` WebSocket connections; the upgrade is refused. Close one first.',
+      'This client address (`--max-connections-per-ip`) or API key (`--max-connections-per-key`) already holds that many long polls, event streams and WebSockets; close one first.',
   },
   invalid_message: {
     status: 400,
@@ -182,8 +188,7 @@ export const ERROR_CATALOGUE = {
     status: 429,
     title: 'Rate limited',
     description:
-      'More than `--ws-publish-rate` publishes per second on this connection; the message was not published (`retryAfterMs` says when to try again).',
-    websocketOnly: true,
+      'Too many submits (`--submit-rate-per-key`, `--submit-rate-per-ip`) or WebSocket publishes (`--ws-publish-rate`, `--publish-rate-per-key`) per second; nothing was done. `Retry-After` (HTTP) or `retryAfterMs` (WebSocket) says when to try again.',
   },
   message_too_large: {
     status: 413,

@@ -15,6 +15,9 @@ import type { WebSocketTransport } from '../transports/websocket.js';
 import { sseRoutes } from '../transports/sse.js';
 import { VERSION } from '../version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
+import { registerAuth } from './auth.js';
+import { registerCors } from './cors.js';
+import type { Guards } from './guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { handleClientError, registerProblemHandlers } from './problem.js';
@@ -43,6 +46,8 @@ export interface AppDependencies {
   activeJobs: () => number;
   /** Serves /ws (push) on this app's HTTP server when given. */
   websocket?: WebSocketTransport;
+  /** Authentication, connection caps and rate limits. */
+  guards: Guards;
 }
 
 export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
@@ -68,20 +73,34 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
   await registerOpenApi(app, VERSION);
+  await registerCors(app, deps.guards.origins);
+  registerAuth(app, deps.guards.auth);
   const metrics = registerMetrics(app, deps.engine.store);
+  deps.guards.registerMetrics(metrics);
   registerExecutionMetrics(metrics, deps);
   deps.websocket?.register(app, metrics);
   const { store } = deps.engine;
 
-  jobRoutes(app, deps.engine);
+  jobRoutes(app, deps.engine, deps.guards);
   shortPollingRoutes(app, deps.engine, {
     pollInterval: options.pollInterval,
-    longPolling: longPolling(app, store, { maxWait: options.longPollMaxWait }, metrics),
+    longPolling: longPolling(
+      app,
+      store,
+      { maxWait: options.longPollMaxWait, guards: deps.guards },
+      metrics,
+    ),
+    guards: deps.guards,
   });
   sseRoutes(
     app,
     store,
-    { heartbeat: options.sseHeartbeat, retry: options.sseRetry, maxBuffer: options.sseMaxBuffer },
+    {
+      heartbeat: options.sseHeartbeat,
+      retry: options.sseRetry,
+      maxBuffer: options.sseMaxBuffer,
+      guards: deps.guards,
+    },
     metrics,
   );
   demoPageRoutes(app);

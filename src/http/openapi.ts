@@ -22,12 +22,27 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
         { name: 'long polling', description: 'Ask; the answer comes when something changes.' },
         { name: 'server-sent events', description: 'One response that streams every change.' },
         { name: 'operations', description: 'Health, metrics and error descriptions.' },
+        { name: 'auth', description: 'Access tokens for event streams and WebSockets.' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'Only when the server runs with --api-keys: `Authorization: Bearer <key>`. Event streams also take `?access_token=` from POST /auth/token.',
+          },
+        },
+      },
+      // Optional: without --api-keys the server needs no credentials.
+      security: [{ apiKey: [] }, {}],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 }

@@ -1,8 +1,10 @@
 /**
- * Which pages may open a WebSocket. Browsers let any page open a socket to any server and
+ * Which pages may call this server, from one list (--origins): open a WebSocket, or make
+ * cross-origin HTTP requests (CORS). Browsers let any page open a socket to any server and
  * send the page's Origin with the upgrade; without this check every site a user visits could
  * talk to this server as that user (cross-site WebSocket hijacking). The check runs before the
- * upgrade completes, so a refused page never gets a socket.
+ * upgrade completes, so a refused page never gets a socket. For HTTP, CORS headers are sent
+ * only to the listed origins, so other pages' scripts cannot read the answers.
  */
 export interface OriginPolicy {
   /** Allow pages served by this server (the Origin's host equals the request's Host). */
@@ -16,7 +18,7 @@ export interface OriginPolicy {
 }
 
 /**
- * Parses `--ws-origins`: a comma-separated list of `same-host`, `*` or origins such as
+ * Parses `--origins`: a comma-separated list of `same-host`, `*` or origins such as
  * `https://app.example.com`. Throws an Error whose message says what is wrong.
  */
 export function parseOriginList(text: string): Omit<OriginPolicy, 'allowNull'> {

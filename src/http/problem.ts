@@ -35,7 +35,13 @@ export function problemOf(error: AppError, instance?: string): ProblemDocument {
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  const problem = problemOf(error, reply.request.url);
+  // The path only: a query string may carry an access token.
+  const problem = problemOf(error, reply.request.url.split('?', 1)[0]);
+  // A limit that says when to come back says it the HTTP way too.
+  const retryAfterMs = error.extensions.retryAfterMs;
+  if (typeof retryAfterMs === 'number') {
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  }
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 

@@ -1,10 +1,12 @@
 /**
- * The job engine's front door, shared by every surface (REST, the overview's /submit, later the
- * CLI and WebSocket): submit with validation and idempotency, read, cancel. It knows nothing
- * of HTTP; it speaks in jobs and catalogue errors.
+ * The job engine's front door, shared by every surface (REST, the overview's /submit, the
+ * transports): submit with validation and idempotency, read, list, cancel — always on behalf of
+ * a caller, who sees only its own jobs when API keys are on. It knows nothing of HTTP; it
+ * speaks in jobs and catalogue errors.
  */
+import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
 import { AppError } from '../errors/app-error.js';
-import type { Store } from '../store/store.js';
+import type { JobPage, ListQuery, Store } from '../store/store.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 import type { Job } from './job.js';
 import type { JobTypeRegistry } from './registry.js';
@@ -13,6 +15,7 @@ export interface SubmitRequest {
   type: string;
   input?: unknown;
   idempotencyKey?: string;
+  caller?: Caller;
 }
 
 export interface SubmitResult {
@@ -46,10 +49,16 @@ export class JobEngine {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
+    const owner = (request.caller ?? ANONYMOUS).owner;
     const created = await this.store.create({
       type: request.type,
       input,
-      idempotencyKey: request.idempotencyKey,
+      // Keys are per owner: two keys' callers can never collide on (or probe) each other's.
+      idempotencyKey:
+        request.idempotencyKey === undefined || owner === undefined
+          ? request.idempotencyKey
+          : `${owner}\n${request.idempotencyKey}`,
+      owner,
     });
     if (created.outcome === 'conflict') {
       throw new AppError(
@@ -74,18 +83,24 @@ export class JobEngine {
     return { job: created.job, replayed: created.outcome === 'replayed' };
   }
 
-  async get(id: string): Promise<Job> {
+  /** The job, or `job_not_found` — also when it exists but belongs to another caller. */
+  async get(id: string, caller: Caller = ANONYMOUS): Promise<Job> {
     const job = await this.store.get(id);
-    if (!job) throw new AppError('job_not_found', `no job has id ${id}`);
+    if (!job || !canSee(caller, job)) throw new AppError('job_not_found', `no job has id ${id}`);
     return job;
+  }
+
+  /** The caller's jobs, newest first. */
+  list(query: Omit<ListQuery, 'owner'>, caller: Caller = ANONYMOUS): Promise<JobPage> {
+    return this.store.list({ ...query, owner: caller.owner });
   }
 
   /**
    * Cancels a queued or running job and returns its snapshot. Canceling a canceled job returns
    * it unchanged (idempotent); a job that succeeded or failed is `job_finished`.
    */
-  async cancel(id: string): Promise<Job> {
-    const job = await this.get(id);
+  async cancel(id: string, caller: Caller = ANONYMOUS): Promise<Job> {
+    const job = await this.get(id, caller);
     if (job.status === 'canceled') return job;
     if (job.status === 'succeeded' || job.status === 'failed') throw finished(job);
     try {
@@ -93,7 +108,7 @@ export class JobEngine {
     } catch (error) {
       // It ended between the read and the write: answer from what it became.
       if (error instanceof AppError && error.code === 'illegal_transition') {
-        const now = await this.get(id);
+        const now = await this.get(id, caller);
         if (now.status === 'canceled') return now;
         throw finished(now);
       }

@@ -44,6 +44,8 @@ export interface Job {
   input: unknown;
   result?: unknown;
   error?: JobError;
+  /** With API keys on: the name of the key that submitted it. Never sent in HTTP bodies. */
+  owner?: string;
   createdAt: string;
   updatedAt: string;
 }

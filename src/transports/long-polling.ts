@@ -24,10 +24,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
+import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
 import { AppError } from '../errors/app-error.js';
 import { transportMetrics, type TransportMetrics } from '../http/transport-metrics.js';
 import { isTerminal, type Job } from '../jobs/job.js';
 import { jobTopic, type Store } from '../store/store.js';
+import type { Guards } from '../http/guards.js';
 import type { App } from '../http/types.js';
 import { sendSnapshot } from './short-polling.js';
 
@@ -52,6 +54,8 @@ export const LongPollQuery = {
 export interface LongPollingOptions {
   /** Longest a request is held, in milliseconds. */
   maxWait: number;
+  /** A held request takes a connection slot of its address and key. */
+  guards?: Guards;
 }
 
 /** Why a wait ended. */
@@ -59,6 +63,10 @@ export type WaitOutcome = 'immediate' | 'changed' | 'timeout' | 'closing' | 'abo
 
 export interface WaitRequest {
   jobId: string;
+  /** Someone else's job waits like a missing one: job_not_found. */
+  caller?: Caller;
+  /** The client's address, for the connection caps. */
+  ip?: string;
   after: number;
   waitMs: number;
   /** Aborts when the client goes away. */
@@ -94,6 +102,7 @@ export class LongPolling {
    */
   async wait(request: WaitRequest): Promise<{ outcome: WaitOutcome; job?: Job }> {
     const { jobId, after, signal } = request;
+    const caller = request.caller ?? ANONYMOUS;
     let wake: ((outcome: WaitOutcome) => void) | undefined;
     /** The newest seq the listener has heard of. */
     let heard = after;
@@ -106,20 +115,22 @@ export class LongPolling {
     });
     let outcome: WaitOutcome;
     try {
-      let job = await this.#read(jobId);
+      let job = await this.#read(jobId, caller);
       // An event arrived while the read ran, and the read may predate it: read what it wrote.
-      if (heard > job.seq) job = await this.#read(jobId);
+      if (heard > job.seq) job = await this.#read(jobId, caller);
       const waitMs = Math.min(request.waitMs, this.#options.maxWait);
       if (job.seq !== after || isTerminal(job.status) || waitMs <= 0) {
         return { outcome: 'immediate', job };
       }
       if (this.#closing) return { outcome: 'closing', job };
       if (signal.aborted) return { outcome: 'aborted' };
+      const releaseSlot = this.#options.guards?.holdConnection(request.ip ?? '', caller.owner);
       outcome = await new Promise<WaitOutcome>((resolve) => {
         let held = true;
         const release = (why: WaitOutcome) => {
           if (!held) return;
           held = false;
+          releaseSlot?.();
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           this.#held.delete(release);
@@ -139,7 +150,7 @@ export class LongPolling {
       unsubscribe();
     }
     if (outcome === 'aborted') return { outcome };
-    return { outcome, job: await this.#read(jobId) };
+    return { outcome, job: await this.#read(jobId, caller) };
   }
 
   /** Answers a poll that carries `wait`: held as described at the top of this file. */
@@ -155,6 +166,8 @@ export class LongPolling {
       after: query.after ?? -1,
       waitMs: (query.wait ?? 0) * 1000,
       signal: request.signal,
+      caller: request.caller,
+      ip: request.ip,
     });
     // The client is gone: there is nobody to answer, so tell Fastify not to try.
     if (!job) return reply.hijack();
@@ -175,9 +188,9 @@ export class LongPolling {
     for (const release of [...this.#held]) release('closing');
   }
 
-  async #read(jobId: string): Promise<Job> {
+  async #read(jobId: string, caller: Caller): Promise<Job> {
     const job = await this.#store.get(jobId);
-    if (!job) throw new AppError('job_not_found', `no job has id ${jobId}`);
+    if (!job || !canSee(caller, job)) throw new AppError('job_not_found', `no job has id ${jobId}`);
     return job;
   }
 }

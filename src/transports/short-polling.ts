@@ -17,6 +17,7 @@ import Type from 'typebox';
 import type { JobEngine } from '../jobs/engine.js';
 import { isTerminal, type Job } from '../jobs/job.js';
 import { JobId, JobIdParams, ProblemRef } from '../http/schemas.js';
+import type { Guards } from '../http/guards.js';
 import type { App } from '../http/types.js';
 import type { LongPolling } from './long-polling.js';
 
@@ -28,6 +29,8 @@ export interface ShortPollingOptions {
 export interface ShortPollingRoutesOptions extends ShortPollingOptions {
   /** Answers the same routes when a request carries `wait` (src/transports/long-polling.ts). */
   longPolling: LongPolling;
+  /** Rate limits for POST /submit. */
+  guards?: Guards;
 }
 
 export function etagOf(job: Job): string {
@@ -105,7 +108,7 @@ export function shortPollingRoutes(
     },
     async (request, reply) =>
       request.query.wait === undefined
-        ? sendSnapshot(request, reply, await engine.get(request.params.id), options)
+        ? sendSnapshot(request, reply, await engine.get(request.params.id, request.caller), options)
         : longPolling.answer(request, reply, request.params.id, request.query),
   );
 
@@ -122,7 +125,12 @@ export function shortPollingRoutes(
     },
     async (request, reply) =>
       request.query.wait === undefined
-        ? sendSnapshot(request, reply, await engine.get(request.query.jobId), options)
+        ? sendSnapshot(
+            request,
+            reply,
+            await engine.get(request.query.jobId, request.caller),
+            options,
+          )
         : longPolling.answer(request, reply, request.query.jobId, request.query),
   );
 
@@ -139,7 +147,12 @@ export function shortPollingRoutes(
       },
     },
     async (request, reply) => {
-      const { job } = await engine.submit({ type: 'demo', input: request.body ?? {} });
+      options.guards?.checkSubmit(request);
+      const { job } = await engine.submit({
+        type: 'demo',
+        input: request.body ?? {},
+        caller: request.caller,
+      });
       return reply
         .code(202)
         .header('location', `/jobs/${job.id}`)

@@ -24,9 +24,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import Type from 'typebox';
+import { canSee } from '../auth/caller.js';
+import { visibleEvents } from '../auth/visible-events.js';
 import { AppError } from '../errors/app-error.js';
 import { transportMetrics, type TransportMetrics } from '../http/transport-metrics.js';
 import { JobIdParams, ProblemRef } from '../http/schemas.js';
+import type { Guards } from '../http/guards.js';
 import type { App } from '../http/types.js';
 import { isTerminal, type Job } from '../jobs/job.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +45,8 @@ export interface SseOptions {
   retry: number;
   /** Bytes a slow client may have waiting before its stream is closed. */
   maxBuffer: number;
+  /** An open stream takes a connection slot of its address and key. */
+  guards?: Guards;
 }
 
 const EventStream = {
@@ -100,6 +105,8 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
   app.get(
     '/jobs/:id/events',
     {
+      // EventSource cannot send headers: an access token may stand in for the API key.
+      config: { access: 'stream' },
       schema: {
         summary: "Stream a job's events (server-sent events)",
         tags: ['server-sent events'],
@@ -128,6 +135,7 @@ export function sseRoutes(app: App, store: Store, options: SseOptions, registry:
   app.get(
     '/events',
     {
+      config: { access: 'stream' },
       schema: {
         summary: 'Stream several jobs and topics on one connection (server-sent events)',
         tags: ['server-sent events'],
@@ -182,7 +190,9 @@ async function openStream(
   const snapshots: Job[] = [];
   for (const id of spec.cursors.keys()) {
     const job = await store.get(id);
-    if (!job) throw new AppError('job_not_found', `no job has id ${id}`);
+    if (!job || !canSee(request.caller, job)) {
+      throw new AppError('job_not_found', `no job has id ${id}`);
+    }
     snapshots.push(job);
   }
   // A finished job whose last event the client has will never send another one.
@@ -193,6 +203,7 @@ async function openStream(
   // Shutdown began while the jobs were read: a stream opened now would hold the server open.
   if (context.closing) throw new AppError('shutting_down', 'the server is shutting down');
 
+  const releaseSlot = options.guards?.holdConnection(request.ip, request.caller.owner);
   void reply.hijack();
   const stream = new SseStream(reply.raw, {
     heartbeatMs: options.heartbeat,
@@ -202,7 +213,10 @@ async function openStream(
     metrics,
   });
   streams.add(stream);
-  stream.onClose(() => streams.delete(stream));
+  stream.onClose(() => {
+    streams.delete(stream);
+    releaseSlot?.();
+  });
   stream.start();
   // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
   if (request.method === 'HEAD') {
@@ -217,10 +231,13 @@ async function openStream(
   };
 
   if (spec.topics) {
-    const unsubscribe = store.subscribe('jobs', (event) => {
-      // Jobs named on the stream arrive through their own feed, in order and resumable.
-      if (!spec.cursors.has(event.jobId)) stream.send(eventMessage(event));
-    });
+    const unsubscribe = store.subscribe(
+      'jobs',
+      visibleEvents(store, request.caller, (event) => {
+        // Jobs named on the stream arrive through their own feed, in order and resumable.
+        if (!spec.cursors.has(event.jobId)) stream.send(eventMessage(event));
+      }),
+    );
     stream.onClose(unsubscribe);
   }
   const follow = { store, stream, send, log: request.log };

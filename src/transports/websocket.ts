@@ -3,8 +3,9 @@
  *
  * The server keeps a connection open to each client and sends job events and chat messages
  * the moment they happen. What makes push safe to run:
- * - the Origin is checked before the upgrade completes (403 otherwise), connections per
- *   client address are limited (429), and every client message is validated;
+ * - before the upgrade completes, the Origin is checked (403), the caller authenticated when
+ *   API keys are on (401; a key, or an access token since browsers cannot send headers), and
+ *   connections per address and per key are capped (429); every client message is validated;
  * - one heartbeat timer for all connections pings them; a peer that misses its pong is
  *   terminated and everything it held is released (heartbeat.ts);
  * - every connection sends through an outbox that conflates job progress, honours credits for
@@ -17,9 +18,11 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerOptions } from '../config/options.js';
-import { AppError } from '../errors/app-error.js';
+import type { Caller } from '../auth/caller.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 import { rawProblemResponse } from '../http/problem.js';
+import type { Guards } from '../http/guards.js';
 import type { App } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionLimits, type ConnectionStats } from './websocket/connection.js';
@@ -29,16 +32,13 @@ import {
   type WebSocketMetrics,
   type WebSocketView,
 } from './websocket/metrics.js';
-import { isOriginAllowed, parseOriginList, type OriginPolicy } from './websocket/origin-policy.js';
+import { isOriginAllowed } from '../http/origin-policy.js';
 import { Presence } from './websocket/presence.js';
 import { pushPageRoutes } from './websocket/push-page.js';
 
 export const WEBSOCKET_PATH = '/ws';
 
-export interface WebSocketOptions extends ConnectionLimits {
-  maxConnectionsPerIp: number;
-  origins: OriginPolicy;
-}
+export type WebSocketOptions = ConnectionLimits;
 
 export function webSocketOptions(options: ServerOptions): WebSocketOptions {
   return {
@@ -49,14 +49,14 @@ export function webSocketOptions(options: ServerOptions): WebSocketOptions {
     maxHeld: options.wsMaxHeld,
     maxSubscriptions: options.wsMaxSubscriptions,
     publishRate: options.wsPublishRate,
-    maxConnectionsPerIp: options.wsMaxConnectionsPerIp,
-    origins: { ...parseOriginList(options.wsOrigins), allowNull: options.wsAllowNullOrigin },
   };
 }
 
 export interface WebSocketDependencies {
   store: Store;
   logger: Logger;
+  /** Authentication, connection caps and the per-key publish limit, shared with HTTP. */
+  guards: Guards;
 }
 
 export class WebSocketTransport {
@@ -64,7 +64,6 @@ export class WebSocketTransport {
   readonly #options: WebSocketOptions;
   readonly #server: WebSocketServer;
   readonly #connections = new Set<Connection>();
-  readonly #perAddress = new Map<string, number>();
   readonly #presence = new Presence();
   readonly #heartbeat: Heartbeat;
   #metrics: WebSocketMetrics | undefined;
@@ -146,29 +145,34 @@ export class WebSocketTransport {
       return;
     }
     const { origin, host } = request.headers;
-    if (!isOriginAllowed(this.#options.origins, origin, host)) {
+    if (!isOriginAllowed(this.#deps.guards.origins, origin, host)) {
       const detail = `pages from ${origin ?? ''} may not open a WebSocket here`;
       this.#reject(socket, request, 'origin_not_allowed', detail);
       return;
     }
-    const address = request.socket.remoteAddress ?? 'unknown';
-    const held = this.#perAddress.get(address) ?? 0;
-    if (held >= this.#options.maxConnectionsPerIp) {
-      const detail = `this address already holds ${held} WebSocket connections`;
-      this.#reject(socket, request, 'too_many_connections', detail);
+    const { guards } = this.#deps;
+    let caller: Caller;
+    let releaseSlot: () => void;
+    try {
+      caller = guards.auth.authenticate(request.headers, request.url, true);
+      releaseSlot = guards.holdConnection(request.socket.remoteAddress ?? 'unknown', caller.owner);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      this.#reject(socket, request, error.code, error.message);
       return;
     }
     this.#server.handleUpgrade(request, socket, head, (ws) => {
-      this.#accept(ws, address);
+      this.#accept(ws, caller, releaseSlot);
     });
   }
 
-  #accept(ws: WebSocket, address: string): void {
+  #accept(ws: WebSocket, caller: Caller, releaseSlot: () => void): void {
     const metrics = this.#metrics;
     if (!metrics) throw new Error('register() before accepting connections');
-    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     const connection = new Connection(ws, {
       store: this.#deps.store,
+      caller,
+      keyPublishDelay: () => this.#deps.guards.publishDelay(caller.owner),
       presence: this.#presence,
       metrics,
       logger: this.#deps.logger,
@@ -176,9 +180,7 @@ export class WebSocketTransport {
       onClosed: (closed, reason) => {
         this.#connections.delete(closed);
         this.#heartbeat.delete(closed);
-        const left = (this.#perAddress.get(address) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(address);
-        else this.#perAddress.set(address, left);
+        releaseSlot();
         metrics.disconnected(reason);
       },
     });

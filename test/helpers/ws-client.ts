@@ -23,8 +23,13 @@ export function wsUrl(httpUrl: string): string {
   return `${httpUrl.replace(/^http/, 'ws')}/ws`;
 }
 
-export async function connect(httpUrl: string, options: ClientOptions = {}): Promise<TestClient> {
-  const ws = new WebSocket(wsUrl(httpUrl), options);
+/** `query` (e.g. `?access_token=…`) is appended to the /ws URL. */
+export async function connect(
+  httpUrl: string,
+  options: ClientOptions = {},
+  query = '',
+): Promise<TestClient> {
+  const ws = new WebSocket(`${wsUrl(httpUrl)}${query}`, options);
   onTestFinished(() => {
     ws.terminate();
   });

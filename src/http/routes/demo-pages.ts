@@ -21,23 +21,29 @@ const CONTENT_SECURITY_POLICY =
 
 export function demoPageRoutes(app: App): void {
   for (const [path, page] of Object.entries(PAGES)) {
-    app.get(path, { schema: { hide: true } }, async (_request, reply) => {
-      let body: string;
-      try {
-        body = await readFile(new URL(page.file, DEMOS), 'utf8');
-      } catch {
-        throw new AppError('not_found', `${path} is only served from a clone with demos/`);
-      }
-      return reply
-        .type(page.type)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', CONTENT_SECURITY_POLICY)
-        .send(body);
-    });
+    app.get(
+      path,
+      { config: { access: 'public' }, schema: { hide: true } },
+      async (_request, reply) => {
+        let body: string;
+        try {
+          body = await readFile(new URL(page.file, DEMOS), 'utf8');
+        } catch {
+          throw new AppError('not_found', `${path} is only served from a clone with demos/`);
+        }
+        return reply
+          .type(page.type)
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', CONTENT_SECURITY_POLICY)
+          .send(body);
+      },
+    );
   }
   // Relative links on the page resolve against /sse/, so send /sse there.
-  app.get('/sse', { schema: { hide: true } }, async (_request, reply) =>
-    reply.redirect('/sse/', 301),
+  app.get(
+    '/sse',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async (_request, reply) => reply.redirect('/sse/', 301),
   );
 }

@@ -29,6 +29,7 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
   app.get(
     '/healthz',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Liveness and readiness',
         description: '200 while serving; 503 while draining for shutdown or when the store fails.',
@@ -56,6 +57,7 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
   app.get(
     '/errors/:code',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Describe an error code (the `type` of every problem document)',
         tags: ['operations'],

@@ -14,11 +14,12 @@ import {
   ProblemRef,
   SubmitBody,
 } from '../schemas.js';
+import type { Guards } from '../guards.js';
 import type { App } from '../types.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function jobRoutes(app: App, engine: JobEngine): void {
+export function jobRoutes(app: App, engine: JobEngine, guards?: Guards): void {
   app.post(
     '/jobs',
     {
@@ -41,6 +42,7 @@ export function jobRoutes(app: App, engine: JobEngine): void {
       },
     },
     async (request, reply) => {
+      guards?.checkSubmit(request);
       const key = request.headers['idempotency-key'];
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new AppError(
@@ -49,6 +51,7 @@ export function jobRoutes(app: App, engine: JobEngine): void {
         );
       }
       const { job, replayed } = await engine.submit({
+        caller: request.caller,
         type: request.body.type,
         input: request.body.input,
         idempotencyKey: key,
@@ -70,7 +73,7 @@ export function jobRoutes(app: App, engine: JobEngine): void {
     },
     async (request) => {
       const { status, type, limit, cursor } = request.query;
-      return engine.store.list({ status, type, limit: limit ?? 20, cursor });
+      return engine.list({ status, type, limit: limit ?? 20, cursor }, request.caller);
     },
   );
 
@@ -87,12 +90,14 @@ export function jobRoutes(app: App, engine: JobEngine): void {
         response: { 200: Type.Ref('Job'), 400: ProblemRef, 404: ProblemRef, 409: ProblemRef },
       },
     },
-    async (request) => engine.cancel(request.params.id),
+    async (request) => engine.cancel(request.params.id, request.caller),
   );
 
   app.get(
     '/job-types',
     {
+      // What can be submitted is not a secret; forms are built from it before signing in.
+      config: { access: 'public' },
       schema: {
         summary: 'The registered job types and their input schemas',
         tags: ['jobs'],

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { AppError } from '../../errors/app-error.js';
 import { ERROR_CATALOGUE } from '../../errors/catalogue.js';
+import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import { publishChat } from './chat-subscription.js';
 import type { HeartbeatPeer } from './heartbeat.js';
@@ -23,7 +24,7 @@ import {
 } from './protocol.js';
 import type { Subscription } from './subscription.js';
 import { SubscriptionSet } from './subscription-set.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../../limits/token-bucket.js';
 
 export interface ConnectionLimits extends OutboxLimits {
   heartbeatMs: number;
@@ -34,6 +35,10 @@ export interface ConnectionLimits extends OutboxLimits {
 
 export interface ConnectionDeps {
   store: Store;
+  /** Who opened it (API keys on: the key's name). */
+  caller: Caller;
+  /** The per-key publish limit: 0 to go ahead, else the ms to wait. */
+  keyPublishDelay(): number;
   presence: Presence;
   metrics: WebSocketMetrics;
   logger: Logger;
@@ -226,9 +231,16 @@ export class Connection implements HeartbeatPeer {
 
   #admitPublish(): AppError | undefined {
     const retryAfterMs = this.#publishes.take();
-    if (retryAfterMs === 0) return undefined;
-    const detail = `at most ${this.#deps.limits.publishRate} publishes (or joins) a second`;
-    return new AppError('rate_limited', detail, { retryAfterMs });
+    if (retryAfterMs > 0) {
+      const detail = `at most ${this.#deps.limits.publishRate} publishes (or joins) a second`;
+      return new AppError('rate_limited', detail, { retryAfterMs });
+    }
+    const keyWait = this.#deps.keyPublishDelay();
+    if (keyWait > 0) {
+      const detail = 'too many publishes from this API key (--publish-rate-per-key)';
+      return new AppError('rate_limited', detail, { retryAfterMs: keyWait });
+    }
+    return undefined;
   }
 
   #send(message: ServerMessage, key?: string): void {

@@ -9,6 +9,8 @@
  */
 import { AppError } from '../../errors/app-error.js';
 import { isTerminal, type Job, type JobEvent } from '../../jobs/job.js';
+import { canSee } from '../../auth/caller.js';
+import { visibleEvents } from '../../auth/visible-events.js';
 import { openJobFeed, type FeedItem, type JobFeed } from '../job-feed.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
@@ -46,7 +48,8 @@ export class JobSubscription implements Subscription {
   async open(after: number | undefined, acknowledge: () => void): Promise<void> {
     const job = await this.#ctx.store.get(this.#jobId);
     if (this.#isClosed()) return;
-    if (!job) throw notFound(this.#jobId);
+    // Another key's job is answered exactly like a missing one.
+    if (!job || !canSee(this.#ctx.caller, job)) throw notFound(this.#jobId);
     acknowledge();
     let from = after ?? job.seq;
     if (after === undefined || after > job.seq) {
@@ -116,9 +119,12 @@ export class JobsSubscription implements Subscription {
   readonly #unsubscribe: () => void;
 
   constructor(ctx: SubscriptionContext) {
-    this.#unsubscribe = ctx.store.subscribe('jobs', (event) => {
-      pushEvent(ctx, 'jobs', `jobs/${event.jobId}`, event);
-    });
+    this.#unsubscribe = ctx.store.subscribe(
+      'jobs',
+      visibleEvents(ctx.store, ctx.caller, (event) => {
+        pushEvent(ctx, 'jobs', `jobs/${event.jobId}`, event);
+      }),
+    );
   }
 
   close(): void {

@@ -40,12 +40,19 @@ export function pushPageRoutes(app: App): void {
     return;
   }
   const policy = contentSecurityPolicy(html);
-  app.get('/push/', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', policy)
-      .header('x-content-type-options', 'nosniff')
-      .send(html),
+  app.get(
+    '/push/',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', policy)
+        .header('x-content-type-options', 'nosniff')
+        .send(html),
   );
-  app.get('/push', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/push/'));
+  app.get(
+    '/push',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async (_request, reply) => reply.redirect('/push/'),
+  );
 }

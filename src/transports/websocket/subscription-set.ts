@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { AppError } from '../../errors/app-error.js';
+import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import { ChatSubscription } from './chat-subscription.js';
 import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
@@ -25,6 +26,7 @@ type About = { id?: RequestId; topic?: string };
 
 export interface SubscriptionSetDeps {
   store: Store;
+  caller: Caller;
   outbox: Outbox;
   presence: Presence;
   logger: Logger;

@@ -1,4 +1,5 @@
 /** What a connection's subscriptions share with it, and what it needs from each of them. */
+import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import type { Outbox } from './outbox.js';
 import type { Presence } from './presence.js';
@@ -12,6 +13,8 @@ export interface Subscription {
 
 export interface SubscriptionContext {
   readonly store: Store;
+  /** Whose connection this is: job topics show only the jobs it may see. */
+  readonly caller: Caller;
   readonly outbox: Outbox;
   readonly presence: Presence;
   /** The connection, as the identity of a room member. */

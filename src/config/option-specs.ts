@@ -1,0 +1,347 @@
+/**
+ * How each server option is spelled: its CLI flag, its environment variable, how its text is
+ * parsed, its bounds and its one-line description (used by --help, and checked against the
+ * README's table by a test).
+ */
+import { LOG_LEVELS, type ServerOptions } from './server-options.js';
+
+export type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice' | 'boolean';
+
+export interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  description: string;
+  choices?: readonly string[];
+  /** How the default reads in help and docs when the value alone would mislead. */
+  defaultText?: string;
+  /** Also an option of `backend-patterns worker` (which has no HTTP side). */
+  worker?: boolean;
+  min?: number;
+  max?: number;
+}
+
+export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
+  port: {
+    flag: '--port',
+    env: 'PORT',
+    kind: 'integer',
+    min: 0,
+    max: 65535,
+    description: 'HTTP port (0 picks a free one)',
+  },
+  host: {
+    flag: '--host',
+    env: 'HOST',
+    kind: 'string',
+    description: 'interface to listen on; 0.0.0.0 exposes the server',
+  },
+  dataDir: {
+    flag: '--data-dir',
+    env: 'DATA_DIR',
+    kind: 'string',
+    description: 'directory for the database and the files hash-file may read',
+    worker: true,
+  },
+  db: {
+    flag: '--db',
+    env: 'DB_PATH',
+    kind: 'string',
+    defaultText: '<data-dir>/jobs.db',
+    description: 'SQLite file; :memory: keeps nothing',
+  },
+  sqliteSynchronous: {
+    flag: '--sqlite-synchronous',
+    env: 'SQLITE_SYNCHRONOUS',
+    kind: 'choice',
+    choices: ['normal', 'full'],
+    description: 'normal survives process crashes; full also survives power loss',
+  },
+  concurrency: {
+    flag: '--concurrency',
+    env: 'CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    description: 'jobs running at once',
+    worker: true,
+  },
+  cpuWorkers: {
+    flag: '--cpu-workers',
+    env: 'CPU_WORKERS',
+    kind: 'integer',
+    min: 1,
+    max: 256,
+    defaultText: 'cores - 1',
+    description: 'worker threads for CPU-bound jobs',
+    worker: true,
+  },
+  recovery: {
+    flag: '--recovery',
+    env: 'RECOVERY',
+    kind: 'choice',
+    choices: ['requeue', 'fail'],
+    description: 'jobs interrupted by a crash or shutdown: run again, or fail as interrupted',
+    worker: true,
+  },
+  maxAttempts: {
+    flag: '--max-attempts',
+    env: 'MAX_ATTEMPTS',
+    kind: 'integer',
+    min: 1,
+    max: 100,
+    description: 'with requeue: a job interrupted after this many starts fails instead',
+    worker: true,
+  },
+  retention: {
+    flag: '--retention',
+    env: 'RETENTION',
+    kind: 'duration',
+    min: 1000,
+    description: 'how long finished jobs and their events are kept',
+  },
+  pollInterval: {
+    flag: '--poll-interval',
+    env: 'POLL_INTERVAL',
+    kind: 'duration',
+    min: 1000,
+    description: 'Retry-After hint for short-polling clients (whole seconds)',
+  },
+  longPollMaxWait: {
+    flag: '--long-poll-max-wait',
+    env: 'LONG_POLL_MAX_WAIT',
+    kind: 'duration',
+    min: 1000,
+    max: 10 * 60_000,
+    description: 'longest a long poll is held; a larger wait is shortened to this',
+  },
+  sseHeartbeat: {
+    flag: '--sse-heartbeat',
+    env: 'SSE_HEARTBEAT',
+    kind: 'duration',
+    min: 100,
+    max: 15_000,
+    description: 'idle time before an event stream sends a heartbeat comment',
+  },
+  sseRetry: {
+    flag: '--sse-retry',
+    env: 'SSE_RETRY',
+    kind: 'duration',
+    min: 100,
+    max: 60_000,
+    description: 'retry hint: how long event-stream clients wait before reconnecting',
+  },
+  sseMaxBuffer: {
+    flag: '--sse-max-buffer',
+    env: 'SSE_MAX_BUFFER',
+    kind: 'size',
+    min: 64 * 1024,
+    max: 64 * 1024 ** 2,
+    description:
+      'bytes of updates a slow event-stream client may have waiting before it is cut off',
+  },
+  bodyLimit: {
+    flag: '--body-limit',
+    env: 'BODY_LIMIT',
+    kind: 'size',
+    min: 1024,
+    max: 64 * 1024 ** 2,
+    description: 'largest request body accepted',
+  },
+  requestTimeout: {
+    flag: '--request-timeout',
+    env: 'REQUEST_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: 'time a client has to send a whole request',
+  },
+  headersTimeout: {
+    flag: '--headers-timeout',
+    env: 'HEADERS_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: 'time a client has to send the request headers',
+  },
+  shutdownTimeout: {
+    flag: '--shutdown-timeout',
+    env: 'SHUTDOWN_TIMEOUT',
+    kind: 'duration',
+    min: 0,
+    description: 'deadline for a graceful shutdown on SIGTERM/SIGINT',
+    worker: true,
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'LOG_LEVEL',
+    kind: 'choice',
+    choices: LOG_LEVELS,
+    description: 'pino log level',
+    worker: true,
+  },
+  redis: {
+    flag: '--redis',
+    env: 'REDIS_URL',
+    kind: 'string',
+    defaultText: 'none: embedded SQLite',
+    description:
+      'Redis URL (redis://host:port): store, queue and bus in Redis, for several processes',
+    worker: true,
+  },
+  redisPrefix: {
+    flag: '--redis-prefix',
+    env: 'REDIS_PREFIX',
+    kind: 'string',
+    description: 'prefix of every Redis key, so deployments can share a Redis',
+    worker: true,
+  },
+  runJobs: {
+    flag: '--run-jobs',
+    env: 'RUN_JOBS',
+    kind: 'boolean',
+    description: 'with --redis: this gateway also runs job handlers (false: workers only)',
+  },
+  stallTimeout: {
+    flag: '--stall-timeout',
+    env: 'STALL_TIMEOUT',
+    kind: 'duration',
+    min: 1000,
+    description: "with --redis: a silent worker's jobs go to another worker after this long",
+    worker: true,
+  },
+  wsHeartbeat: {
+    flag: '--ws-heartbeat',
+    env: 'WS_HEARTBEAT',
+    kind: 'duration',
+    min: 50,
+    description:
+      'WebSocket ping and heartbeat interval; a peer missing a pong is dropped at the next',
+  },
+  wsMaxPayload: {
+    flag: '--ws-max-payload',
+    env: 'WS_MAX_PAYLOAD',
+    kind: 'size',
+    min: 1024,
+    max: 16 * 1024 ** 2,
+    description: 'largest WebSocket message accepted (close 1009 beyond)',
+  },
+  wsHighWaterMark: {
+    flag: '--ws-high-water-mark',
+    env: 'WS_HIGH_WATER_MARK',
+    kind: 'size',
+    min: 1024,
+    description: 'bytes buffered for a client above which job progress is conflated',
+  },
+  wsMaxBuffered: {
+    flag: '--ws-max-buffered',
+    env: 'WS_MAX_BUFFERED',
+    kind: 'size',
+    min: 4096,
+    description: 'bytes waiting for one client beyond which it is closed (4008 slow consumer)',
+  },
+  wsMaxHeld: {
+    flag: '--ws-max-held',
+    env: 'WS_MAX_HELD',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'messages held for a client out of credits; the oldest are dropped beyond',
+  },
+  maxConnectionsPerIp: {
+    flag: '--max-connections-per-ip',
+    env: 'MAX_CONNECTIONS_PER_IP',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'long polls, event streams and WebSockets one client address may hold at once',
+  },
+  wsMaxSubscriptions: {
+    flag: '--ws-max-subscriptions',
+    env: 'WS_MAX_SUBSCRIPTIONS',
+    kind: 'integer',
+    min: 1,
+    max: 100_000,
+    description: 'topics one WebSocket connection may subscribe to',
+  },
+  wsPublishRate: {
+    flag: '--ws-publish-rate',
+    env: 'WS_PUBLISH_RATE',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'publishes per second one WebSocket connection may send',
+  },
+  origins: {
+    flag: '--origins',
+    env: 'ORIGINS',
+    kind: 'string',
+    description:
+      'pages allowed to call the API (CORS) and open WebSockets: same-host, *, or origins, comma-separated',
+  },
+  allowNullOrigin: {
+    flag: '--allow-null-origin',
+    env: 'ALLOW_NULL_ORIGIN',
+    kind: 'boolean',
+    description: 'also allow Origin null: pages opened from disk (file://)',
+  },
+  apiKeys: {
+    flag: '--api-keys',
+    env: 'API_KEYS',
+    kind: 'string',
+    defaultText: 'none: no authentication',
+    description: 'API keys as name:secret,… (secrets of 16+ characters); turns authentication on',
+  },
+  apiKeysFile: {
+    flag: '--api-keys-file',
+    env: 'API_KEYS_FILE',
+    kind: 'string',
+    defaultText: 'none',
+    description: 'file of API keys, one name:secret per line (# comments)',
+  },
+  tokenSecret: {
+    flag: '--token-secret',
+    env: 'TOKEN_SECRET',
+    kind: 'string',
+    defaultText: 'random per process',
+    description: 'secret (32+ characters) signing access tokens; share it between gateways',
+  },
+  tokenTtl: {
+    flag: '--token-ttl',
+    env: 'TOKEN_TTL',
+    kind: 'duration',
+    min: 10_000,
+    description: 'lifetime of the access tokens SSE and WebSocket clients use instead of a key',
+  },
+  maxConnectionsPerKey: {
+    flag: '--max-connections-per-key',
+    env: 'MAX_CONNECTIONS_PER_KEY',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    description: 'long polls, event streams and WebSockets one API key may hold at once',
+  },
+  submitRatePerKey: {
+    flag: '--submit-rate-per-key',
+    env: 'SUBMIT_RATE_PER_KEY',
+    kind: 'integer',
+    min: 0,
+    max: 1_000_000,
+    description: 'job submits per second one API key may make (0: no limit)',
+  },
+  submitRatePerIp: {
+    flag: '--submit-rate-per-ip',
+    env: 'SUBMIT_RATE_PER_IP',
+    kind: 'integer',
+    min: 0,
+    max: 1_000_000,
+    description: 'job submits per second one client address may make (0: no limit)',
+  },
+  publishRatePerKey: {
+    flag: '--publish-rate-per-key',
+    env: 'PUBLISH_RATE_PER_KEY',
+    kind: 'integer',
+    min: 0,
+    max: 1_000_000,
+    description:
+      "WebSocket publishes per second over all of one API key's connections (0: no limit)",
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Every option of a server process, and its default. How each is spelled on the command line
+ * and in the environment is in option-specs.ts; resolution and validation in options.ts.
+ */
+import { defaultPoolSize } from '../execution/worker-pool.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** SQLite file; `undefined` means `<dataDir>/jobs.db`; `:memory:` keeps nothing. */
+  db: string | undefined;
+  sqliteSynchronous: 'normal' | 'full';
+  concurrency: number;
+  cpuWorkers: number;
+  recovery: 'requeue' | 'fail';
+  maxAttempts: number;
+  retention: number;
+  pollInterval: number;
+  longPollMaxWait: number;
+  sseHeartbeat: number;
+  sseRetry: number;
+  sseMaxBuffer: number;
+  bodyLimit: number;
+  requestTimeout: number;
+  headersTimeout: number;
+  shutdownTimeout: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Redis URL; `undefined` selects the embedded SQLite store. */
+  redis: string | undefined;
+  redisPrefix: string;
+  /** With --redis: whether this process also runs job handlers (a worker always does). */
+  runJobs: boolean;
+  stallTimeout: number;
+  wsHeartbeat: number;
+  wsMaxPayload: number;
+  wsHighWaterMark: number;
+  wsMaxBuffered: number;
+  wsMaxHeld: number;
+  maxConnectionsPerIp: number;
+  wsMaxSubscriptions: number;
+  wsPublishRate: number;
+  origins: string;
+  allowNullOrigin: boolean;
+  /** `name:secret,…`; with any key (here or in the file) authentication is on. */
+  apiKeys: string | undefined;
+  apiKeysFile: string | undefined;
+  /** HMAC secret of access tokens; `undefined`: random, so tokens work on this process only. */
+  tokenSecret: string | undefined;
+  tokenTtl: number;
+  maxConnectionsPerKey: number;
+  /** Submits per second (0: no limit). */
+  submitRatePerKey: number;
+  submitRatePerIp: number;
+  /** WebSocket publishes per second, over all of a key's connections (0: no limit). */
+  publishRatePerKey: number;
+}
+
+export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
+  port: 8000,
+  host: 'localhost',
+  dataDir: './data',
+  db: undefined,
+  sqliteSynchronous: 'normal',
+  concurrency: 8,
+  cpuWorkers: defaultPoolSize(),
+  recovery: 'requeue',
+  maxAttempts: 3,
+  retention: 24 * 3_600_000,
+  pollInterval: 2000,
+  longPollMaxWait: 60_000,
+  sseHeartbeat: 15_000,
+  sseRetry: 3000,
+  sseMaxBuffer: 1024 ** 2,
+  bodyLimit: 64 * 1024,
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  shutdownTimeout: 10_000,
+  logLevel: 'info',
+  redis: undefined,
+  redisPrefix: 'bp:',
+  runJobs: true,
+  stallTimeout: 30_000,
+  // Socket.IO's ping interval: rare enough to cost nothing, short enough to notice a dead peer.
+  wsHeartbeat: 25_000,
+  wsMaxPayload: 64 * 1024,
+  wsHighWaterMark: 64 * 1024,
+  wsMaxBuffered: 1024 ** 2,
+  wsMaxHeld: 1000,
+  maxConnectionsPerIp: 100,
+  wsMaxSubscriptions: 100,
+  wsPublishRate: 20,
+  origins: 'same-host',
+  allowNullOrigin: false,
+  apiKeys: undefined,
+  apiKeysFile: undefined,
+  tokenSecret: undefined,
+  tokenTtl: 5 * 60_000,
+  maxConnectionsPerKey: 1000,
+  submitRatePerKey: 0,
+  submitRatePerIp: 0,
+  publishRatePerKey: 0,
+};

@@ -1,0 +1,136 @@
+/**
+ * Authentication, when API keys are configured (--api-keys, --api-keys-file).
+ *
+ * Every route needs `Authorization: Bearer <key>` unless it is marked `access: 'public'`
+ * (health, metrics, documents, static pages). Routes marked `access: 'stream'` (event streams)
+ * and the WebSocket upgrade also take a short-lived access token, because browsers cannot set
+ * headers there: `?access_token=<token>`, or the `bp_token` cookie that POST /auth/token sets.
+ * The cookie is HttpOnly and SameSite=Strict, and is honoured only on those read-only stream
+ * endpoints, so a cross-site page can neither read it nor use it to change anything; the
+ * WebSocket upgrade additionally checks the Origin.
+ *
+ * The caller found here is `request.caller`; what a caller may see is decided in one place,
+ * auth/caller.ts.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AccessTokens } from '../auth/access-token.js';
+import type { ApiKeys } from '../auth/api-keys.js';
+import { ANONYMOUS, type Caller } from '../auth/caller.js';
+import { AppError } from '../errors/app-error.js';
+import Type from 'typebox';
+import type { App } from './types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyContextConfig {
+    /** Default: an API key is required. `stream`: a key or an access token. */
+    access?: 'public' | 'stream';
+  }
+}
+
+export const TOKEN_COOKIE = 'bp_token';
+
+export interface Authenticator {
+  readonly enabled: boolean;
+  /**
+   * The caller these credentials name, or `unauthorized`. `allowToken`: also accept an access
+   * token from `?access_token=` or the cookie.
+   */
+  authenticate(headers: IncomingHttpHeaders, url: string | undefined, allowToken: boolean): Caller;
+  readonly tokens: AccessTokens;
+}
+
+export function authenticator(keys: ApiKeys, tokens: AccessTokens): Authenticator {
+  return {
+    enabled: keys.enabled,
+    tokens,
+    authenticate(headers, url, allowToken) {
+      if (!keys.enabled) return ANONYMOUS;
+      const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+      if (bearer !== undefined) {
+        const owner = keys.ownerOf(bearer);
+        if (owner !== undefined) return { owner };
+        throw unauthorized('the API key is not valid');
+      }
+      if (allowToken) {
+        const token = tokenFrom(headers, url);
+        if (token !== undefined) {
+          const owner = tokens.verify(token);
+          if (owner !== undefined) return { owner };
+          throw unauthorized('the access token is not valid or has expired');
+        }
+      }
+      throw unauthorized('send Authorization: Bearer <API key>');
+    },
+  };
+}
+
+function unauthorized(detail: string): AppError {
+  return new AppError('unauthorized', detail);
+}
+
+function tokenFrom(headers: IncomingHttpHeaders, url: string | undefined): string | undefined {
+  const query = url?.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?'))) : undefined;
+  const fromQuery = query?.get('access_token');
+  if (fromQuery) return fromQuery;
+  for (const part of (headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE && value.length > 0) return value.join('=');
+  }
+  return undefined;
+}
+
+export function registerAuth(app: App, auth: Authenticator): void {
+  // A reference type cannot be a decorator's default: every request gets its own below.
+  app.decorateRequest('caller', null as unknown as Caller);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.caller = ANONYMOUS;
+    const access = request.routeOptions.config.access;
+    if (!auth.enabled || access === 'public') {
+      done();
+      return;
+    }
+    try {
+      request.caller = auth.authenticate(request.headers, request.url, access === 'stream');
+      done();
+    } catch (error) {
+      void reply.header('www-authenticate', 'Bearer realm="backend-patterns"');
+      done(error as AppError);
+    }
+  });
+
+  app.post(
+    '/auth/token',
+    {
+      schema: {
+        summary: 'Exchange an API key for a short-lived access token',
+        description:
+          'For event streams and WebSockets in browsers, which cannot send an Authorization header: pass the token as `?access_token=`, or rely on the HttpOnly, SameSite=Strict cookie this sets. 404 when API keys are off.',
+        tags: ['auth'],
+        response: {
+          200: Type.Object({
+            token: Type.String(),
+            owner: Type.String(),
+            expiresAt: Type.String({ format: 'date-time' }),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const owner = request.caller.owner;
+      if (!auth.enabled || owner === undefined) {
+        throw new AppError('not_found', 'authentication is off: no token is needed');
+      }
+      const issued = auth.tokens.issue(owner);
+      const maxAge = Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000);
+      const secure = request.protocol === 'https' ? '; Secure' : '';
+      void reply.header(
+        'set-cookie',
+        `${TOKEN_COOKIE}=${issued.token}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`,
+      );
+      return { token: issued.token, owner, expiresAt: issued.expiresAt.toISOString() };
+    },
+  );
+}

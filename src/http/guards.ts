@@ -1,0 +1,91 @@
+/**
+ * What protects the server from its clients, in one bundle shared by HTTP routes and the
+ * WebSocket transport: authentication, connection caps, and rate limits. Built from the
+ * options once per server.
+ */
+import type { FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import { AccessTokens } from '../auth/access-token.js';
+import { ApiKeys } from '../auth/api-keys.js';
+import type { ServerOptions } from '../config/options.js';
+import { AppError } from '../errors/app-error.js';
+import { ConnectionLimits } from '../limits/connection-limits.js';
+import { KeyedRateLimit } from '../limits/keyed-rate-limit.js';
+import { authenticator, type Authenticator } from './auth.js';
+import { parseOriginList, type OriginPolicy } from './origin-policy.js';
+
+export type LimitName = 'submit_per_key' | 'submit_per_ip' | 'publish_per_key' | 'connections';
+
+export class Guards {
+  readonly auth: Authenticator;
+  /** Pages allowed to call the server (CORS) and open WebSockets. */
+  readonly origins: OriginPolicy;
+  readonly connections: ConnectionLimits;
+  readonly #submitPerKey: KeyedRateLimit;
+  readonly #submitPerIp: KeyedRateLimit;
+  readonly #publishPerKey: KeyedRateLimit;
+  #limited: Counter<'limit'> | undefined;
+
+  constructor(options: ServerOptions) {
+    this.auth = authenticator(
+      ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
+      new AccessTokens(options.tokenSecret, options.tokenTtl),
+    );
+    this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
+    this.connections = new ConnectionLimits({
+      perIp: options.maxConnectionsPerIp,
+      perKey: options.maxConnectionsPerKey,
+    });
+    this.#submitPerKey = new KeyedRateLimit(options.submitRatePerKey);
+    this.#submitPerIp = new KeyedRateLimit(options.submitRatePerIp);
+    this.#publishPerKey = new KeyedRateLimit(options.publishRatePerKey);
+  }
+
+  /** Counts refusals in /metrics as `limited_total{limit}`. */
+  registerMetrics(registry: Registry): void {
+    this.#limited = new Counter({
+      name: 'limited_total',
+      help: 'Requests and messages refused by a limit (submit_per_key, submit_per_ip, publish_per_key, connections).',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    });
+  }
+
+  /** Throws rate_limited (with retryAfterMs) when this submit is over a limit. */
+  checkSubmit(request: FastifyRequest): void {
+    const owner = request.caller.owner;
+    if (owner !== undefined) this.#check(this.#submitPerKey, owner, 'submit_per_key', 'API key');
+    this.#check(this.#submitPerIp, request.ip, 'submit_per_ip', 'address');
+  }
+
+  /** 0 when a WebSocket publish by `owner` may go ahead, else the ms to wait. */
+  publishDelay(owner: string | undefined): number {
+    if (owner === undefined) return 0;
+    const wait = this.#publishPerKey.take(owner);
+    if (wait > 0) this.limited('publish_per_key');
+    return wait;
+  }
+
+  /** A held connection for `ip`/`owner`, or too_many_connections. */
+  holdConnection(ip: string, owner: string | undefined): () => void {
+    try {
+      return this.connections.acquire(ip, owner);
+    } catch (error) {
+      this.limited('connections');
+      throw error;
+    }
+  }
+
+  limited(limit: LimitName): void {
+    this.#limited?.inc({ limit });
+  }
+
+  #check(limit: KeyedRateLimit, key: string, name: LimitName, who: string): void {
+    const retryAfterMs = limit.take(key);
+    if (retryAfterMs === 0) return;
+    this.limited(name);
+    throw new AppError('rate_limited', `too many submits from this ${who}; retry later`, {
+      retryAfterMs,
+    });
+  }
+}
