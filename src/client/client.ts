@@ -3,6 +3,7 @@
  * Plain requests (submit, get, list, cancel, jobTypes) and the four ways to follow a job
  * (`watch`); see docs/client.md.
  */
+import type { ServerStats } from '../http/routes/stats.js';
 import type { Job, JobEvent } from '../jobs/job-model.js';
 import type { JobPage } from '../store/store.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -47,6 +48,8 @@ export interface Client {
   jobTypes(options?: { signal?: AbortSignal }): Promise<JobTypeInfo[]>;
   /** Snapshots of the job until its terminal state; pass the Job from submit to save a GET. */
   watch(job: string | Job, options?: WatchOptions): JobWatch;
+  /** The server's live figures (GET /stats): event-loop delay, open connections. */
+  stats(options?: { signal?: AbortSignal }): Promise<ServerStats>;
   /** Every job's events, live (a jobs table); never ends by itself. */
   jobEvents(options?: JobEventsOptions): AsyncIterable<JobEvent>;
   /** Joins a chat room of the push chapter. */
@@ -95,6 +98,7 @@ export function createClient(options: ClientOptions): Client {
     },
     cancel: (id, { signal } = {}) => body<Job>({ method: 'DELETE', path: jobPath(id), signal }),
     jobTypes: ({ signal } = {}) => body<JobTypeInfo[]>({ path: '/job-types', signal }),
+    stats: ({ signal } = {}) => body<ServerStats>({ path: '/stats', signal }),
     watch: (job, watchOptions = {}) => watchJob(job, watchOptions, deps),
     jobEvents: (feedOptions = {}) => jobEvents(deps, feedOptions),
     chat: (room, chatOptions) => joinChat(room, chatOptions, deps),

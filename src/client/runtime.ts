@@ -27,11 +27,7 @@ export interface EventSourceLike {
     listener: (event: { data: string; lastEventId: string }) => void,
   ): void;
 }
-/** `fetch` is the `eventsource` package's option (headers, tests); browsers ignore it. */
-export type EventSourceConstructor = new (
-  url: string,
-  init?: { fetch?: typeof fetch },
-) => EventSourceLike;
+export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
 export interface Runtime {
   webSocket(): Promise<WebSocketConstructor>;

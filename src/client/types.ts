@@ -9,6 +9,7 @@ export type { Job, JobEvent, JobError, JobStatus, EventKind } from '../jobs/job-
 export type { ErrorCode } from '../errors/catalogue.js';
 export type { ProblemDocument } from '../errors/problem-document.js';
 export type { JobPage } from '../store/store.js';
+export type { ServerStats } from '../http/routes/stats.js';
 
 /** The four ways to hear about a job (docs/protocol.md). */
 export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
