@@ -87,10 +87,7 @@ async function* run(
     ? AbortSignal.any([options.signal, controller.signal])
     : controller.signal;
   try {
-    let current =
-      typeof target === 'string'
-        ? ((await deps.http.request({ path: `/jobs/${target}`, signal })).body as Job)
-        : target;
+    let current = typeof target === 'string' ? await read(target, deps, meter, signal) : target;
     yield current;
     if (isTerminal(current.status)) return;
 
@@ -130,4 +127,12 @@ async function* run(
   } finally {
     controller.abort();
   }
+}
+
+/** The starting snapshot, when the caller gave only an id. */
+async function read(id: string, deps: WatchDependencies, meter: WatchMeter, signal: AbortSignal) {
+  meter.request();
+  const answer = await deps.http.request({ path: `/jobs/${encodeURIComponent(id)}`, signal });
+  meter.bytes(answer.bytes);
+  return answer.body as Job;
 }
