@@ -81,7 +81,13 @@ export function joinChat(
       if (closed) return;
       const delay = backoffDelay(failures++, deps.backoff);
       emit({ kind: 'state', state: 'reconnecting', detail: `closed ${event.code}` });
-      retry = setTimeout(() => void connect(), delay);
+      retry = setTimeout(start, delay);
+    });
+  };
+
+  const start = () => {
+    connect().catch((error: unknown) => {
+      emit({ kind: 'error', code: 'network_error', message: String(error) });
     });
   };
 
@@ -92,7 +98,7 @@ export function joinChat(
     socket = undefined;
   };
   options.signal?.addEventListener('abort', close, { once: true });
-  void connect();
+  start();
   return {
     send(text) {
       if (!joined || !socket) return false;

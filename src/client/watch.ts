@@ -110,7 +110,9 @@ async function* run(
       };
       try {
         for await (const update of TRANSPORT_RUNNERS[name](context)) {
-          if (!update.reset && update.job.seq <= current.seq) continue;
+          // Only a reset may go back (the server lost history); nothing repeats a seq.
+          const { seq } = update.job;
+          if (seq === current.seq || (seq < current.seq && !update.reset)) continue;
           current = update.job;
           meter.delivered(update.at);
           yield current;
