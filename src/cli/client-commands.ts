@@ -8,9 +8,9 @@ import { createClient, TRANSPORTS, type Client, type JobStatus } from '../client
 import { JOB_STATUSES } from '../jobs/job-model.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import { describeJob, jobTable } from './format-job.js';
-import { submit } from './submit.js';
+import { submit, type SubmitFlags } from './submit.js';
 
-export const DEFAULT_URL = 'http://localhost:8000';
+const DEFAULT_URL = 'http://localhost:8000';
 
 interface CommonFlags {
   url: string;
@@ -107,14 +107,6 @@ export function clientCommands(): Command[] {
     });
 
   return [submitCommand, statusCommand, cancelCommand, listCommand];
-}
-
-export interface SubmitFlags {
-  input?: unknown;
-  idempotencyKey?: string;
-  watch?: boolean;
-  via: (typeof TRANSPORTS)[number] | 'auto';
-  json?: boolean;
 }
 
 interface ListFlags {

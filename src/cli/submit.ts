@@ -2,11 +2,18 @@
  * `backend-patterns submit <type> [--watch]`: submits, and with --watch follows the job through
  * the SDK until it ends, then prints the result (exit 0) or the error (exit 1).
  */
-import type { Client, Job } from '../client/index.js';
-import type { SubmitFlags } from './client-commands.js';
+import type { Client, Job, TransportChoice } from '../client/index.js';
 import { EXIT } from './exit-codes.js';
 import { describeJob } from './format-job.js';
 import { watchDisplay } from './watch-display.js';
+
+export interface SubmitFlags {
+  input?: unknown;
+  idempotencyKey?: string;
+  watch?: boolean;
+  via: TransportChoice;
+  json?: boolean;
+}
 
 export async function submit(client: Client, type: string, flags: SubmitFlags): Promise<number> {
   const json = flags.json === true;

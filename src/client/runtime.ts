@@ -7,7 +7,6 @@
  * `ws`'s and `eventsource`'s all have it.
  */
 export interface SocketLike {
-  readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'error', listener: () => void): void;
