@@ -5,7 +5,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-output/', 'bench/results/', 'data/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'web/dist/',
+      'coverage/',
+      'test-output/',
+      'bench/results/',
+      'data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -20,6 +30,11 @@ export default tseslint.config(
       // Fastify handlers are async by convention (a returned value is the response body).
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The dashboard runs in browsers.
+    files: ['web/**/*.ts'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AccessTokens } from '../src/auth/access-token.js';
+import { createClient } from '../src/client/index.js';
 import { redactToken } from '../src/http/log-serializers.js';
 import type { Job } from '../src/jobs/job.js';
 import { json } from './helpers/http.js';
@@ -217,4 +218,29 @@ describe('access control', () => {
     const forged = `${Buffer.from('{"o":"bob","e":99999999}').toString('base64url')}.${signature}`;
     expect(tokens.verify(forged, 2_000)).toBeUndefined();
   });
+});
+
+describe('access control through the SDK', () => {
+  it.each(['short-poll', 'long-poll', 'sse', 'websocket'] as const)(
+    '%s: watches its own job to the end with an API key, and not another key\u2019s',
+    async (transport) => {
+      const { url } = await startTestServer({ apiKeys: KEYS });
+      const alice = createClient({ baseUrl: url, token: ALICE });
+      const job = await alice.submit('demo', { stepMs: 10 });
+      let last: Job | undefined;
+      for await (const snapshot of alice.watch(job, { transport, pollIntervalMs: 20 })) {
+        last = snapshot;
+      }
+      expect(last).toMatchObject({ id: job.id, status: 'succeeded', progress: 100 });
+
+      const bob = createClient({ baseUrl: url, token: BOB });
+      await expect(bob.get(job.id)).rejects.toMatchObject({ code: 'job_not_found' });
+      const watching = (async () => {
+        const seen: Job[] = [];
+        for await (const snapshot of bob.watch(job.id, { transport })) seen.push(snapshot);
+        return seen;
+      })();
+      await expect(watching).rejects.toMatchObject({ code: 'job_not_found' });
+    },
+  );
 });

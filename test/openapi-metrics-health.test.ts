@@ -28,6 +28,7 @@ describe('OpenAPI document', () => {
       '/jobs',
       '/jobs/{id}',
       '/jobs/{id}/events',
+      '/stats',
       '/submit',
     ]);
     expect(Object.keys(doc.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);

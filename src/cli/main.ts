@@ -13,9 +13,9 @@ import {
   type ServerOptions,
 } from '../config/options.js';
 import { VERSION } from '../version.js';
+import { clientCommands } from './client-commands.js';
 import { demoCommand } from './demo.js';
-import { serve } from './serve.js';
-import { runWorker } from './worker.js';
+import { EXIT } from './exit-codes.js';
 
 function kebab(flag: string): string {
   return flag.replace(/^--/, '');
@@ -30,7 +30,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('Run the HTTP server (embedded SQLite store by default, or --redis).');
   addOptions(serveCommand, () => true);
+  // The server is imported only when it runs, so client commands start fast.
   serveCommand.action(async (flags: Flags) => {
+    const { serve } = await import('./serve.js');
     await serve(optionsFromText(flags, process.env));
   });
 
@@ -39,10 +41,19 @@ export function buildProgram(): Command {
     .description('Run job handlers from the Redis queue, without HTTP (needs --redis).');
   addOptions(workerCommand, (spec) => spec.worker === true);
   workerCommand.action(async (flags: Flags) => {
+    const { runWorker } = await import('./worker.js');
     await runWorker(optionsFromText(flags, process.env));
   });
   program.addCommand(demoCommand());
+  for (const command of clientCommands()) program.addCommand(command);
+  exitTwoOnUsageErrors(program);
   return program;
+}
+
+/** Commander exits 1 on a bad option; 2 says "usage error", as for bad server options. */
+function exitTwoOnUsageErrors(command: Command): void {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
+  for (const sub of command.commands) exitTwoOnUsageErrors(sub);
 }
 
 type Flags = Partial<Record<keyof ServerOptions, string>>;

@@ -21,9 +21,11 @@ import type { Guards } from './guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { handleClientError, registerProblemHandlers } from './problem.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { statsRoutes } from './routes/stats.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import type { App } from './types.js';
 
@@ -104,6 +106,13 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     metrics,
   );
   demoPageRoutes(app);
+  dashboardRoutes(app);
   healthRoutes(app, deps);
+  statsRoutes(app, {
+    registry: metrics,
+    loopDelay: deps.loopDelay,
+    activeJobs: deps.activeJobs,
+    webSocketConnections: () => deps.websocket?.connectionCount ?? 0,
+  });
   return app;
 }

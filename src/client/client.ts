@@ -1,0 +1,109 @@
+/**
+ * `createClient({ baseUrl })`: the typed client of the job-status API, for browsers and Node 20.
+ * Plain requests (submit, get, list, cancel, jobTypes) and the four ways to follow a job
+ * (`watch`); see docs/client.md.
+ */
+import type { ServerStats } from '../http/routes/stats.js';
+import type { Job, JobEvent } from '../jobs/job-model.js';
+import type { JobPage } from '../store/store.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { joinChat, type ChatOptions, type ChatRoom } from './chat.js';
+import { Http } from './http.js';
+import { jobEvents, type JobEventsOptions } from './jobs-feed.js';
+import {
+  runtime as resolveRuntime,
+  type EventSourceConstructor,
+  type WebSocketConstructor,
+} from './runtime.js';
+import type { JobTypeInfo, ListOptions } from './types.js';
+import { watchJob, type JobWatch, type WatchOptions } from './watch.js';
+
+export interface ClientOptions {
+  /** Where the server is, e.g. `http://localhost:8000` (a path prefix is kept). */
+  baseUrl: string | URL;
+  /**
+   * An API key, for servers run with --api-keys: sent as `Authorization: Bearer <token>` on
+   * HTTP requests, and exchanged for short-lived access tokens for streams and sockets.
+   */
+  token?: string;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Default: the global WebSocket, else the `ws` package (Node 20). */
+  WebSocket?: WebSocketConstructor;
+  /** Default: the global EventSource, else the `eventsource` package (Node). */
+  EventSource?: EventSourceConstructor;
+  /** Reconnect delays of every transport (default 250 ms doubling to 15 s, with jitter). */
+  backoff?: Partial<BackoffOptions>;
+}
+
+export interface SubmitOptions {
+  /** Retries with the same key return the same job instead of a second one. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export interface Client {
+  readonly baseUrl: string;
+  submit(type: string, input?: unknown, options?: SubmitOptions): Promise<Job>;
+  get(id: string, options?: { signal?: AbortSignal }): Promise<Job>;
+  list(options?: ListOptions): Promise<JobPage>;
+  cancel(id: string, options?: { signal?: AbortSignal }): Promise<Job>;
+  jobTypes(options?: { signal?: AbortSignal }): Promise<JobTypeInfo[]>;
+  /** Snapshots of the job until its terminal state; pass the Job from submit to save a GET. */
+  watch(job: string | Job, options?: WatchOptions): JobWatch;
+  /** The server's live figures (GET /stats): event-loop delay, open connections. */
+  stats(options?: { signal?: AbortSignal }): Promise<ServerStats>;
+  /** Every job's events, live (a jobs table); never ends by itself. */
+  jobEvents(options?: JobEventsOptions): AsyncIterable<JobEvent>;
+  /** Joins a chat room of the push chapter. */
+  chat(room: string, options: ChatOptions): ChatRoom;
+}
+
+export function createClient(options: ClientOptions): Client {
+  const base = new URL(String(options.baseUrl));
+  // Relative paths resolve below the base only when it ends with a slash.
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const http = new Http({
+    baseUrl: base,
+    token: options.token,
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+  });
+  const deps = {
+    http,
+    runtime: resolveRuntime(options),
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+  };
+  const body = async <T>(request: Parameters<Http['request']>[0]): Promise<T> =>
+    (await http.request(request)).body as T;
+  const jobPath = (id: string) => `/jobs/${encodeURIComponent(id)}`;
+
+  return {
+    baseUrl: base.href,
+    submit: (type, input, submitOptions = {}) =>
+      body<Job>({
+        method: 'POST',
+        path: '/jobs',
+        body: { type, input: input ?? {} },
+        headers:
+          submitOptions.idempotencyKey === undefined
+            ? {}
+            : { 'idempotency-key': submitOptions.idempotencyKey },
+        signal: submitOptions.signal,
+      }),
+    get: (id, { signal } = {}) => body<Job>({ path: jobPath(id), signal }),
+    list: ({ signal, ...query } = {}) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query) as [string, string | number | undefined][]) {
+        if (value !== undefined) params.set(key, String(value));
+      }
+      const search = params.size > 0 ? `?${params.toString()}` : '';
+      return body<JobPage>({ path: `/jobs${search}`, signal });
+    },
+    cancel: (id, { signal } = {}) => body<Job>({ method: 'DELETE', path: jobPath(id), signal }),
+    jobTypes: ({ signal } = {}) => body<JobTypeInfo[]>({ path: '/job-types', signal }),
+    stats: ({ signal } = {}) => body<ServerStats>({ path: '/stats', signal }),
+    watch: (job, watchOptions = {}) => watchJob(job, watchOptions, deps),
+    jobEvents: (feedOptions = {}) => jobEvents(deps, feedOptions),
+    chat: (room, chatOptions) => joinChat(room, chatOptions, deps),
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The client SDK (`backend-patterns/client`): talk to a backend-patterns server from a browser
+ * or Node 20. Guide and examples: docs/client.md.
+ */
+export { createClient, type Client, type ClientOptions, type SubmitOptions } from './client.js';
+export { ClientError, isClientError, type ClientErrorCode } from './client-error.js';
+export type { JobWatch, WatchOptions } from './watch.js';
+export type { JobEventsOptions } from './jobs-feed.js';
+export type { ChatEntry, ChatOptions, ChatRoom } from './chat.js';
+export type { BackoffOptions } from './backoff.js';
+export type {
+  EventSourceConstructor,
+  EventSourceLike,
+  SocketLike,
+  WebSocketConstructor,
+} from './runtime.js';
+export { TRANSPORTS } from './types.js';
+export type * from './types.js';
+export { isTerminal } from '../jobs/job-model.js';

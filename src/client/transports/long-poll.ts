@@ -1,0 +1,39 @@
+/**
+ * Long polling: GET /jobs/:id?after=<seq>&wait=<s>. The server holds the request until the job
+ * passes `after` (or the wait ends), so each answer is news and the next request follows at
+ * once. A timeout is a bodiless 304 because we also send `If-None-Match: "<after>"`.
+ */
+import type { Job } from '../../jobs/job-model.js';
+import { backoffDelay, sleep } from '../backoff.js';
+import { isPermanent } from '../client-error.js';
+import type { TransportContext, Update } from './context.js';
+
+/** Beyond `wait`, how long the answer may take before the request counts as lost. */
+const ANSWER_MARGIN_MS = 15_000;
+
+export async function* longPoll(context: TransportContext): AsyncGenerator<Update, never> {
+  const { http, meter, signal, jobId, longPollWaitSeconds } = context;
+  let failures = 0;
+  for (;;) {
+    const after = context.current().seq;
+    // A proxy that silently drops a held request must not stall the watch forever.
+    const deadline = AbortSignal.timeout(longPollWaitSeconds * 1000 + ANSWER_MARGIN_MS);
+    try {
+      meter.request();
+      const answer = await http.request({
+        path: `/jobs/${jobId}?after=${after}&wait=${longPollWaitSeconds}`,
+        headers: { 'if-none-match': `"${after}"` },
+        signal: AbortSignal.any([signal, deadline]),
+      });
+      meter.bytes(answer.bytes);
+      failures = 0;
+      const job = answer.body as Job | undefined;
+      // A seq below ours means the server lost history (another store): resynchronise.
+      if (job && job.seq !== after) yield { job, at: job.updatedAt, reset: job.seq < after };
+    } catch (error) {
+      if (signal.aborted || isPermanent(error)) throw error;
+      meter.reconnecting();
+      await sleep(backoffDelay(failures++, context.backoff), signal);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The SDK's public types. The job, event and error vocabulary is the server's own (imported as
+ * types, never copied), so client and server cannot drift apart.
+ */
+import type { JobStatus } from '../jobs/job-model.js';
+import type { JobTypeDescription } from '../jobs/registry.js';
+
+export type { Job, JobEvent, JobError, JobStatus, EventKind } from '../jobs/job-model.js';
+export type { ErrorCode } from '../errors/catalogue.js';
+export type { ProblemDocument } from '../errors/problem-document.js';
+export type { JobPage } from '../store/store.js';
+export type { ServerStats } from '../http/routes/stats.js';
+
+/** The four ways to hear about a job (docs/protocol.md). */
+export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+/** `auto` prefers WebSocket, then server-sent events, then long polling. */
+export type TransportChoice = TransportName | 'auto';
+
+export interface ListOptions {
+  status?: JobStatus;
+  type?: string;
+  /** 1–100 (the server's default is 20). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+/** The part of JSON Schema the built-in job types use (enough to build a form from). */
+export interface JsonSchema {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  [keyword: string]: unknown;
+}
+
+/** One entry of GET /job-types. */
+export type JobTypeInfo = Omit<JobTypeDescription, 'inputSchema'> & { inputSchema: JsonSchema };
+
+/** What a watch has cost and brought so far; the dashboard shows these per transport. */
+export interface WatchStats {
+  /** The transport in use (with `auto`: the one it chose); undefined before the first. */
+  transport: TransportName | undefined;
+  /** With `auto`: transports that could not connect, in the order they were tried. */
+  fallbacks: TransportName[];
+  /** HTTP requests made: polls, event-stream requests, WebSocket upgrade requests. */
+  requests: number;
+  /** Of those, streams and sockets that opened. */
+  connections: number;
+  /** Connections lost and made again, and failed requests retried. */
+  reconnects: number;
+  /** Bytes received: response bodies, event-stream events, WebSocket messages (not headers). */
+  bytes: number;
+  /** Changes delivered: snapshots newer than the previous one. */
+  updates: number;
+  /** Delivery delay of the latest change: receive time − the server's time of the change. */
+  lastDelayMs: number | undefined;
+  /** Mean delivery delay over all changes. */
+  meanDelayMs: number | undefined;
+}

@@ -1,0 +1,66 @@
+/**
+ * GET /stats: the few live figures the dashboard charts — event-loop delay and the connections
+ * each transport holds open — as one small JSON document, so a page need not parse /metrics.
+ * The figures are the same ones /metrics exports (transport_open_connections, ws_connections,
+ * eventloop_delay_*).
+ */
+import type { Registry } from 'prom-client';
+import Type, { type Static } from 'typebox';
+import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
+import { transportMetrics } from '../transport-metrics.js';
+import type { App } from '../types.js';
+
+const Stats = Type.Object({
+  eventLoopDelayMs: Type.Object({
+    p50: Type.Number(),
+    p99: Type.Number(),
+    max: Type.Number(),
+    windowMs: Type.Number(),
+  }),
+  openConnections: Type.Object(
+    {
+      'long-polling': Type.Integer({ description: 'Long polls held now.' }),
+      sse: Type.Integer({ description: 'Open event streams.' }),
+      websocket: Type.Integer({ description: 'Open WebSocket connections.' }),
+    },
+    { description: 'Connections each transport holds open (short polls are never held).' },
+  ),
+  activeJobs: Type.Integer(),
+});
+
+export type ServerStats = Static<typeof Stats>;
+
+export interface StatsDependencies {
+  registry: Registry;
+  loopDelay: LoopDelayMonitor;
+  activeJobs: () => number;
+  webSocketConnections: () => number;
+}
+
+export function statsRoutes(app: App, deps: StatsDependencies): void {
+  const { open } = transportMetrics(deps.registry);
+  app.get(
+    '/stats',
+    {
+      // Like /metrics: operational figures, no job data.
+      config: { access: 'public' },
+      schema: {
+        summary: 'Live figures for the dashboard: event-loop delay, open connections',
+        tags: ['operations'],
+        response: { 200: Stats },
+      },
+    },
+    async (_request, reply) => {
+      const held = new Map((await open.get()).values.map((v) => [v.labels.transport, v.value]));
+      return reply.header('cache-control', 'no-store').send({
+        eventLoopDelayMs: deps.loopDelay.snapshot(),
+        openConnections: {
+          'long-polling': held.get('long-polling') ?? 0,
+          sse: held.get('sse') ?? 0,
+          websocket: deps.webSocketConnections(),
+        },
+        activeJobs: deps.activeJobs(),
+      });
+    },
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * The client commands end to end: the real CLI in a child process against a real server, its
+ * output (JSON and text) and its exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { Job, JobPage } from '../src/client/index.js';
+import { freePort } from './helpers/redis-server.js';
+import { startTestServer } from './helpers/test-server.js';
+
+const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const lines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Job);
+
+describe('backend-patterns client commands', () => {
+  it('submit --watch --json follows a job to its end over each transport (exit 0)', async () => {
+    const { url } = await startTestServer();
+    const vias = ['short-poll', 'long-poll', 'sse', 'websocket', 'auto'];
+    const runs = await Promise.all(
+      vias.map((via) =>
+        cli(['submit', 'demo', '--input', '{"stepMs":50}', '--watch', '--json', '--via', via], {
+          BACKEND_PATTERNS_URL: url,
+        }),
+      ),
+    );
+    for (const [index, run] of runs.entries()) {
+      expect(run.code, `${vias[index] ?? ''}: ${run.stderr}`).toBe(0);
+      const snapshots = lines(run.stdout);
+      const seqs = snapshots.map((job) => job.seq);
+      expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+      expect(snapshots[0]?.status).toBe('queued');
+      expect(snapshots.at(-1)).toMatchObject({ status: 'succeeded', progress: 100, seq: 12 });
+    }
+  });
+
+  it('sends an API key with --token (or BACKEND_PATTERNS_TOKEN); without one the server refuses (exit 3)', async () => {
+    const key = 'alice-secret-0123456789';
+    const { url } = await startTestServer({ apiKeys: `alice:${key}` });
+    const args = [
+      'submit',
+      'demo',
+      '--input',
+      '{"stepMs":10}',
+      '--watch',
+      '--json',
+      '--via',
+      'sse',
+    ];
+    const withKey = await cli([...args, '--token', key], { BACKEND_PATTERNS_URL: url });
+    expect(withKey.code, withKey.stderr).toBe(0);
+    expect(lines(withKey.stdout).at(-1)).toMatchObject({ status: 'succeeded' });
+    const fromEnv = await cli(['list', '--json'], {
+      BACKEND_PATTERNS_URL: url,
+      BACKEND_PATTERNS_TOKEN: key,
+    });
+    expect(fromEnv.code).toBe(0);
+    const refused = await cli(['list', '--json'], { BACKEND_PATTERNS_URL: url });
+    expect(refused.code).toBe(3);
+    expect(refused.stdout + refused.stderr).toContain('unauthorized');
+  });
+
+  it('exits 1 for a failed job, 3 for a refused request, 4 when no server answers, 2 for bad usage', async () => {
+    const { url } = await startTestServer();
+    const [failed, refused, missing, unreachable, badVia, badInput] = await Promise.all([
+      cli(['submit', 'hash-file', '--input', '{"path":"nope.txt"}', '--watch', '--url', url]),
+      cli(['submit', 'demo', '--input', '{"stepMs":1}', '--json', '--url', url]),
+      cli(['status', '3f1c2a9e-8b7d-4c1e-9f2a-5b6c7d8e9f01', '--url', url]),
+      cli(['list', '--url', `http://127.0.0.1:${await freePort()}`]),
+      cli(['submit', 'demo', '--watch', '--via', 'carrier-pigeon', '--url', url]),
+      cli(['submit', 'demo', '--input', '{oops', '--url', url]),
+    ]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^failed after .*\nerror: file_not_found: /m);
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      error: { code: 'invalid_input', status: 400 },
+    });
+    expect(missing).toMatchObject({ code: 3, stdout: '' });
+    expect(missing.stderr).toContain('job_not_found');
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toContain('network_error');
+    expect(badVia.code).toBe(2);
+    expect(badVia.stderr).toContain('Allowed choices are short-poll, long-poll, sse, websocket');
+    expect(badInput.code).toBe(2);
+    expect(badInput.stderr).toContain('not valid JSON');
+  });
+
+  it('status, cancel and list print JSON with --json and text without', async () => {
+    const { url } = await startTestServer();
+    const submitted = await cli(['submit', 'demo', '--json', '--url', url]);
+    const job = JSON.parse(submitted.stdout) as Job;
+    const [status, cancel] = await Promise.all([
+      cli(['status', job.id, '--url', url]),
+      cli(['cancel', job.id, '--json', '--url', url]),
+    ]);
+    expect(status.stdout).toMatch(new RegExp(`^id +${job.id}\\ntype +demo\\n`));
+    expect(JSON.parse(cancel.stdout)).toMatchObject({ id: job.id, status: 'canceled' });
+    const [listed, table] = await Promise.all([
+      cli(['list', '--status', 'canceled', '--json', '--url', url]),
+      cli(['list', '--url', url]),
+    ]);
+    expect((JSON.parse(listed.stdout) as JobPage).jobs.map((j) => j.id)).toEqual([job.id]);
+    expect(table.stdout).toMatch(
+      new RegExp(`^ID +TYPE +STATUS +PROGRESS +UPDATED\\n${job.id} +demo +canceled`),
+    );
+  });
+
+  it('--help describes every client command and its options', async () => {
+    const helps = await Promise.all(
+      ['submit', 'status', 'cancel', 'list'].map((command) => cli([command, '--help'])),
+    );
+    for (const help of helps) {
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('--url <url>');
+      expect(help.stdout).toMatch(/env:\s+BACKEND_PATTERNS_URL/);
+      expect(help.stdout).toContain('--json');
+    }
+    expect(helps[0]?.stdout).toMatch(/--watch[\s\S]*--via <transport>/);
+    const top = await cli(['--help']);
+    for (const command of ['serve', 'worker', 'demo', 'submit', 'status', 'cancel', 'list']) {
+      expect(top.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+});

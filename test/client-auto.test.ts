@@ -1,0 +1,68 @@
+/**
+ * `auto` prefers WebSocket, then SSE, then long polling, and says which it chose. Here the
+ * server refuses the WebSocket upgrade the way it refuses a page from a foreign origin, and then
+ * the event stream too, and the watch still ends with the final state.
+ */
+import { EventSource } from 'eventsource';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createClient } from '../src/client/index.js';
+import { startTestServer } from './helpers/test-server.js';
+
+/** What a browser page from another site sends: the server answers 403 origin_not_allowed. */
+class ForeignPageSocket extends WebSocket {
+  constructor(url: string) {
+    super(url, { origin: 'https://elsewhere.example' });
+  }
+}
+
+/** An event stream that a proxy in between answers with 404. */
+class BlockedEventSource extends EventSource {
+  constructor(url: string) {
+    super(url.replace('/events', '/blocked-by-proxy'));
+  }
+}
+
+describe('client.watch with transport auto', () => {
+  it('uses WebSocket when it can', async () => {
+    const { url } = await startTestServer();
+    const client = createClient({ baseUrl: url });
+    const watch = client.watch(await client.submit('demo', { stepMs: 10 }));
+    let last;
+    for await (const job of watch) last = job;
+    expect(last?.status).toBe('succeeded');
+    expect(watch.stats).toMatchObject({ transport: 'websocket', fallbacks: [], connections: 1 });
+  });
+
+  it('falls back to SSE when the WebSocket upgrade is refused, then to long polling', async () => {
+    const { url } = await startTestServer({ origins: 'https://app.example' });
+    const refused = await new Promise<number>((resolve) => {
+      new ForeignPageSocket(`${url.replace('http', 'ws')}/ws`).on(
+        'unexpected-response',
+        (_, res) => {
+          resolve(res.statusCode ?? 0);
+        },
+      );
+    });
+    expect(refused).toBe(403);
+
+    const viaSse = createClient({ baseUrl: url, WebSocket: ForeignPageSocket });
+    const first = viaSse.watch(await viaSse.submit('demo', { stepMs: 10 }));
+    const seen: number[] = [];
+    for await (const job of first) seen.push(job.seq);
+    expect(first.stats).toMatchObject({ transport: 'sse', fallbacks: ['websocket'] });
+    expect(seen.at(-1)).toBe(12);
+
+    const viaLongPoll = createClient({
+      baseUrl: url,
+      WebSocket: ForeignPageSocket,
+      EventSource: BlockedEventSource,
+    });
+    const job = await viaLongPoll.submit('demo', { stepMs: 10 });
+    const second = viaLongPoll.watch(job);
+    let last;
+    for await (const snapshot of second) last = snapshot;
+    expect(second.stats).toMatchObject({ transport: 'long-poll', fallbacks: ['websocket', 'sse'] });
+    expect(last).toEqual(await viaLongPoll.get(job.id));
+  });
+});

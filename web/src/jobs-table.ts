@@ -1,0 +1,89 @@
+/**
+ * Recent jobs, kept live over one event stream (GET /events?topics=jobs through the SDK): rows
+ * change as events arrive, new jobs appear on top. The topic has no replay, so every time the
+ * stream (re)connects the table is read again with GET /jobs.
+ */
+import type { Client, Job, JobEvent } from '../../src/client/index.js';
+import { byId, el, timeOf } from './dom.js';
+
+const ROWS = 12;
+
+interface Row {
+  element: HTMLTableRowElement;
+  status: HTMLTableCellElement;
+  progress: HTMLTableCellElement;
+  updated: HTMLTableCellElement;
+}
+
+export class JobsTable {
+  readonly #body = byId('jobs-table', HTMLTableElement).tBodies[0] ?? el('tbody');
+  readonly #state = byId('jobs-feed-state', HTMLSpanElement);
+  readonly #rows = new Map<string, Row>();
+  readonly #client: Client;
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /** Follows every job's events until `signal` aborts. */
+  async follow(signal: AbortSignal): Promise<void> {
+    this.#state.textContent = '(connecting)';
+    const events = this.#client.jobEvents({
+      signal,
+      onConnect: () => {
+        this.#state.textContent = '(live over one event stream)';
+        void this.#reload();
+      },
+    });
+    try {
+      for await (const event of events) await this.#apply(event);
+    } catch {
+      // Aborted: the page is going away.
+    }
+  }
+
+  async #reload(): Promise<void> {
+    const page = await this.#client.list({ limit: ROWS });
+    this.#rows.clear();
+    this.#body.replaceChildren();
+    for (const job of [...page.jobs].reverse()) this.#add(job);
+  }
+
+  async #apply(event: JobEvent): Promise<void> {
+    const row = this.#rows.get(event.jobId);
+    if (row) {
+      row.status.textContent = event.status;
+      row.status.className = `status-${event.status}`;
+      row.progress.textContent = `${event.progress}%`;
+      row.updated.textContent = timeOf(event.at);
+      return;
+    }
+    // A job we do not show yet: fetch its snapshot (type, times) once.
+    if (event.kind === 'queued') this.#add(await this.#client.get(event.jobId));
+  }
+
+  #add(job: Job): void {
+    if (this.#rows.has(job.id)) return;
+    const status = el('td', { text: job.status, className: `status-${job.status}` });
+    const progress = el('td', { text: `${job.progress}%` });
+    const updated = el('td', { text: timeOf(job.updatedAt) });
+    const element = el(
+      'tr',
+      {},
+      el('td', { text: job.id.slice(0, 8), className: 'id', title: job.id }),
+      el('td', { text: job.type }),
+      status,
+      progress,
+      updated,
+    );
+    element.dataset.jobId = job.id;
+    this.#body.prepend(element);
+    this.#rows.set(job.id, { element, status, progress, updated });
+    while (this.#rows.size > ROWS) {
+      const oldest = this.#body.lastElementChild;
+      if (!(oldest instanceof HTMLTableRowElement)) break;
+      this.#rows.delete(oldest.dataset.jobId ?? '');
+      oldest.remove();
+    }
+  }
+}

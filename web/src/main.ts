@@ -1,0 +1,88 @@
+/**
+ * The dashboard: submit a job from a form generated from its type's schema, then watch that one
+ * job through all four transports at once, with what each costs. Also the jobs table, the
+ * server's live figures and the push chapter's chat. Everything talks to the server through
+ * the client SDK (src/client/).
+ */
+import { createClient, TRANSPORTS, type Job } from '../../src/client/index.js';
+import { ChatPanel } from './chat-panel.js';
+import { byId } from './dom.js';
+import { JobForm } from './job-form.js';
+import { JobsTable } from './jobs-table.js';
+import { followServer } from './server-charts.js';
+import { TransportPanel } from './transport-panel.js';
+
+// For servers run with --api-keys: the key lives in this tab's session storage only, and the
+// SDK trades it for short-lived access tokens for the streams and sockets.
+const KEY_STORAGE = 'backend-patterns.api-key';
+const apiKey = sessionStorage.getItem(KEY_STORAGE) ?? '';
+const keyInput = byId('api-key', HTMLInputElement);
+keyInput.value = apiKey;
+byId('key-form', HTMLFormElement).addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim());
+  location.reload();
+});
+const client = createClient({ baseUrl: location.origin, token: apiKey || undefined });
+const page = new AbortController();
+window.addEventListener('pagehide', () => {
+  page.abort();
+});
+
+const form = new JobForm();
+const panelsRoot = byId('panels', HTMLDivElement);
+const panels = TRANSPORTS.map((transport) => new TransportPanel(transport, panelsRoot));
+const submitStatus = byId('submit-status', HTMLOutputElement);
+const watched = byId('watched-job', HTMLParagraphElement);
+const cancelButton = byId('cancel-job', HTMLButtonElement);
+const pollInterval = byId('poll-interval', HTMLInputElement);
+let watching: AbortController | undefined;
+let current: Job | undefined;
+
+byId('job-form', HTMLFormElement).addEventListener('submit', (event) => {
+  event.preventDefault();
+  void submit();
+});
+cancelButton.addEventListener('click', () => {
+  if (current) void client.cancel(current.id).catch(showError);
+});
+
+async function submit(): Promise<void> {
+  const { type, input } = form.read();
+  submitStatus.textContent = 'submitting…';
+  submitStatus.className = 'hint';
+  let job: Job;
+  try {
+    job = await client.submit(type, input);
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  submitStatus.textContent = '';
+  watchEverywhere(job);
+}
+
+/** The same job, four transports, at once; a new job replaces the one watched. */
+function watchEverywhere(job: Job): void {
+  watching?.abort();
+  const controller = new AbortController();
+  watching = controller;
+  current = job;
+  watched.textContent = `Job ${job.id} (${job.type}, input ${JSON.stringify(job.input)})`;
+  cancelButton.disabled = false;
+  const everyMs = Math.max(50, Number(pollInterval.value) || 500);
+  const signal = AbortSignal.any([page.signal, controller.signal]);
+  void Promise.all(panels.map((panel) => panel.watch(client, job, everyMs, signal))).then(() => {
+    if (watching === controller) cancelButton.disabled = true;
+  });
+}
+
+function showError(error: unknown): void {
+  submitStatus.textContent = error instanceof Error ? error.message : String(error);
+  submitStatus.className = 'error';
+}
+
+new ChatPanel(client);
+void new JobsTable(client).follow(page.signal);
+void followServer(client, page.signal);
+form.load(client).catch(showError);
