@@ -34,13 +34,20 @@ export function rssOf(pid: number): number {
   return Number(kb ?? 0) * 1024;
 }
 
+export interface StartOptions {
+  /** Node flags before the script, e.g. `--expose-gc` or `--cpu-prof`. */
+  execArgv?: string[];
+  timeoutMs?: number;
+}
+
 /** Starts `node --import tsx <script>` and resolves once it prints its ready line. */
 export async function startNodeScript(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  { execArgv = [], timeoutMs = 20_000 }: StartOptions = {},
 ): Promise<BenchProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = [...execArgv, '--import', 'tsx', script];
+  const child: ChildProcess = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
@@ -89,3 +96,25 @@ export async function startNodeScript(
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((p) => p.stop()));
 }
+
+/** Registers a process started elsewhere (client workers, redis-server) for stopAll(). */
+export function track(proc: BenchProcess): void {
+  started.add(proc);
+}
+
+export function untrack(proc: BenchProcess): void {
+  started.delete(proc);
+}
+
+/** A forced full GC in a server started with GC_ON_SIGNAL, then a moment for it to finish. */
+export async function collectGarbage(proc: BenchProcess): Promise<void> {
+  process.kill(proc.pid, 'SIGUSR2');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+/** Node flags that make SIGUSR2 run a full collection in the server (gc-on-signal.js). */
+export const GC_ON_SIGNAL = [
+  '--expose-gc',
+  '--import',
+  new URL('../gc-on-signal.js', import.meta.url).pathname,
+];
