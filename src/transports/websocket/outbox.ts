@@ -178,8 +178,17 @@ export class Outbox {
   }
 
   #enqueue(next: Entry): void {
-    if (this.bufferedBytes + next.bytes > this.#limits.maxBuffered) {
+    // Read the socket's buffer once: this runs once per message per client in a fan-out.
+    const socketBytes = this.#sink.bufferedAmount;
+    const waiting = socketBytes + this.#queuedBytes + this.#heldBytes;
+    if (waiting + next.bytes > this.#limits.maxBuffered) {
       this.#overflow();
+      return;
+    }
+    if (this.#queue.length === 0 && socketBytes < this.#limits.highWaterMark) {
+      // Nothing waits and the socket has room: straight out, as #flush would send it.
+      this.#peak = Math.max(this.#peak, waiting + next.bytes);
+      this.#send(next);
       return;
     }
     this.#queue.push(next);
@@ -192,14 +201,18 @@ export class Outbox {
       const next = this.#queue.shift();
       if (!next) break;
       this.#queuedBytes -= next.bytes;
-      next.sent = true;
       if (next.key !== undefined && this.#waitingProgress.get(next.key) === next) {
         this.#waitingProgress.delete(next.key);
       }
-      this.#sink.send(next.text, this.#written);
-      this.#hooks.onSent(next.bytes);
+      this.#send(next);
     }
     this.#notePeak();
+  }
+
+  #send(next: Entry): void {
+    next.sent = true;
+    this.#sink.send(next.text, this.#written);
+    this.#hooks.onSent(next.bytes);
   }
 
   /** A write left the process: there may be room for more. */
