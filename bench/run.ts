@@ -13,13 +13,21 @@ import { missedTargets, renderTable, type SuiteResult } from './lib/report.js';
 import type { Suite } from './lib/suite.js';
 import { tempDirs } from './lib/suite.js';
 import { renderSvg } from './lib/svg-chart.js';
+import { connectionsSuite } from './suites/connections.js';
 import { fanOutSuite } from './suites/fan-out.js';
 import { jobsSuite } from './suites/jobs.js';
 import { statusReadsSuite } from './suites/status-reads.js';
 import { syncAsyncSuite } from './suites/sync-async.js';
 import { transportsSuite } from './suites/transports.js';
 
-const SUITES: Suite[] = [transportsSuite, statusReadsSuite, fanOutSuite, jobsSuite, syncAsyncSuite];
+const SUITES: Suite[] = [
+  transportsSuite,
+  statusReadsSuite,
+  fanOutSuite,
+  connectionsSuite,
+  jobsSuite,
+  syncAsyncSuite,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,0 +1,182 @@
+/**
+ * Suite 4 — connections: what an idle connection costs the server. 10,000 idle WebSockets and
+ * 10,000 idle event streams, each against a fresh server, with heartbeats every 2 s (so they
+ * run while the connections are held), clients in four worker processes on four source
+ * addresses. Memory is the server's resident set after a forced full GC (gc-on-signal.js),
+ * before and after; baselines: the bare `ws` server and a bare node:http event-stream server
+ * holding the same connections. Target: at most 8 KB of server RSS per connection for each.
+ * (Folds in the former bench/held-connections.ts and bench/ws-connections.ts.)
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IdleConfig } from '../clients/idle-connections.js';
+import { startOurServer, startTickers } from '../lib/our-server.js';
+import {
+  collectGarbage,
+  GC_ON_SIGNAL,
+  startNodeScript,
+  type BenchProcess,
+} from '../lib/processes.js';
+import type { Measure } from '../lib/report.js';
+import { BARE_SSE, BARE_WS, type Suite, type SuiteContext } from '../lib/suite.js';
+import {
+  fromAll,
+  share,
+  sourceAddress,
+  startWorkers,
+  stopWorkers,
+  type WorkerMessage,
+} from '../lib/workers.js';
+
+const IDLE = new URL('../clients/idle-connections.ts', import.meta.url).pathname;
+const HEARTBEAT = '2s';
+const WORKERS = 4;
+
+interface Held {
+  rssPerConnection: number;
+  heapPerConnection: number | undefined;
+  seconds: number;
+}
+
+export const connectionsSuite: Suite = {
+  name: 'connections',
+  title: 'Connections: server memory per idle WebSocket and SSE connection',
+  async run(ctx) {
+    const count = ctx.quick ? 2000 : 10_000;
+    const holdMs = ctx.quick ? 2500 : 5000;
+    const results = {
+      ws: await hold(ctx, 'ws', 'ours', count, holdMs),
+      bareWs: await hold(ctx, 'ws', 'bare', count, holdMs),
+      sse: await hold(ctx, 'sse', 'ours', count, holdMs),
+      bareSse: await hold(ctx, 'sse', 'bare', count, holdMs),
+    };
+    const kb = (bytes: number) => bytes / 1000;
+    const measures: Measure[] = [
+      {
+        metric: 'server RSS per idle WebSocket',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.ws.rssPerConnection),
+        baseline: kb(results.bareWs.rssPerConnection),
+        baselineName: 'bare ws',
+        target: { atMost: 8 },
+      },
+      {
+        metric: 'server RSS per idle SSE stream',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.sse.rssPerConnection),
+        baseline: kb(results.bareSse.rssPerConnection),
+        baselineName: 'bare http',
+        target: { atMost: 8 },
+      },
+      {
+        metric: 'V8 heap per idle WebSocket',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.ws.heapPerConnection ?? Number.NaN),
+      },
+      {
+        metric: 'V8 heap per idle SSE stream',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.sse.heapPerConnection ?? Number.NaN),
+      },
+    ];
+    return {
+      suite: this.name,
+      title: this.title,
+      measures,
+      notes: [
+        `${count} connections per row, ${WORKERS} client processes on ${WORKERS} source addresses, a fresh server per row; heartbeats every ${HEARTBEAT}, held ${holdMs / 1000} s before measuring`,
+        `RSS and heap after a forced full GC, before and after opening; connecting took ${results.ws.seconds.toFixed(1)} s (WebSocket) and ${results.sse.seconds.toFixed(1)} s (SSE)`,
+        'the bare ws baseline sends no heartbeats; the bare SSE baseline writes one every 2 s',
+      ],
+    };
+  },
+};
+
+async function startServer(
+  ctx: SuiteContext,
+  kind: 'ws' | 'sse',
+  which: 'ours' | 'bare',
+): Promise<{ server: BenchProcess; url: string }> {
+  const start = { execArgv: GC_ON_SIGNAL };
+  if (which === 'bare') {
+    const server = await startNodeScript(
+      kind === 'ws' ? BARE_WS : BARE_SSE,
+      { HEARTBEAT_MS: '2000' },
+      start,
+    );
+    return { server, url: kind === 'ws' ? server.url.replace('http', 'ws') : server.url };
+  }
+  const server = await startOurServer(
+    ctx.tempDir(),
+    { WS_HEARTBEAT: HEARTBEAT, SSE_HEARTBEAT: HEARTBEAT, WS_MAX_CONNECTIONS_PER_IP: '100000' },
+    start,
+  );
+  if (kind === 'ws') return { server, url: `${server.url.replace('http', 'ws')}/ws` };
+  // A job that stays running and silent: a ticker whose gate never opens.
+  const [job] = await startTickers(server.url, 'connections-never', 1, {
+    updates: 1,
+    intervalMs: 1000,
+  });
+  return { server, url: `${server.url}/jobs/${job ?? ''}/events` };
+}
+
+async function heapUsed(server: BenchProcess): Promise<number | undefined> {
+  if (!server.url) return undefined;
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = /^nodejs_heap_size_used_bytes (\S+)/m.exec(text);
+  return line?.[1] === undefined ? undefined : Number(line[1]);
+}
+
+async function hold(
+  ctx: SuiteContext,
+  kind: 'ws' | 'sse',
+  which: 'ours' | 'bare',
+  count: number,
+  holdMs: number,
+): Promise<Held> {
+  ctx.log(`connections: ${count} idle ${kind === 'ws' ? 'WebSockets' : 'SSE streams'}, ${which}`);
+  const { server, url } = await startServer(ctx, kind, which);
+  const metrics = which === 'ours';
+  try {
+    // Warm up: one connection first, so the code paths are compiled before the baseline.
+    const warm = startWorkers(IDLE, 1, () => ({ kind, url, count: 1, address: sourceAddress(0) }));
+    await fromAll<WorkerMessage>(warm, 'ready', 60_000);
+    await stopWorkers(warm);
+    await collectGarbage(server);
+    const rssBefore = server.rssBytes();
+    const heapBefore = metrics ? await heapUsed(server) : undefined;
+    const started = performance.now();
+    const workers = startWorkers(IDLE, WORKERS, (i) => {
+      const config: IdleConfig = {
+        kind,
+        url,
+        count: share(count, WORKERS, i),
+        address: sourceAddress(i),
+      };
+      return config;
+    });
+    try {
+      await fromAll<WorkerMessage>(workers, 'ready', 180_000);
+      const seconds = (performance.now() - started) / 1000;
+      await sleep(holdMs);
+      await collectGarbage(server);
+      const rssAfter = server.rssBytes();
+      const heapAfter = metrics ? await heapUsed(server) : undefined;
+      return {
+        rssPerConnection: (rssAfter - rssBefore) / count,
+        heapPerConnection:
+          heapAfter !== undefined && heapBefore !== undefined
+            ? (heapAfter - heapBefore) / count
+            : undefined,
+        seconds,
+      };
+    } finally {
+      await stopWorkers(workers);
+    }
+  } finally {
+    await server.stop();
+  }
+}
