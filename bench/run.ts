@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { buildForBench } from './lib/build.js';
 import { stopAll } from './lib/processes.js';
 import { missedTargets, renderTable, type SuiteResult } from './lib/report.js';
 import type { Suite } from './lib/suite.js';
@@ -48,6 +49,7 @@ const machine = `${String(cpus().length)} × ${cpus()[0]?.model.trim() ?? 'cpu'}
 const resultsDir = new URL('./results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 
+await buildForBench();
 const dirs = tempDirs();
 process.on('SIGINT', () => {
   void stopAll().then(() => process.exit(130));

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { compiled } from './build.js';
 
 export interface BenchProcess {
   pid: number;
@@ -40,13 +41,16 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Starts `node --import tsx <script>` and resolves once it prints its ready line. */
+/**
+ * Starts the compiled form of `script` (a .ts path; see build.ts) in its own process group and
+ * resolves once it prints its ready line.
+ */
 export async function startNodeScript(
   script: string,
   env: Record<string, string>,
   { execArgv = [], timeoutMs = 20_000 }: StartOptions = {},
 ): Promise<BenchProcess> {
-  const args = [...execArgv, '--import', 'tsx', script];
+  const args = [...execArgv, compiled(script)];
   const child: ChildProcess = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -106,10 +110,24 @@ export function untrack(proc: BenchProcess): void {
   started.delete(proc);
 }
 
-/** A forced full GC in a server started with GC_ON_SIGNAL, then a moment for it to finish. */
-export async function collectGarbage(proc: BenchProcess): Promise<void> {
+/**
+ * A forced full GC in a server started with GC_ON_SIGNAL and GC_REPORT_FILE=`reportFile`; resolves
+ * with its memory after the collection (process.memoryUsage(), written by gc-on-signal.js).
+ */
+export async function collectGarbage(
+  proc: BenchProcess,
+  reportFile: string,
+): Promise<NodeJS.MemoryUsage> {
+  rmSync(reportFile, { force: true });
   process.kill(proc.pid, 'SIGUSR2');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(reportFile)) {
+    if (Date.now() > deadline) throw new Error(`no GC report from ${String(proc.pid)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A moment more: the report is written right after the collection; the RSS settles after.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return JSON.parse(readFileSync(reportFile, 'utf8')) as NodeJS.MemoryUsage;
 }
 
 /** Node flags that make SIGUSR2 run a full collection in the server (gc-on-signal.js). */

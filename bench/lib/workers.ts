@@ -3,11 +3,12 @@
  * their CPU is not the server's, each process stays under the 20,000 open-file limit, and each
  * binds its own loopback source address (127.0.0.2, 127.0.0.3, …) for its own ephemeral ports.
  *
- * A worker gets its configuration as JSON in BENCH_WORKER, talks to the bench over the IPC
+ * Workers run compiled, like the servers (build.ts). A worker gets its configuration as JSON in BENCH_WORKER, talks to the bench over the IPC
  * channel with `{ type, … }` messages, and is stopped by PID (its process group) at the end.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { compiled } from './build.js';
 import { track, untrack, type BenchProcess } from './processes.js';
 import { cpuSecondsOf, rssOf } from './processes.js';
 
@@ -27,8 +28,8 @@ export function sourceAddress(index: number): string {
 }
 
 export function startWorker(script: string, config: object): ClientWorker {
-  const child: ChildProcess = fork(script, [], {
-    execArgv: ['--import', 'tsx'],
+  const child: ChildProcess = fork(compiled(script), [], {
+    execArgv: [],
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_WORKER: JSON.stringify(config) },

@@ -7,6 +7,7 @@
  * holding the same connections. Target: at most 8 KB of server RSS per connection for each.
  * (Folds in the former bench/held-connections.ts and bench/ws-connections.ts.)
  */
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IdleConfig } from '../clients/idle-connections.js';
 import { startOurServer, startTickers } from '../lib/our-server.js';
@@ -33,7 +34,8 @@ const WORKERS = 4;
 
 interface Held {
   rssPerConnection: number;
-  heapPerConnection: number | undefined;
+  /** V8 heap plus memory outside it that V8 tracks (buffers). */
+  heapPerConnection: number;
   seconds: number;
 }
 
@@ -70,16 +72,20 @@ export const connectionsSuite: Suite = {
         target: { atMost: 8 },
       },
       {
-        metric: 'V8 heap per idle WebSocket',
+        metric: 'V8 heap + external per idle WebSocket',
         unit: 'KB',
         better: 'lower',
-        ours: kb(results.ws.heapPerConnection ?? Number.NaN),
+        ours: kb(results.ws.heapPerConnection),
+        baseline: kb(results.bareWs.heapPerConnection),
+        baselineName: 'bare ws',
       },
       {
-        metric: 'V8 heap per idle SSE stream',
+        metric: 'V8 heap + external per idle SSE stream',
         unit: 'KB',
         better: 'lower',
-        ours: kb(results.sse.heapPerConnection ?? Number.NaN),
+        ours: kb(results.sse.heapPerConnection),
+        baseline: kb(results.bareSse.heapPerConnection),
+        baselineName: 'bare http',
       },
     ];
     return {
@@ -99,35 +105,41 @@ async function startServer(
   ctx: SuiteContext,
   kind: 'ws' | 'sse',
   which: 'ours' | 'bare',
-): Promise<{ server: BenchProcess; url: string }> {
+): Promise<{ server: BenchProcess; url: string; gcReport: string }> {
   const start = { execArgv: GC_ON_SIGNAL };
+  const gcReport = { GC_REPORT_FILE: join(ctx.tempDir(), 'memory.json') };
   if (which === 'bare') {
     const server = await startNodeScript(
       kind === 'ws' ? BARE_WS : BARE_SSE,
-      { HEARTBEAT_MS: '2000' },
+      { HEARTBEAT_MS: '2000', ...gcReport },
       start,
     );
-    return { server, url: kind === 'ws' ? server.url.replace('http', 'ws') : server.url };
+    return {
+      server,
+      url: kind === 'ws' ? server.url.replace('http', 'ws') : server.url,
+      gcReport: gcReport.GC_REPORT_FILE,
+    };
   }
   const server = await startOurServer(
     ctx.tempDir(),
-    { WS_HEARTBEAT: HEARTBEAT, SSE_HEARTBEAT: HEARTBEAT, WS_MAX_CONNECTIONS_PER_IP: '100000' },
+    {
+      WS_HEARTBEAT: HEARTBEAT,
+      SSE_HEARTBEAT: HEARTBEAT,
+      WS_MAX_CONNECTIONS_PER_IP: '100000',
+      ...gcReport,
+    },
     start,
   );
-  if (kind === 'ws') return { server, url: `${server.url.replace('http', 'ws')}/ws` };
+  const gcReportFile = gcReport.GC_REPORT_FILE;
+  if (kind === 'ws') {
+    return { server, url: `${server.url.replace('http', 'ws')}/ws`, gcReport: gcReportFile };
+  }
   // A job that stays running and silent: a ticker whose gate never opens.
   const [job] = await startTickers(server.url, 'connections-never', 1, {
     updates: 1,
     intervalMs: 1000,
   });
-  return { server, url: `${server.url}/jobs/${job ?? ''}/events` };
-}
-
-async function heapUsed(server: BenchProcess): Promise<number | undefined> {
-  if (!server.url) return undefined;
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = /^nodejs_heap_size_used_bytes (\S+)/m.exec(text);
-  return line?.[1] === undefined ? undefined : Number(line[1]);
+  return { server, url: `${server.url}/jobs/${job ?? ''}/events`, gcReport: gcReportFile };
 }
 
 async function hold(
@@ -138,16 +150,15 @@ async function hold(
   holdMs: number,
 ): Promise<Held> {
   ctx.log(`connections: ${count} idle ${kind === 'ws' ? 'WebSockets' : 'SSE streams'}, ${which}`);
-  const { server, url } = await startServer(ctx, kind, which);
-  const metrics = which === 'ours';
+  const { server, url, gcReport } = await startServer(ctx, kind, which);
+  const heap = (memory: NodeJS.MemoryUsage) => memory.heapUsed + memory.external;
   try {
     // Warm up: one connection first, so the code paths are compiled before the baseline.
     const warm = startWorkers(IDLE, 1, () => ({ kind, url, count: 1, address: sourceAddress(0) }));
     await fromAll<WorkerMessage>(warm, 'ready', 60_000);
     await stopWorkers(warm);
-    await collectGarbage(server);
+    const before = await collectGarbage(server, gcReport);
     const rssBefore = server.rssBytes();
-    const heapBefore = metrics ? await heapUsed(server) : undefined;
     const started = performance.now();
     const workers = startWorkers(IDLE, WORKERS, (i) => {
       const config: IdleConfig = {
@@ -162,15 +173,10 @@ async function hold(
       await fromAll<WorkerMessage>(workers, 'ready', 180_000);
       const seconds = (performance.now() - started) / 1000;
       await sleep(holdMs);
-      await collectGarbage(server);
-      const rssAfter = server.rssBytes();
-      const heapAfter = metrics ? await heapUsed(server) : undefined;
+      const after = await collectGarbage(server, gcReport);
       return {
-        rssPerConnection: (rssAfter - rssBefore) / count,
-        heapPerConnection:
-          heapAfter !== undefined && heapBefore !== undefined
-            ? (heapAfter - heapBefore) / count
-            : undefined,
+        rssPerConnection: (server.rssBytes() - rssBefore) / count,
+        heapPerConnection: (heap(after) - heap(before)) / count,
         seconds,
       };
     } finally {
