@@ -17,6 +17,7 @@ import { renderSvg } from './lib/svg-chart.js';
 import { connectionsSuite } from './suites/connections.js';
 import { fanOutSuite } from './suites/fan-out.js';
 import { jobsSuite } from './suites/jobs.js';
+import { scaleSuite } from './suites/scale.js';
 import { statusReadsSuite } from './suites/status-reads.js';
 import { syncAsyncSuite } from './suites/sync-async.js';
 import { transportsSuite } from './suites/transports.js';
@@ -26,6 +27,7 @@ const SUITES: Suite[] = [
   statusReadsSuite,
   fanOutSuite,
   connectionsSuite,
+  scaleSuite,
   jobsSuite,
   syncAsyncSuite,
 ];

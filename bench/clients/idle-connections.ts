@@ -1,15 +1,16 @@
 /**
  * Suite 4's clients (one worker process): `count` idle connections held open — WebSockets
- * (the `ws` client, which answers pings by itself) or event streams (raw TCP sockets that send
- * one GET and read whatever comes, the cheapest client there is). Reports `ready` once every
- * connection has its first bytes from the server, so the server holds them all.
+ * (the `ws` client, which answers pings by itself), event streams or long polls (raw TCP
+ * sockets that send one GET and read whatever comes, the cheapest client there is). Reports
+ * `ready` once every WebSocket or stream has its first bytes from the server; a held long poll
+ * sends nothing until its job changes, so for those the bench counts them on the server.
  */
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { fail, inBatches, report, workerConfig } from './worker-side.js';
 
 export interface IdleConfig {
-  kind: 'ws' | 'sse';
+  kind: 'ws' | 'sse' | 'long';
   /** ws://… for WebSockets, http://… plus path for streams. */
   url: string;
   count: number;
@@ -17,7 +18,7 @@ export interface IdleConfig {
 }
 
 const config = workerConfig() as IdleConfig;
-function openStream(): Promise<void> {
+function openHttp(): Promise<void> {
   const { hostname, port, pathname, search } = new URL(config.url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port), localAddress: config.address });
@@ -25,6 +26,9 @@ function openStream(): Promise<void> {
     socket.once('connect', () => {
       socket.write(
         `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`,
+        () => {
+          if (config.kind === 'long') resolve();
+        },
       );
     });
     socket.once('data', () => {
@@ -45,7 +49,7 @@ function openWebSocket(): Promise<void> {
   });
 }
 
-inBatches(config.count, config.kind === 'ws' ? openWebSocket : openStream)
+inBatches(config.count, config.kind === 'ws' ? openWebSocket : openHttp)
   .then(() => {
     report({ type: 'ready' });
   })

@@ -31,6 +31,8 @@ import {
 const IDLE = new URL('../clients/idle-connections.ts', import.meta.url).pathname;
 const HEARTBEAT = '2s';
 const WORKERS = 4;
+type Kind = IdleConfig['kind'];
+const NAMES: Record<Kind, string> = { ws: 'WebSockets', sse: 'SSE streams', long: 'long polls' };
 
 interface Held {
   rssPerConnection: number;
@@ -50,6 +52,7 @@ export const connectionsSuite: Suite = {
       bareWs: await hold(ctx, 'ws', 'bare', count, holdMs),
       sse: await hold(ctx, 'sse', 'ours', count, holdMs),
       bareSse: await hold(ctx, 'sse', 'bare', count, holdMs),
+      long: await hold(ctx, 'long', 'ours', count, holdMs),
     };
     const kb = (bytes: number) => bytes / 1000;
     const measures: Measure[] = [
@@ -87,6 +90,18 @@ export const connectionsSuite: Suite = {
         baseline: kb(results.bareSse.heapPerConnection),
         baselineName: 'bare http',
       },
+      {
+        metric: 'server RSS per held long poll',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.long.rssPerConnection),
+      },
+      {
+        metric: 'V8 heap + external per held long poll',
+        unit: 'KB',
+        better: 'lower',
+        ours: kb(results.long.heapPerConnection),
+      },
     ];
     return {
       suite: this.name,
@@ -95,7 +110,7 @@ export const connectionsSuite: Suite = {
       notes: [
         `${count} connections per row, ${WORKERS} client processes on ${WORKERS} source addresses, a fresh server per row; heartbeats every ${HEARTBEAT}, held ${holdMs / 1000} s before measuring`,
         `RSS and heap after a forced full GC, before and after opening; connecting took ${results.ws.seconds.toFixed(1)} s (WebSocket) and ${results.sse.seconds.toFixed(1)} s (SSE)`,
-        'the bare ws baseline sends no heartbeats; the bare SSE baseline writes one every 2 s',
+        'the bare ws baseline sends no heartbeats; the bare SSE baseline writes one every 2 s; long polls: `?after=<seq>&wait=600` on a silent job (--long-poll-max-wait 10m), no target',
       ],
     };
   },
@@ -103,7 +118,7 @@ export const connectionsSuite: Suite = {
 
 async function startServer(
   ctx: SuiteContext,
-  kind: 'ws' | 'sse',
+  kind: Kind,
   which: 'ours' | 'bare',
 ): Promise<{ server: BenchProcess; url: string; gcReport: string }> {
   const start = { execArgv: GC_ON_SIGNAL };
@@ -126,6 +141,7 @@ async function startServer(
       WS_HEARTBEAT: HEARTBEAT,
       SSE_HEARTBEAT: HEARTBEAT,
       WS_MAX_CONNECTIONS_PER_IP: '100000',
+      LONG_POLL_MAX_WAIT: '10m',
       ...gcReport,
     },
     start,
@@ -139,17 +155,30 @@ async function startServer(
     updates: 1,
     intervalMs: 1000,
   });
-  return { server, url: `${server.url}/jobs/${job ?? ''}/events`, gcReport: gcReportFile };
+  const path = kind === 'sse' ? `/jobs/${job ?? ''}/events` : `/jobs/${job ?? ''}?after=2&wait=600`;
+  return { server, url: `${server.url}${path}`, gcReport: gcReportFile };
+}
+
+/** A held long poll sends nothing back: count them on the server until all are held. */
+async function longPollsHeld(server: BenchProcess, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const held = /^transport_open_connections\{transport="long-polling"\} (\d+)/m.exec(text);
+    if (Number(held?.[1] ?? 0) >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${held?.[1] ?? 0} long polls held`);
+    await sleep(200);
+  }
 }
 
 async function hold(
   ctx: SuiteContext,
-  kind: 'ws' | 'sse',
+  kind: Kind,
   which: 'ours' | 'bare',
   count: number,
   holdMs: number,
 ): Promise<Held> {
-  ctx.log(`connections: ${count} idle ${kind === 'ws' ? 'WebSockets' : 'SSE streams'}, ${which}`);
+  ctx.log(`connections: ${count} idle ${NAMES[kind]}, ${which}`);
   const { server, url, gcReport } = await startServer(ctx, kind, which);
   const heap = (memory: NodeJS.MemoryUsage) => memory.heapUsed + memory.external;
   try {
@@ -171,6 +200,7 @@ async function hold(
     });
     try {
       await fromAll<WorkerMessage>(workers, 'ready', 180_000);
+      if (kind === 'long') await longPollsHeld(server, count);
       const seconds = (performance.now() - started) / 1000;
       await sleep(holdMs);
       const after = await collectGarbage(server, gcReport);
