@@ -75,8 +75,9 @@ export class Connection implements HeartbeatPeer {
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
-      send: (text: string, written: () => void) => {
-        ws.send(text, written);
+      send: (text: string, written?: () => void) => {
+        if (written) ws.send(text, written);
+        else ws.send(text);
       },
     };
     this.#outbox = new Outbox(sink, limits, {
