@@ -15,7 +15,7 @@ export interface BroadcastClient {
   close(): void;
 }
 
-export const TOPIC = 'chat:bench';
+const TOPIC = 'chat:bench';
 
 export async function connectBroadcast(
   kind: Broadcaster,

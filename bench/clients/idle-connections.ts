@@ -18,6 +18,7 @@ export interface IdleConfig {
 }
 
 const config = workerConfig() as IdleConfig;
+
 function openHttp(): Promise<void> {
   const { hostname, port, pathname, search } = new URL(config.url);
   return new Promise((resolve, reject) => {

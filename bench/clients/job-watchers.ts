@@ -123,13 +123,15 @@ async function shortPoll(agent: Agent, jobId: string): Promise<void> {
 }
 
 async function longPoll(agent: Agent, jobId: string): Promise<void> {
+  let seq = 0;
   let query = 'wait=30';
   while (now() < deadline) {
-    const answer = await get(agent, `/jobs/${jobId}?${query}`);
-    const job = JSON.parse(answer.body) as Snapshot;
-    if (answer.status === 200) received(job.seq, job.updatedAt);
+    const job = JSON.parse((await get(agent, `/jobs/${jobId}?${query}`)).body) as Snapshot;
+    // A held poll that times out answers the same seq again: no news.
+    if (job.seq > seq) received(job.seq, job.updatedAt);
+    seq = Math.max(seq, job.seq);
     if (TERMINAL.has(job.status)) return;
-    query = `after=${job.seq}&wait=30`;
+    query = `after=${seq}&wait=30`;
   }
 }
 

@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-export const BUILD_DIR = join(ROOT, 'bench/results/build');
+const BUILD_DIR = join(ROOT, 'bench/results/build');
 
 /** Where the compiled form of a repository `.ts` file lives. */
 export function compiled(sourcePath: string): string {

@@ -96,7 +96,7 @@ export async function startTickers(
 }
 
 /** Publishes on a chat topic over the server's WebSocket and waits for the acknowledgement. */
-export async function publishOnce(url: string, topic: string, data: unknown): Promise<void> {
+async function publishOnce(url: string, topic: string, data: unknown): Promise<void> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
   try {
     await once(ws, 'open');

@@ -111,8 +111,8 @@ export function untrack(proc: BenchProcess): void {
 }
 
 /**
- * A forced full GC in a server started with GC_ON_SIGNAL and GC_REPORT_FILE=`reportFile`; resolves
- * with its memory after the collection (process.memoryUsage(), written by gc-on-signal.js).
+ * A forced full GC in a server started with GC_ON_SIGNAL and GC_REPORT_FILE=`reportFile`;
+ * resolves with its memory after the collection (process.memoryUsage(), from gc-on-signal.js).
  */
 export async function collectGarbage(
   proc: BenchProcess,

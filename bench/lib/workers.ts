@@ -3,14 +3,14 @@
  * their CPU is not the server's, each process stays under the 20,000 open-file limit, and each
  * binds its own loopback source address (127.0.0.2, 127.0.0.3, …) for its own ephemeral ports.
  *
- * Workers run compiled, like the servers (build.ts). A worker gets its configuration as JSON in BENCH_WORKER, talks to the bench over the IPC
- * channel with `{ type, … }` messages, and is stopped by PID (its process group) at the end.
+ * Workers run compiled, like the servers (build.ts). A worker gets its configuration as JSON in
+ * BENCH_WORKER, talks to the bench over the IPC channel with `{ type, … }` messages, and is
+ * stopped by PID (its process group) at the end.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { compiled } from './build.js';
-import { track, untrack, type BenchProcess } from './processes.js';
-import { cpuSecondsOf, rssOf } from './processes.js';
+import { cpuSecondsOf, rssOf, track, untrack, type BenchProcess } from './processes.js';
 
 export interface WorkerMessage {
   type: string;
@@ -27,7 +27,7 @@ export function sourceAddress(index: number): string {
   return `127.0.0.${2 + index}`;
 }
 
-export function startWorker(script: string, config: object): ClientWorker {
+function startWorker(script: string, config: object): ClientWorker {
   const child: ChildProcess = fork(compiled(script), [], {
     execArgv: [],
     detached: true,
