@@ -8,16 +8,29 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { buildForBench } from './lib/build.js';
 import { stopAll } from './lib/processes.js';
 import { missedTargets, renderTable, type SuiteResult } from './lib/report.js';
 import type { Suite } from './lib/suite.js';
 import { tempDirs } from './lib/suite.js';
 import { renderSvg } from './lib/svg-chart.js';
+import { connectionsSuite } from './suites/connections.js';
+import { fanOutSuite } from './suites/fan-out.js';
 import { jobsSuite } from './suites/jobs.js';
+import { scaleSuite } from './suites/scale.js';
 import { statusReadsSuite } from './suites/status-reads.js';
 import { syncAsyncSuite } from './suites/sync-async.js';
+import { transportsSuite } from './suites/transports.js';
 
-const SUITES: Suite[] = [statusReadsSuite, jobsSuite, syncAsyncSuite];
+const SUITES: Suite[] = [
+  transportsSuite,
+  statusReadsSuite,
+  fanOutSuite,
+  connectionsSuite,
+  scaleSuite,
+  jobsSuite,
+  syncAsyncSuite,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,6 +51,7 @@ const machine = `${String(cpus().length)} × ${cpus()[0]?.model.trim() ?? 'cpu'}
 const resultsDir = new URL('./results/', import.meta.url);
 mkdirSync(resultsDir, { recursive: true });
 
+await buildForBench();
 const dirs = tempDirs();
 process.on('SIGINT', () => {
   void stopAll().then(() => process.exit(130));

@@ -57,3 +57,36 @@ describe('SqliteStore on disk', () => {
     expect(() => new SqliteStore({ path })).toThrow(/newer than this server understands/);
   });
 });
+
+describe('SqliteStore snapshot cache', () => {
+  it('never serves a snapshot older than the last commit, even to a listener of the same batch', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const a = (await store.create({ type: 'demo', input: {} })).job;
+    const b = (await store.create({ type: 'demo', input: {} })).job;
+    await store.get(a.id); // cached at seq 1
+    await store.get(b.id);
+    const seen: number[] = [];
+    // While a's event is being published, b's change (same batch) is already committed.
+    store.subscribe(`job:${a.id}`, () => {
+      void store.get(b.id).then((job) => seen.push(job?.seq ?? 0));
+    });
+    await Promise.all([
+      store.update(a.id, { kind: 'canceled' }),
+      store.update(b.id, { kind: 'canceled' }),
+    ]);
+    expect(seen).toEqual([2]);
+    expect(await store.get(a.id)).toMatchObject({ status: 'canceled', seq: 2 });
+    expect(Object.isFrozen(await store.get(a.id))).toBe(true);
+    await store.close();
+  });
+
+  it('forgets jobs that retention deleted', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const { job } = await store.create({ type: 'demo', input: {} });
+    await store.update(job.id, { kind: 'canceled' });
+    expect(await store.get(job.id)).toBeDefined();
+    await store.prune(new Date(Date.now() + 1000));
+    expect(await store.get(job.id)).toBeUndefined();
+    await store.close();
+  });
+});

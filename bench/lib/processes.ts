@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { compiled } from './build.js';
 
 export interface BenchProcess {
   pid: number;
@@ -34,13 +35,23 @@ export function rssOf(pid: number): number {
   return Number(kb ?? 0) * 1024;
 }
 
-/** Starts `node --import tsx <script>` and resolves once it prints its ready line. */
+export interface StartOptions {
+  /** Node flags before the script, e.g. `--expose-gc` or `--cpu-prof`. */
+  execArgv?: string[];
+  timeoutMs?: number;
+}
+
+/**
+ * Starts the compiled form of `script` (a .ts path; see build.ts) in its own process group and
+ * resolves once it prints its ready line.
+ */
 export async function startNodeScript(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  { execArgv = [], timeoutMs = 20_000 }: StartOptions = {},
 ): Promise<BenchProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = [...execArgv, compiled(script)];
+  const child: ChildProcess = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
@@ -89,3 +100,39 @@ export async function startNodeScript(
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((p) => p.stop()));
 }
+
+/** Registers a process started elsewhere (client workers, redis-server) for stopAll(). */
+export function track(proc: BenchProcess): void {
+  started.add(proc);
+}
+
+export function untrack(proc: BenchProcess): void {
+  started.delete(proc);
+}
+
+/**
+ * A forced full GC in a server started with GC_ON_SIGNAL and GC_REPORT_FILE=`reportFile`;
+ * resolves with its memory after the collection (process.memoryUsage(), from gc-on-signal.js).
+ */
+export async function collectGarbage(
+  proc: BenchProcess,
+  reportFile: string,
+): Promise<NodeJS.MemoryUsage> {
+  rmSync(reportFile, { force: true });
+  process.kill(proc.pid, 'SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(reportFile)) {
+    if (Date.now() > deadline) throw new Error(`no GC report from ${String(proc.pid)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A moment more: the report is written right after the collection; the RSS settles after.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return JSON.parse(readFileSync(reportFile, 'utf8')) as NodeJS.MemoryUsage;
+}
+
+/** Node flags that make SIGUSR2 run a full collection in the server (gc-on-signal.js). */
+export const GC_ON_SIGNAL = [
+  '--expose-gc',
+  '--import',
+  new URL('../gc-on-signal.js', import.meta.url).pathname,
+];

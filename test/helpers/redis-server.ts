@@ -20,6 +20,8 @@ export interface RedisProcess {
   port: number;
   /** Its working directory (AOF files live here). */
   dir: string;
+  /** The running redis-server's process id (a restart starts a new one). */
+  pid(): number;
   /** Stops the server (SIGTERM, or SIGKILL with `hard`) and waits for it to exit. */
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port and directory (for restart tests). */
@@ -86,6 +88,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       await stop();
       await launch();
     },
+    pid: () => child?.pid ?? 0,
     freeze: () => child?.kill('SIGSTOP'),
     thaw: () => child?.kill('SIGCONT'),
     dir,

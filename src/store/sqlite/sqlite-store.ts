@@ -45,6 +45,7 @@ import type {
   Unsubscribe,
 } from '../store.js';
 import { eventFromRow, jobFromRow, toJsonColumn, type EventRow, type JobRow } from './rows.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 
@@ -66,6 +67,7 @@ export class SqliteStore implements Store {
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #listStatements = new Map<string, Statement<unknown[], JobRow>>();
   readonly #writes: GroupCommit;
+  readonly #snapshots = new SnapshotCache();
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -123,8 +125,10 @@ export class SqliteStore implements Store {
 
   get(id: string): Promise<Job | undefined> {
     return this.#run(() => {
+      const cached = this.#snapshots.get(id);
+      if (cached) return cached;
       const row = this.#stmt.jobById.get(id);
-      return row ? jobFromRow(row) : undefined;
+      return row ? this.#snapshots.remember(jobFromRow(row)) : undefined;
     });
   }
 
@@ -177,6 +181,7 @@ export class SqliteStore implements Store {
       // Small batches, each its own transaction, so a large prune never holds the loop long.
       for (;;) {
         const deleted = this.#stmt.pruneBatch.run(before.getTime(), PRUNE_BATCH).changes;
+        if (deleted > 0) this.#snapshots.clear();
         total += deleted;
         if (deleted < PRUNE_BATCH) return total;
       }
@@ -229,7 +234,14 @@ export class SqliteStore implements Store {
 
   #write<T>(apply: () => WriteOutcome<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
-    return this.#writes.write(apply);
+    return this.#writes.write(() => {
+      const outcome = apply();
+      // Every change to a job row has an event. Forget those jobs as the change is applied,
+      // inside the batch: by the time any event is published (after the commit), no snapshot
+      // of a job the batch changed is left, whatever a listener reads.
+      for (const event of outcome.events) this.#snapshots.forget(event.jobId);
+      return outcome;
+    });
   }
 
   /** Runs a synchronous database call as a promise, so its errors become rejections. */

@@ -18,25 +18,35 @@ export function publishChat(store: Store, topic: MessageTopic, data: unknown): P
 }
 
 /**
- * One message goes to every subscriber: serialise its data once, not once per subscriber
- * (the bus hands every listener the same message object).
+ * One message goes to every subscriber, and only `seq` differs between their copies: render
+ * the rest once per message, not once per subscriber (the bus hands every listener the same
+ * message object).
  */
-const dataJson = new WeakMap<TopicMessage, string>();
+const rendered = new WeakMap<TopicMessage, readonly [before: string, after: string] | null>();
 
 function render(message: TopicMessage, seq: number): string | undefined {
+  let parts = rendered.get(message);
+  if (parts === undefined) {
+    parts = renderParts(message);
+    rendered.set(message, parts);
+  }
+  return parts ? `${parts[0]}${seq}${parts[1]}` : undefined;
+}
+
+/** The message around its `seq`, or null when it is not one clients may see. */
+function renderParts(message: TopicMessage): readonly [string, string] | null {
   const payload = message.data as Partial<ChatPayload> | null;
-  const where = `"topic":${JSON.stringify(message.topic)},"seq":${seq},"at":${JSON.stringify(message.at)}`;
+  const before = `"topic":${JSON.stringify(message.topic)},"seq":`;
+  const at = `,"at":${JSON.stringify(message.at)}`;
   if (payload?.kind === 'presence') {
     const { event, name, members } = payload;
-    return `{"type":"presence",${where},${JSON.stringify({ event, name, members }).slice(1)}`;
+    return [
+      `{"type":"presence",${before}`,
+      `${at},${JSON.stringify({ event, name, members }).slice(1)}`,
+    ];
   }
-  if (payload?.kind !== 'publish') return undefined;
-  let data = dataJson.get(message);
-  if (data === undefined) {
-    data = JSON.stringify(payload.data);
-    dataJson.set(message, data);
-  }
-  return `{"type":"event",${where},"data":${data}}`;
+  if (payload?.kind !== 'publish') return null;
+  return [`{"type":"event",${before}`, `${at},"data":${JSON.stringify(payload.data)}}`];
 }
 
 export class ChatSubscription implements Subscription {

@@ -4,13 +4,13 @@ import { Outbox, type OutboxLimits, type Sink } from './outbox.js';
 /** A socket stand-in: holds what was sent until `drain()` hands it to the "kernel". */
 class FakeSink implements Sink {
   readonly delivered: string[] = [];
-  #buffered: { text: string; written: () => void }[] = [];
+  #buffered: { text: string; written: (() => void) | undefined }[] = [];
 
   get bufferedAmount(): number {
     return this.#buffered.reduce((sum, b) => sum + Buffer.byteLength(b.text), 0);
   }
 
-  send(text: string, written: () => void): void {
+  send(text: string, written?: () => void): void {
     this.#buffered.push({ text, written });
   }
 
@@ -20,7 +20,7 @@ class FakeSink implements Sink {
     this.#buffered = [];
     for (const { text, written } of batch) {
       this.delivered.push(text);
-      written();
+      written?.();
     }
   }
 
