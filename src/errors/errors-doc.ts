@@ -77,8 +77,8 @@ On a WebSocket (\`/ws\`, [docs/protocol.md](protocol.md)) an error is an \`error
 table above when one fits (\`malformed_json\`, \`invalid_job_id\`, \`job_not_found\`,
 \`shutting_down\`, \`internal_error\`) or one of these, which only the WebSocket transport uses.
 The connection stays open unless the code names a close code. A refused upgrade is an HTTP
-answer with a problem document (\`origin_not_allowed\`, \`too_many_connections\`,
-\`shutting_down\`).
+answer with a problem document (\`invalid_request\` for a malformed handshake,
+\`origin_not_allowed\`, \`too_many_connections\`, \`shutting_down\`).
 
 | code | sent as | title | when |
 | --- | --- | --- | --- |
