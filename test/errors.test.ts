@@ -167,7 +167,12 @@ describe('error catalogue', () => {
   });
 
   it.each([
-    ['an HTTP/1.1 request without Host', 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'invalid_request'],
+    [
+      'an HTTP/1.1 request without Host',
+      'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+      'invalid_request',
+    ],
     [
       'a WebSocket upgrade without a key',
       upgradeRequest({ 'sec-websocket-key': 'short' }),
@@ -201,6 +206,16 @@ describe('error catalogue', () => {
       expect(answer.contentType).toMatch(/^application\/problem\+json/);
     },
   );
+
+  it.each([
+    ['a path with bad percent-encoding', '/jobs/%zz'],
+    ['a path parameter over 100 characters', `/jobs/${'a'.repeat(101)}`],
+  ])("answers %s with a problem document, not the router's own shape", async (_name, path) => {
+    const { url } = await startTestServer();
+    const response = await answer(await fetch(`${url}${path}`));
+    expect(response).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(response.contentType).toMatch(/^application\/problem\+json/);
+  });
 
   it('names every invalid field', async () => {
     const { url } = await startTestServer();

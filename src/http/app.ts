@@ -20,7 +20,12 @@ import { VERSION } from '../version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { handleClientError, rawProblemResponse, registerProblemHandlers } from './problem.js';
+import {
+  handleClientError,
+  handleFrameworkError,
+  rawProblemResponse,
+  registerProblemHandlers,
+} from './problem.js';
 import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -68,6 +73,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
