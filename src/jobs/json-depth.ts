@@ -1,0 +1,18 @@
+/**
+ * How deeply a parsed JSON value nests, measured without recursion. A 64 KiB body can nest
+ * 30,000 levels deep; cloning, validating or hashing such a value recursively overflows the
+ * stack (a RangeError, answered as a 500), so inputs are measured first and refused.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** True when `value` nests more than `max` arrays or objects deep. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
