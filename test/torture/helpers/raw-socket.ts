@@ -63,12 +63,17 @@ export async function trickle(
 ): Promise<Exchange> {
   const socket = await openSocket(url);
   const reading = readUntilClosed(socket, deadlineMs);
-  let open = true;
-  void reading.then(() => (open = false));
+  let ended = false;
+  void reading.then(() => (ended = true));
   for (const piece of pieces) {
-    if (!open) break;
+    if (isTrue(ended)) break; // the server cut it off: stop trickling
     socket.write(piece);
     await sleep(gapMs);
   }
   return reading;
+}
+
+/** Reads a flag an awaited callback may have set (the compiler cannot see that). */
+function isTrue(flag: boolean): boolean {
+  return flag;
 }
