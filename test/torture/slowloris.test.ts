@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { parseEventStream } from '../helpers/sse.js';
-import { count, figure, quantile } from './helpers/figures.js';
+import { figure, quantile } from './helpers/figures.js';
 import { expectCatalogueAnswer, rawBody } from './helpers/problem.js';
 import { trickle, type Exchange } from './helpers/raw-socket.js';
 import { sized } from './helpers/size.js';
