@@ -10,6 +10,10 @@ const OTHER_CLOSE_CODES: readonly [number, string][] = [
   [1002, 'protocol error: the frames broke RFC 6455 (enforced by the ws library)'],
   [1006, 'no close frame (seen by the client): the server terminated a peer that missed its pong'],
   [1007, 'a text message that is not valid UTF-8 (enforced by the ws library)'],
+  [
+    1008,
+    'policy violation: one message in more than 16,384 fragments (enforced by the ws library)',
+  ],
 ];
 
 export function renderErrorsDoc(): string {
