@@ -1,9 +1,10 @@
 /**
- * How deeply a parsed JSON value nests, measured without recursion. A 64 KiB body can nest
- * 30,000 levels deep; cloning, validating or hashing such a value recursively overflows the
- * stack (a RangeError, answered as a 500), so inputs are measured first and refused.
+ * How deeply a parsed JSON value nests, measured without recursion. A 64 KiB body or message
+ * can nest 30,000 levels deep; cloning, validating, hashing or serialising such a value
+ * recursively overflows the stack (a RangeError: a 500, or a chat message silently lost), so
+ * job inputs and WebSocket messages are measured first and refused.
  */
-export const MAX_INPUT_DEPTH = 64;
+export const MAX_JSON_DEPTH = 64;
 
 /** True when `value` nests more than `max` arrays or objects deep. */
 export function nestsDeeperThan(value: unknown, max: number): boolean {

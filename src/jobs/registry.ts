@@ -6,7 +6,7 @@ import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { AppError } from '../errors/app-error.js';
 import type { AnyJobType } from './job-type.js';
-import { MAX_INPUT_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { fieldErrors } from './schema-errors.js';
 
 export interface JobTypeDescription {
@@ -69,8 +69,8 @@ export class JobTypeRegistry {
         { knownTypes },
       );
     }
-    if (nestsDeeperThan(input, MAX_INPUT_DEPTH)) {
-      const message = `nests deeper than ${MAX_INPUT_DEPTH} levels`;
+    if (nestsDeeperThan(input, MAX_JSON_DEPTH)) {
+      const message = `nests deeper than ${MAX_JSON_DEPTH} levels`;
       throw new AppError('invalid_input', `input ${message}`, {
         errors: [{ field: 'input', message }],
       });
