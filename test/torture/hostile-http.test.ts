@@ -16,7 +16,7 @@ import { probe, type ProbeRequest } from './helpers/http-probe.js';
 import { expectCatalogueAnswer, rawBody } from './helpers/problem.js';
 import { exchange } from './helpers/raw-socket.js';
 import { sized } from './helpers/size.js';
-import { startTortureServer, type TortureServer } from './helpers/torture-server.js';
+import { startTortureServer } from './helpers/torture-server.js';
 
 const GENERATED = sized(6000, 1200);
 const RAW_RANDOM = sized(1500, 300);
@@ -105,11 +105,6 @@ function expectRawAnswers(text: string, statuses: number[], context: string): vo
   }
 }
 
-/** Failure lines the server logged (pino level 50 and above). */
-function loggedFailures(server: TortureServer): string[] {
-  return server.lines.filter((line) => /"level":(5|6)\d/.test(line));
-}
-
 describe('torture 6: hostile HTTP', () => {
   it(`${MALFORMED.length} malformed requests and ${count(RAW_RANDOM)} random byte streams on raw sockets: only 4xx with catalogue codes, no crash`, async () => {
     const server = await startTortureServer();
@@ -156,7 +151,7 @@ describe('torture 6: hostile HTTP', () => {
       { numRuns: RAW_RANDOM },
     );
     expect(server.child.exitCode).toBeNull();
-    expect(loggedFailures(server)).toEqual([]);
+    expect(server.failures()).toEqual([]);
     figure(
       `hostile HTTP, raw: ${MALFORMED.length} malformed requests + ${count(RAW_RANDOM)} generated ` +
         `byte streams → statuses ${describeTally(codes)}; 0 × 5xx, 0 crashes`,
@@ -232,7 +227,7 @@ describe('torture 6: hostile HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // let the server see the closes
     const end = await server.stats();
     expect(server.child.exitCode).toBeNull();
-    expect(loggedFailures(server)).toEqual([]);
+    expect(server.failures()).toEqual([]);
     expect(end.openFds).toBeLessThanOrEqual(warm.openFds + 2);
     expect(end.heapUsedBytes).toBeLessThan(warm.heapUsedBytes + 32 * MiB);
     figure(

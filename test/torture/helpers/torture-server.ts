@@ -20,6 +20,8 @@ export interface TortureServer extends SpawnedProcess {
   rssBytes(): number;
   freeze(): void;
   thaw(): void;
+  /** Lines it logged at level error or fatal (pino 50, 60): a fault the server noticed. */
+  failures(): string[];
 }
 
 export async function startTortureServer(
@@ -67,6 +69,7 @@ export async function startTortureServer(
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
+    failures: () => spawned.lines.filter((line) => /"level":(5|6)\d/.test(line)),
     freeze: () => process.kill(-pid, 'SIGSTOP'),
     thaw: () => process.kill(-pid, 'SIGCONT'),
   };
