@@ -16,7 +16,7 @@ import { json, postJson } from '../helpers/http.js';
 import { connect } from '../helpers/ws-client.js';
 import { count, figure } from './helpers/figures.js';
 import { isCatalogueCode } from './helpers/problem.js';
-import { frame, rawWebSocket, type FrameSpec } from './helpers/raw-websocket.js';
+import { frame, rawWebSocket } from './helpers/raw-websocket.js';
 import { sized } from './helpers/size.js';
 import { startTortureServer, type TortureServer } from './helpers/torture-server.js';
 
