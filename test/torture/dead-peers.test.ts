@@ -115,7 +115,9 @@ describe('torture 3: dead peers', () => {
       await peers.exited;
       expect(await resources(test)).toEqual(baseline);
     }
-    const leaves = observer.messages.filter((m) => m.type === 'presence' && m.event === 'leave').length;
+    const leaves = observer.messages.filter(
+      (m) => m.type === 'presence' && m.event === 'leave',
+    ).length;
     expect(leaves).toBe(2 * ROUNDS * PEERS);
     const lastPresence = observer.messages.filter((m) => m.type === 'presence').at(-1);
     expect(lastPresence).toMatchObject({ event: 'leave', members: 1 });

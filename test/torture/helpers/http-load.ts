@@ -18,8 +18,8 @@ export interface Storm {
   acknowledged: string[];
   /** Requests that failed without an answer (the server went away). */
   unanswered: number;
-  /** Answers other than 202, by status. */
-  refused: Map<number, number>;
+  /** Answers other than 202, by status and problem code ("503 shutting_down"). */
+  refused: Map<string, number>;
   /** Stops sending; resolves when every submitter has returned. */
   stop(): Promise<void>;
   /** Resolves when every submitter is done. */
@@ -30,7 +30,7 @@ export interface Storm {
 export function submitStorm(options: StormOptions): Storm {
   let stopped = false;
   const acknowledged: string[] = [];
-  const refused = new Map<number, number>();
+  const refused = new Map<string, number>();
   let unanswered = 0;
   const submitter = async () => {
     for (let i = 0; i < options.maxEach && !stopped; i++) {
@@ -39,8 +39,10 @@ export function submitStorm(options: StormOptions): Storm {
         const response = await postJson(`${options.url}/jobs`, options.body(), headers);
         if (response.status === 202) acknowledged.push((await json<Job>(response)).id);
         else {
-          refused.set(response.status, (refused.get(response.status) ?? 0) + 1);
-          await response.arrayBuffer();
+          const problem = await response.json().catch(() => ({}));
+          const code = (problem as { code?: unknown }).code;
+          const key = `${response.status} ${typeof code === 'string' ? code : '(no problem code)'}`;
+          refused.set(key, (refused.get(key) ?? 0) + 1);
         }
       } catch {
         unanswered++;
