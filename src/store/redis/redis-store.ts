@@ -50,7 +50,7 @@ export interface RedisStoreOptions {
 type ScriptReply = [string, ...unknown[]];
 
 const PRUNE_BATCH = 500;
-/** Far above any command's time on a working Redis (well under 10 ms), far below a client's patience. */
+/** Far above a command's time on a working Redis (well under 10 ms), below a client's patience. */
 const COMMAND_TIMEOUT_MS = 3000;
 
 declare module 'ioredis' {
