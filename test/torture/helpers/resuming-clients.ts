@@ -135,8 +135,8 @@ function watchdog(ms: number, onSilence: () => void): { alive(): void; clear(): 
   };
 }
 
-class SseClient extends BaseClient {
-  readonly transport = 'sse';
+/** A client whose connection is one node:http request at a time (SSE, polling). */
+abstract class HttpClient extends BaseClient {
   #request: ClientRequest | undefined;
   #socket: Socket | undefined;
 
@@ -150,24 +150,37 @@ class SseClient extends BaseClient {
     return true;
   }
 
+  /** Makes `req` the connection in use, until `release`. */
+  protected track(req: ClientRequest): void {
+    this.#request = req;
+    req.on('socket', (socket) => (this.#socket = socket));
+  }
+
+  protected release(): void {
+    this.#request = undefined;
+    this.#socket = undefined;
+  }
+}
+
+class SseClient extends HttpClient {
+  readonly transport = 'sse';
+
   protected connect(): Promise<void> {
     return new Promise((resolve) => {
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (this.lastSeq > 0) headers['last-event-id'] = String(this.lastSeq);
       const url = `${this.options.baseUrl()}/jobs/${this.options.jobId}/events`;
       const req = request(url, { headers, agent: false });
-      this.#request = req;
+      this.track(req);
       const dog = watchdog(this.options.silenceMs, () => {
         this.silences++;
         req.destroy();
       });
       const end = () => {
         dog.clear();
-        this.#request = undefined;
-        this.#socket = undefined;
+        this.release();
         resolve();
       };
-      req.on('socket', (socket) => (this.#socket = socket));
       req.on('error', end);
       req.on('close', end);
       req.on('response', (response) => {
@@ -282,11 +295,9 @@ class WebSocketClient extends BaseClient {
   }
 }
 
-class PollingClient extends BaseClient {
+class PollingClient extends HttpClient {
   readonly transport: Transport;
   readonly #long: boolean;
-  #request: ClientRequest | undefined;
-  #socket: Socket | undefined;
 
   constructor(options: ClientOptions, long: boolean) {
     super(options);
@@ -294,33 +305,21 @@ class PollingClient extends BaseClient {
     this.transport = long ? 'long-polling' : 'short-polling';
   }
 
-  port(): number | undefined {
-    return this.#socket?.localPort;
-  }
-
-  abort(): boolean {
-    if (!this.#request || this.#request.destroyed) return false;
-    this.#request.destroy();
-    return true;
-  }
-
   protected async connect(): Promise<void> {
     const query = this.#long ? `?after=${this.lastSeq}&wait=5` : '';
     const url = `${this.options.baseUrl()}/jobs/${this.options.jobId}${query}`;
     const job = await new Promise<Job | undefined>((resolve) => {
       const req = request(url, { agent: false });
-      this.#request = req;
+      this.track(req);
       const dog = watchdog(this.options.silenceMs + (this.#long ? 5000 : 0), () => {
         this.silences++;
         req.destroy();
       });
       const end = (value?: Job) => {
         dog.clear();
-        this.#request = undefined;
-        this.#socket = undefined;
+        this.release();
         resolve(value);
       };
-      req.on('socket', (socket) => (this.#socket = socket));
       req.on('error', () => {
         end();
       });
