@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The torture suite (docs/torture.md): faults, hostile input and load, one case a file.
+ * The torture suite (docs/reliability.md): faults, hostile input and load, one case a file.
  * `npm run torture` runs it at full size; `npm run torture:quick` (TORTURE=quick) at the
  * bounded size CI runs.
  */

@@ -1,7 +1,7 @@
 /**
  * Global setup of the torture run: every case appends its figure to one file (figures.ts), and
  * at the end of the run they are printed together, in run order, and kept in
- * test-output/torture-figures.txt — the numbers docs/torture.md quotes.
+ * test-output/torture-figures.txt — the numbers docs/reliability.md quotes.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
