@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Heavier suites with their own scripts (CI runs them too): npm run test:multi-node.
-    exclude: ['**/node_modules/**', 'test/multi-node/**'],
+    // Heavier suites with their own scripts (CI runs them too): npm run test:multi-node,
+    // npm run torture.
+    exclude: ['**/node_modules/**', 'test/multi-node/**', 'test/torture/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +60,12 @@ describe('path confinement', () => {
     await expect(openConfined(dataDir, 'later')).rejects.toMatchObject({
       code: 'path_not_allowed',
     });
+  });
+
+  it('refuses a FIFO as not a file at once, without waiting for a writer', async () => {
+    const { dataDir } = layout();
+    execFileSync('mkfifo', [join(dataDir, 'fifo')]);
+    await expect(openConfined(dataDir, 'fifo')).rejects.toMatchObject({ code: 'not_a_file' });
   });
 
   it('opens a confined file and reports its size', async () => {

@@ -174,6 +174,57 @@ describe('error catalogue', () => {
     expect(covered).toEqual(Object.keys(ERROR_CATALOGUE).sort());
   });
 
+  it.each([
+    [
+      'an HTTP/1.1 request without Host',
+      'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+      'invalid_request',
+    ],
+    [
+      'a WebSocket upgrade without a key',
+      upgradeRequest({ 'sec-websocket-key': 'short' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a WebSocket upgrade of another version',
+      upgradeRequest({ 'sec-websocket-version': '99' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a WebSocket upgrade by POST',
+      upgradeRequest().replace(/^GET/, 'POST'),
+      400,
+      'invalid_request',
+    ],
+    [
+      'CONNECT',
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      404,
+      'not_found',
+    ],
+  ])(
+    'refuses %s with a problem document, not a bare answer',
+    async (_name, request, status, code) => {
+      const { url } = await startTestServer();
+      const answer = await raw(url, [request]);
+      expect(answer).toMatchObject({ status, body: { code, status } });
+      expect(answer.contentType).toMatch(/^application\/problem\+json/);
+    },
+  );
+
+  it.each([
+    ['a path with bad percent-encoding', '/jobs/%zz'],
+    ['a path parameter over 100 characters', `/jobs/${'a'.repeat(101)}`],
+  ])("answers %s with a problem document, not the router's own shape", async (_name, path) => {
+    const { url } = await startTestServer();
+    const response = await answer(await fetch(`${url}${path}`));
+    expect(response).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(response.contentType).toMatch(/^application\/problem\+json/);
+  });
+
   it('names every invalid field', async () => {
     const { url } = await startTestServer();
     const response = await postJson(`${url}/jobs`, {

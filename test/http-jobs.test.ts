@@ -23,6 +23,26 @@ describe('POST /jobs', () => {
     expect(job.input).toEqual({ stepMs: 3000 });
   });
 
+  it.each([
+    ['arrays', `${'['.repeat(30_000)}${']'.repeat(30_000)}`],
+    ['objects', `{"stepMs":100,"x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`],
+  ])(
+    'refuses an input of %s nested thousands deep with 400, not a stack overflow',
+    async (_kind, input) => {
+      const { url } = await startTestServer();
+      const response = await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"type":"demo","input":${input}}`,
+      });
+      expect(response.status).toBe(400);
+      expect(await json(response)).toMatchObject({
+        code: 'invalid_input',
+        errors: [{ field: 'input', message: 'nests deeper than 64 levels' }],
+      });
+    },
+  );
+
   it('returns one job for 50 concurrent requests with one Idempotency-Key', async () => {
     const { url } = await startTestServer();
     const responses = await Promise.all(

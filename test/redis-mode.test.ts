@@ -92,6 +92,26 @@ describe.skipIf(!redisAvailable)('Redis mode', () => {
     expect(response.status).toBe(503);
     expect(await json(response)).toMatchObject({ code: 'store_unavailable' });
   });
+
+  it('answers 503 store_unavailable within seconds while Redis is frozen, and recovers', async () => {
+    const frozen = await startRedis();
+    const { url } = await startTestServer({ redis: frozen.url, runJobs: false });
+    try {
+      frozen.freeze(); // the connection stays open; nothing answers on it
+      const started = performance.now();
+      const response = await fetch(`${url}/jobs/${randomUUID()}`);
+      expect(response.status).toBe(503);
+      expect(await json(response)).toMatchObject({ code: 'store_unavailable' });
+      expect(performance.now() - started).toBeLessThan(6000);
+      frozen.thaw();
+      await expect
+        .poll(async () => (await fetch(`${url}/jobs/${randomUUID()}`)).status, { timeout: 10_000 })
+        .toBe(404);
+    } finally {
+      frozen.thaw();
+      await stopRedis(frozen);
+    }
+  });
 });
 
 // Without the binary the suite above is skipped; this says why in the report.

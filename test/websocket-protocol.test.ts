@@ -53,6 +53,10 @@ describe('WebSocket protocol', () => {
       [{ type: 'subscribe', topic: 'job:42', id: 5 }, 'invalid_job_id', { id: 5 }],
       [{ type: 'subscribe', topic: 'jobs', after: 1, id: 6 }, 'invalid_message', { id: 6 }],
       [{ type: 'publish', topic: 'jobs', data: 1, id: 7 }, 'publish_not_allowed', { id: 7 }],
+      [
+        `{"type":"publish","topic":"chat:deep","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+        'invalid_message',
+      ],
     ];
     for (const [message, code, extra] of cases) {
       const before = client.messages.length;

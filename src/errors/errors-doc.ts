@@ -10,6 +10,10 @@ const OTHER_CLOSE_CODES: readonly [number, string][] = [
   [1002, 'protocol error: the frames broke RFC 6455 (enforced by the ws library)'],
   [1006, 'no close frame (seen by the client): the server terminated a peer that missed its pong'],
   [1007, 'a text message that is not valid UTF-8 (enforced by the ws library)'],
+  [
+    1008,
+    'policy violation: one message in more than 16,384 fragments (enforced by the ws library)',
+  ],
 ];
 
 export function renderErrorsDoc(): string {
@@ -77,8 +81,8 @@ On a WebSocket (\`/ws\`, [docs/protocol.md](protocol.md)) an error is an \`error
 table above when one fits (\`malformed_json\`, \`invalid_job_id\`, \`job_not_found\`,
 \`shutting_down\`, \`internal_error\`) or one of these, which only the WebSocket transport uses.
 The connection stays open unless the code names a close code. A refused upgrade is an HTTP
-answer with a problem document (\`origin_not_allowed\`, \`too_many_connections\`,
-\`shutting_down\`).
+answer with a problem document (\`invalid_request\` for a malformed handshake,
+\`origin_not_allowed\`, \`too_many_connections\`, \`shutting_down\`).
 
 | code | sent as | title | when |
 | --- | --- | --- | --- |

@@ -5,6 +5,9 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AppError } from '../errors/app-error.js';
 import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
@@ -20,7 +23,12 @@ import { registerCors } from './cors.js';
 import type { Guards } from './guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { handleClientError, registerProblemHandlers } from './problem.js';
+import {
+  handleClientError,
+  handleFrameworkError,
+  rawProblemResponse,
+  registerProblemHandlers,
+} from './problem.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,12 +68,19 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     requestTimeout: options.requestTimeout,
     // Node checks both timeouts only every connectionsCheckingInterval (30 s by default), which
     // would let a slow client hold a connection far past them; check every second instead.
-    http: { headersTimeout: options.headersTimeout, connectionsCheckingInterval: 1000 },
+    // requireHostHeader: Node would refuse an HTTP/1.1 request without Host with a bare 400
+    // before Fastify sees it; the hook below refuses it as a problem document instead.
+    http: {
+      headersTimeout: options.headersTimeout,
+      connectionsCheckingInterval: 1000,
+      requireHostHeader: false,
+    },
     // Idle keep-alive sockets longer than typical load balancers' (60 s), so they close first.
     keepAliveTimeout: 72_000,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -74,6 +89,16 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   app.removeContentTypeParser('text/plain');
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerProblemHandlers(app);
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new AppError('invalid_request', 'an HTTP/1.1 request must carry a Host header');
+    }
+  });
+  // CONNECT has no route here; without a listener Node would drop the socket without a word.
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawProblemResponse(new AppError('not_found', 'CONNECT is not supported')));
+  });
   await registerOpenApi(app, VERSION);
   await registerCors(app, deps.guards.origins);
   registerAuth(app, deps.guards.auth);

@@ -46,6 +46,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
   FST_ERR_BAD_URL: 'invalid_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'invalid_request',
 };
 
 /** Any error thrown while serving a request, as a catalogue error. */
@@ -98,6 +99,18 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new AppError('not_found', `no route for ${request.method} ${request.url}`)),
   );
+}
+
+/**
+ * Errors Fastify's router meets before any handler (a path with bad percent-encoding, a path
+ * parameter over 100 characters): without this it answers them with its own JSON shape.
+ */
+export function handleFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void sendProblem(reply, toAppError(error));
 }
 
 /**

@@ -64,7 +64,10 @@ export async function openConfined(dataDir: string, requested: string): Promise<
   }
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer that never comes,
+    // holding one of libuv's four pool threads for good; with it the open returns at once and
+    // the FIFO is refused below as not a regular file. Reads of regular files are unaffected.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new JobFailure('file_not_found', `no file "${requested}"`);

@@ -6,6 +6,7 @@ import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { AppError } from '../errors/app-error.js';
 import type { AnyJobType } from './job-type.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { fieldErrors } from './schema-errors.js';
 
 export interface JobTypeDescription {
@@ -67,6 +68,12 @@ export class JobTypeRegistry {
         `unknown job type "${name}"; known types: ${knownTypes.join(', ')}`,
         { knownTypes },
       );
+    }
+    if (nestsDeeperThan(input, MAX_JSON_DEPTH)) {
+      const message = `nests deeper than ${MAX_JSON_DEPTH} levels`;
+      throw new AppError('invalid_input', `input ${message}`, {
+        errors: [{ field: 'input', message }],
+      });
     }
     const normalised = entry.validator.Default(structuredClone(input ?? {}));
     if (!entry.validator.Check(normalised)) {

@@ -81,6 +81,16 @@ export class WebSocketTransport {
       perMessageDeflate: false,
     });
     this.#heartbeat = new Heartbeat(options.heartbeatMs);
+    // A malformed handshake (method, Upgrade, key, version, subprotocols): ws would answer it
+    // with a bare text/html error; answer it as a problem document like every other refusal.
+    this.#server.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+      this.#reject(
+        socket,
+        request,
+        'invalid_request',
+        `invalid WebSocket upgrade: ${error.message}`,
+      );
+    });
   }
 
   /** Serves /ws on the app's HTTP server, with metrics on `registry`, and the /push/ page. */

@@ -8,13 +8,18 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { onTestFinished } from 'vitest';
 
-export interface SpawnedServer {
+export interface SpawnedProcess {
   child: ChildProcess;
   pid: number;
-  url: string;
   /** Every stdout line so far (pino JSON). */
   lines: string[];
+  /** Everything written to stderr so far. */
+  stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnedServer extends SpawnedProcess {
+  url: string;
 }
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -30,15 +35,23 @@ export async function spawnWorker(args: string[], timeoutMs = 15_000): Promise<S
   return spawnCli(['worker', ...args], /"event":"worker-ready"/, timeoutMs);
 }
 
-/** Runs the CLI and resolves when a stdout line matches `ready` (group 1, if any, is the URL). */
-async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+/**
+ * Runs `node --import tsx <script> ...args` in a process group of its own (with an IPC channel
+ * when asked), collecting its output; it is killed with its group when the test finishes.
+ */
+export function spawnNode(
+  script: string,
+  args: string[],
+  options: { ipc?: boolean; exposeGc?: boolean } = {},
+) {
+  const node = ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : [])];
+  const child = spawn(process.execPath, [...node, script, ...args], {
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     env: { ...process.env, LOG_LEVEL: 'info' },
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('the server process did not start');
+  if (pid === undefined) throw new Error('the process did not start');
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
@@ -51,17 +64,26 @@ async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promi
   });
   const lines: string[] = [];
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+  const spawned: SpawnedProcess = { child, pid, lines, stderr: () => stderr, exited };
+  return spawned;
+}
+
+/** Runs the CLI and resolves when a stdout line matches `ready` (group 1, if any, is the URL). */
+async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedServer> {
+  const spawned = spawnNode(CLI, args);
+  const { child, exited } = spawned;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`server did not start in ${timeoutMs} ms; stderr: ${stderr}`));
+      reject(new Error(`server did not start in ${timeoutMs} ms; stderr: ${spawned.stderr()}`));
     }, timeoutMs);
     void exited.then(({ code }) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
+      reject(new Error(`server exited with ${code} before listening; stderr: ${spawned.stderr()}`));
     });
+    if (!child.stdout) throw new Error('no stdout');
     createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
       const match = ready.exec(line);
       if (match) {
         clearTimeout(timer);
@@ -69,5 +91,5 @@ async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promi
       }
     });
   });
-  return { child, pid, url, lines, exited };
+  return { ...spawned, url };
 }

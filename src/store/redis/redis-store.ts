@@ -50,6 +50,8 @@ export interface RedisStoreOptions {
 type ScriptReply = [string, ...unknown[]];
 
 const PRUNE_BATCH = 500;
+/** Far above a command's time on a working Redis (well under 10 ms), below a client's patience. */
+const COMMAND_TIMEOUT_MS = 3000;
 
 declare module 'ioredis' {
   interface RedisCommander {
@@ -70,8 +72,14 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.#prefix = options.prefix ?? 'bp:';
     // Fail a command after one reconnect attempt rather than queueing it for long: an HTTP
-    // client is better served by a quick 503 than by a request that hangs.
-    this.#redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    // client is better served by a quick 503 than by a request that hangs. A Redis that stops
+    // answering on a live connection (frozen, overloaded) triggers no reconnect at all, so
+    // each command also gives up after COMMAND_TIMEOUT_MS.
+    this.#redis = new Redis(options.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    });
     this.#subscriber = this.#redis.duplicate();
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     this.#redis.on('error', onConnectionError);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors/app-error.js';
 import type { ErrorCode } from '../../errors/catalogue.js';
 import { isJobId, type Job, type JobEvent } from '../../jobs/job.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../jobs/json-depth.js';
 import { fieldErrors } from '../../jobs/schema-errors.js';
 
 /** Echoed in the answer to a request, so a client can match them. */
@@ -76,6 +77,9 @@ export function parseClientMessage(text: string): ParseResult {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid('a message is a JSON object with a "type"');
+  }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    return invalid(`a message may nest at most ${MAX_JSON_DEPTH} levels deep`);
   }
   const record = value as Record<string, unknown>;
   const id = typeof record.id === 'string' || typeof record.id === 'number' ? record.id : undefined;
