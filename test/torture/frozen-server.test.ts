@@ -5,9 +5,12 @@
  * or heartbeat for two intervals and a margin), keep trying, reconnect once the server runs
  * again (SIGCONT) and resume with no gap; every client ends on the job's terminal state.
  *
- * The clients are the protocol-level ones of helpers/resuming-clients.ts (the SDK is built
- * separately): what is tested is that the server gives a client following the protocol what
- * it needs — heartbeats to notice, and a log to resume from.
+ * Two sets of clients follow each job: the protocol-level ones of helpers/resuming-clients.ts
+ * (does the server give a client following the protocol what it needs — heartbeats to notice,
+ * and a log to resume from?) and the client SDK's watch over each transport (does the SDK
+ * users get do it?). The SDK's WebSocket gives up a socket silent for two heartbeats and a
+ * second; its event stream has no such timer (EventSource hides the heartbeat comments), so
+ * it carries on over the same connection once the server runs again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +21,7 @@ import { readLog } from './helpers/job-log.js';
 import { checkAgainstLog } from './helpers/log-check.js';
 import { seededRandom } from './helpers/random.js';
 import { resumingClient, TRANSPORTS, type ResumingClient } from './helpers/resuming-clients.js';
+import { checkSdkAgainstLog, sdkWatchers, type SdkWatcher } from './helpers/sdk-watchers.js';
 import { sized } from './helpers/size.js';
 import { startTortureServer } from './helpers/torture-server.js';
 
@@ -28,6 +32,7 @@ const ROUNDS = sized(3, 1);
 const EVENTS = sized(400, 200);
 
 const received = (client: ResumingClient) => client.events.length + client.snapshots.length;
+const yielded = (watcher: SdkWatcher) => watcher.snapshots.length;
 
 describe('torture 4: frozen server', () => {
   it(`${ROUNDS} freezes of ${FREEZE} ms (heartbeat ${HEARTBEAT} ms) while clients on every transport follow a busy job: they notice, reconnect on thaw, no gap`, async () => {
@@ -36,6 +41,8 @@ describe('torture 4: frozen server', () => {
     const resumeTimes: number[] = [];
     let silences = 0;
     let events = 0;
+    let sdkSnapshots = 0;
+    let sdkReconnects = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const job = await json<Job>(
         await postJson(`${server.url}/jobs`, {
@@ -46,20 +53,29 @@ describe('torture 4: frozen server', () => {
       const clients = TRANSPORTS.map((transport) =>
         resumingClient(transport, { baseUrl: () => server.url, jobId: job.id, silenceMs: SILENCE }),
       );
+      const watchers = sdkWatchers({
+        baseUrl: server.url,
+        jobId: job.id,
+        connectTimeoutMs: FREEZE,
+        longPollWaitSeconds: 2,
+      });
       await sleep(random.int(500, 1500));
       server.freeze();
       await sleep(FREEZE);
       const before = clients.map(received);
+      const sdkBefore = watchers.map(yielded);
       server.thaw();
       const thawedAt = performance.now();
       await expect
-        .poll(() => clients.every((c, i) => received(c) > (before[i] ?? 0)), {
-          timeout: 30_000,
-          interval: 20,
-        })
+        .poll(
+          () =>
+            clients.every((c, i) => received(c) > (before[i] ?? 0)) &&
+            watchers.every((w, i) => yielded(w) > (sdkBefore[i] ?? 0)),
+          { timeout: 30_000, interval: 20 },
+        )
         .toBe(true);
       resumeTimes.push(performance.now() - thawedAt);
-      await Promise.all(clients.map((c) => c.done));
+      await Promise.all([...clients.map((c) => c.done), ...watchers.map((w) => w.done)]);
       const log = await readLog(server.dataDir, job.id);
       expect(log.at(-1)?.kind).toBe('succeeded');
       for (const client of clients) {
@@ -71,6 +87,13 @@ describe('torture 4: frozen server', () => {
         }
         silences += client.silences;
       }
+      for (const watcher of watchers) {
+        sdkSnapshots += checkSdkAgainstLog(watcher, log);
+        sdkReconnects += watcher.stats.reconnects;
+        if (watcher.transport === 'websocket') {
+          expect(watcher.stats.reconnects, 'the SDK noticed the silent socket').toBeGreaterThan(0);
+        }
+      }
     }
     await expect.poll(async () => (await server.stats()).wsConnections).toBe(0);
     figure(
@@ -78,7 +101,9 @@ describe('torture 4: frozen server', () => {
         `${silences} silent connections given up by the clients; every client resumed within ` +
         `${Math.round(Math.max(...resumeTimes))} ms of the thaw; ${count(events)} stream events ` +
         `delivered, 0 gaps, 0 duplicates; terminal state seen ${ROUNDS * TRANSPORTS.length}/` +
-        `${ROUNDS * TRANSPORTS.length} (protocol-level clients, not the SDK; seed ${random.seed})`,
+        `${ROUNDS * TRANSPORTS.length} for protocol-level clients; the SDK on every transport: ` +
+        `${count(sdkSnapshots)} snapshots, reconnected ${sdkReconnects} times, 0 gaps, terminal ` +
+        `${ROUNDS * TRANSPORTS.length}/${ROUNDS * TRANSPORTS.length} (seed ${random.seed})`,
     );
   });
 });
