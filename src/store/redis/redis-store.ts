@@ -11,6 +11,7 @@
 import { Redis } from 'ioredis';
 import { AppError } from '../../errors/app-error.js';
 import { JOB_STATUSES, newJobId, type Job, type JobEvent, type JobStatus } from '../../jobs/job.js';
+import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { requestHash } from '../request-hash.js';
 import type {
@@ -334,32 +335,11 @@ async function guard<T>(call: Promise<T>): Promise<T> {
 
 /** The update script's arguments after prefix and id: kind, progress, data, result, error, now. */
 function changeArgs(change: JobChange): string[] {
-  const json = (value: unknown) => JSON.stringify(value ?? null);
-  let progress = '0';
-  let data = '';
-  let result = '';
-  let error = '';
-  switch (change.kind) {
-    case 'started':
-      break;
-    case 'progress':
-      progress = String(Math.min(100, Math.max(0, Math.round(change.progress))));
-      data = change.data === undefined ? '' : json(change.data);
-      break;
-    case 'succeeded':
-      result = json(change.result);
-      data = `{"result":${result}}`;
-      break;
-    case 'failed':
-      error = JSON.stringify(change.error);
-      data = `{"error":${error}}`;
-      break;
-    case 'canceled':
-      data = change.reason === undefined ? '' : JSON.stringify({ reason: change.reason });
-      break;
-    case 'requeued':
-      data = JSON.stringify({ reason: change.reason });
-      break;
-  }
+  const effect = changeEffect(change);
+  // The script reads `progress` for progress changes only, and sets it for the others.
+  const progress = String(effect.progress ?? 0);
+  const data = effect.data === undefined ? '' : JSON.stringify(effect.data);
+  const result = 'result' in effect ? JSON.stringify(effect.result) : '';
+  const error = effect.error ? JSON.stringify(effect.error) : '';
   return [change.kind, progress, data, result, error, String(Date.now())];
 }

@@ -17,16 +17,9 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../errors/app-error.js';
-import {
-  JOB_STATUSES,
-  TERMINAL_STATUSES,
-  newJobId,
-  type EventKind,
-  type Job,
-  type JobEvent,
-  type JobStatus,
-} from '../../jobs/job.js';
+import { JOB_STATUSES, newJobId, type Job, type JobEvent, type JobStatus } from '../../jobs/job.js';
 import { transition } from '../../jobs/state-machine.js';
+import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { LocalBus } from '../local-bus.js';
 import { requestHash } from '../request-hash.js';
@@ -44,8 +37,9 @@ import type {
   Topic,
   Unsubscribe,
 } from '../store.js';
-import { eventFromRow, jobFromRow, toJsonColumn, type EventRow, type JobRow } from './rows.js';
+import { eventFromRow, jobFromRow, toJsonColumn, type JobRow } from './rows.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { eventParams, prepareStatements, type Statements } from './statements.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 
@@ -64,7 +58,7 @@ const PRUNE_BATCH = 500;
 export class SqliteStore implements Store {
   readonly #db: Database;
   readonly #bus: LocalBus;
-  readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #stmt: Statements;
   readonly #listStatements = new Map<string, Statement<unknown[], JobRow>>();
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
@@ -266,36 +260,12 @@ export class SqliteStore implements Store {
     const status = transition(row.status, change.kind);
     const seq = row.seq + 1;
     const now = Math.max(Date.now(), row.updated_at);
-    let { progress, attempt } = row;
-    let result: string | null = null;
-    let error: string | null = null;
-    let data: unknown;
-    switch (change.kind) {
-      case 'started':
-        attempt += 1;
-        data = { attempt };
-        break;
-      case 'progress':
-        progress = Math.min(100, Math.max(0, Math.round(change.progress)));
-        data = change.data;
-        break;
-      case 'succeeded':
-        progress = 100;
-        result = toJsonColumn(change.result ?? null);
-        data = { result: change.result ?? null };
-        break;
-      case 'failed':
-        error = JSON.stringify(change.error);
-        data = { error: change.error };
-        break;
-      case 'canceled':
-        data = change.reason === undefined ? undefined : { reason: change.reason };
-        break;
-      case 'requeued':
-        progress = 0;
-        data = { reason: change.reason };
-        break;
-    }
+    const effect = changeEffect(change);
+    const attempt = change.kind === 'started' ? row.attempt + 1 : row.attempt;
+    const progress = effect.progress ?? row.progress;
+    const data = change.kind === 'started' ? { attempt } : effect.data;
+    const result = 'result' in effect ? toJsonColumn(effect.result) : null;
+    const error = effect.error ? JSON.stringify(effect.error) : null;
     this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, now });
     const eventRow = eventParams(row.n, seq, change.kind, status, progress, data, now);
     this.#stmt.insertEvent.run(eventRow);
@@ -332,56 +302,4 @@ export class SqliteStore implements Store {
     }
     return statement;
   }
-}
-
-function eventParams(
-  jobN: number,
-  seq: number,
-  kind: EventKind,
-  status: JobStatus,
-  progress: number,
-  data: unknown,
-  at: number,
-): EventRow {
-  return { job_n: jobN, seq, kind, status, progress, data: toJsonColumn(data), at };
-}
-
-function prepareStatements(db: Database) {
-  const terminal = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
-  return {
-    ping: db.prepare('SELECT 1'),
-    jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-    jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
-    oldestQueued: db.prepare<[], { id: string }>(
-      `SELECT id FROM jobs WHERE status = 'queued' ORDER BY n LIMIT 1`,
-    ),
-    insertJob: db.prepare(
-      `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
-                         request_hash, owner, created_at, updated_at)
-       VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
-               @request_hash, @owner, @created_at, @updated_at)`,
-    ),
-    updateJob: db.prepare(
-      `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
-              result = @result, error = @error, updated_at = @now
-       WHERE id = @id`,
-    ),
-    insertEvent: db.prepare(
-      `INSERT INTO job_events (job_n, seq, kind, status, progress, data, at)
-       VALUES (@job_n, @seq, @kind, @status, @progress, @data, @at)`,
-    ),
-    eventsAfter: db.prepare<[number, number, number], EventRow>(
-      'SELECT * FROM job_events WHERE job_n = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ),
-    firstSeq: db.prepare<[number], { seq: number }>(
-      'SELECT seq FROM job_events WHERE job_n = ? ORDER BY seq LIMIT 1',
-    ),
-    countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
-      'SELECT status, COUNT(*) AS count FROM jobs GROUP BY status',
-    ),
-    pruneBatch: db.prepare<[number, number]>(
-      `DELETE FROM jobs WHERE n IN (
-         SELECT n FROM jobs WHERE status IN (${terminal}) AND updated_at < ? LIMIT ?)`,
-    ),
-  };
 }

@@ -1,0 +1,76 @@
+/**
+ * The SQLite store's prepared statements (prepared once per connection: preparing is the
+ * expensive part of a query) and the row an event is inserted as.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { TERMINAL_STATUSES, type EventKind, type JobStatus } from '../../jobs/job.js';
+import { toJsonColumn, type EventRow, type JobRow } from './rows.js';
+
+export interface Statements {
+  ping: Statement;
+  jobById: Statement<[string], JobRow>;
+  jobByKey: Statement<[string], JobRow>;
+  oldestQueued: Statement<[], { id: string }>;
+  /** Named parameters: a JobRow without `n`. */
+  insertJob: Statement;
+  /** Named parameters: id, status, progress, seq, attempt, result, error, now. */
+  updateJob: Statement;
+  /** Named parameters: an EventRow. */
+  insertEvent: Statement;
+  eventsAfter: Statement<[number, number, number], EventRow>;
+  firstSeq: Statement<[number], { seq: number }>;
+  countByStatus: Statement<[], { status: JobStatus; count: number }>;
+  pruneBatch: Statement<[number, number]>;
+}
+
+export function eventParams(
+  jobN: number,
+  seq: number,
+  kind: EventKind,
+  status: JobStatus,
+  progress: number,
+  data: unknown,
+  at: number,
+): EventRow {
+  return { job_n: jobN, seq, kind, status, progress, data: toJsonColumn(data), at };
+}
+
+export function prepareStatements(db: Database): Statements {
+  const terminal = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
+  return {
+    ping: db.prepare('SELECT 1'),
+    jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
+    oldestQueued: db.prepare<[], { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'queued' ORDER BY n LIMIT 1`,
+    ),
+    insertJob: db.prepare(
+      `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
+                         request_hash, owner, created_at, updated_at)
+       VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
+               @request_hash, @owner, @created_at, @updated_at)`,
+    ),
+    updateJob: db.prepare(
+      `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
+              result = @result, error = @error, updated_at = @now
+       WHERE id = @id`,
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO job_events (job_n, seq, kind, status, progress, data, at)
+       VALUES (@job_n, @seq, @kind, @status, @progress, @data, @at)`,
+    ),
+    eventsAfter: db.prepare<[number, number, number], EventRow>(
+      'SELECT * FROM job_events WHERE job_n = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    firstSeq: db.prepare<[number], { seq: number }>(
+      'SELECT seq FROM job_events WHERE job_n = ? ORDER BY seq LIMIT 1',
+    ),
+    countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
+      'SELECT status, COUNT(*) AS count FROM jobs GROUP BY status',
+    ),
+    pruneBatch: db.prepare<[number, number]>(
+      `DELETE FROM jobs WHERE n IN (
+         SELECT n FROM jobs WHERE status IN (${terminal}) AND updated_at < ? LIMIT ?)`,
+    ),
+  };
+}
