@@ -72,7 +72,12 @@ describe('torture 2: resume under disconnects', () => {
   });
 });
 
-/** Cuts the client's connection `n` times at random moments while it follows the job. */
+/**
+ * Cuts the client's connection `n` times while it follows the job: cut k comes at a random
+ * point of the k-th of n equal slices of the first 90 % of the log, measured by the seq the
+ * client has received. So every cut lands while the job runs, however busy the machine is (a
+ * schedule in milliseconds let the job end before the last cut when the machine was loaded).
+ */
 async function cutRepeatedly(
   client: ResumingClient,
   sockets: Map<number, Socket>,
@@ -80,20 +85,30 @@ async function cutRepeatedly(
   n: number,
 ): Promise<{ server: number; client: number }> {
   const cuts = { server: 0, client: 0 };
+  const slice = (EVENTS * 0.9) / n;
   for (let i = 0; i < n; i++) {
-    // Spread over about the first two thirds of the job (each event takes 6 ms and a write).
-    await sleep(random.int(10, (EVENTS * 8) / n));
+    const atSeq = Math.floor((i + random.next()) * slice);
     const side = random.next() < 0.5 ? 'server' : 'client';
-    // Wait (boundedly) for a connection to cut: a poller is between requests now and then.
-    for (let tries = 0; tries < 500; tries++) {
-      const socket = sockets.get(client.port() ?? -1);
-      const cut = side === 'server' ? (socket?.destroy(), socket !== undefined) : client.abort();
-      if (cut) {
-        cuts[side]++;
-        break;
+    // Bounded: the whole job takes seconds; a poller is between requests now and then.
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      if (performance.now() > deadline) {
+        throw new Error(`${client.transport}: no connection to cut after seq ${atSeq} in 30 s`);
+      }
+      if (receivedSeq(client) >= atSeq) {
+        const socket = sockets.get(client.port() ?? -1);
+        const cut = side === 'server' ? (socket?.destroy(), socket !== undefined) : client.abort();
+        if (cut) {
+          cuts[side]++;
+          break;
+        }
       }
       await sleep(1);
     }
   }
   return cuts;
+}
+
+function receivedSeq(client: ResumingClient): number {
+  return client.events.at(-1)?.seq ?? client.snapshots.at(-1)?.seq ?? 0;
 }
