@@ -34,7 +34,7 @@ export interface WatchOptions {
   pollIntervalMs?: number;
   /** Long polling: seconds the server may hold each request (default 30). */
   longPollWaitSeconds?: number;
-  /** How long a socket or event stream may take to open before it counts as failed (10 s). */
+  /** How long a socket or event stream may take to answer (its first byte) before it fails (10 s). */
   connectTimeoutMs?: number;
   /** Called whenever a counter changes. */
   onStats?: (stats: Readonly<WatchStats>) => void;

@@ -34,7 +34,10 @@ export function formatRetry(ms: number): string {
   return `retry: ${Math.round(ms)}\n\n`;
 }
 
-/** The comment that names the heartbeat interval; the SDK looks for this word. */
+/**
+ * The comment that names the heartbeat interval. The client SDK imports this word (in browsers
+ * too), which is why this file imports nothing.
+ */
 export const HEARTBEAT_INTERVAL_COMMENT = 'heartbeat-ms';
 
 /** `: heartbeat-ms <ms>`: at most this long passes without a write while the stream is open. */
