@@ -1,7 +1,7 @@
 /**
  * `auto` prefers WebSocket, then SSE, then long polling, and says which it chose. Here the
- * server refuses the WebSocket upgrade the way it refuses a page from a foreign origin, and then
- * the event stream too, and the watch still ends with the final state.
+ * server refuses the WebSocket upgrade the way it refuses a page from a foreign origin, then a
+ * proxy refuses the event stream too, and the watch still ends with the final state.
  */
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
