@@ -1,9 +1,8 @@
 /**
  * `auto` prefers WebSocket, then SSE, then long polling, and says which it chose. Here the
- * server refuses the WebSocket upgrade the way it refuses a page from a foreign origin, and then
- * the event stream too, and the watch still ends with the final state.
+ * server refuses the WebSocket upgrade the way it refuses a page from a foreign origin, then a
+ * proxy refuses the event stream too, and the watch still ends with the final state.
  */
-import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createClient } from '../src/client/index.js';
@@ -16,12 +15,17 @@ class ForeignPageSocket extends WebSocket {
   }
 }
 
-/** An event stream that a proxy in between answers with 404. */
-class BlockedEventSource extends EventSource {
-  constructor(url: string) {
-    super(url.replace('/events', '/blocked-by-proxy'));
+/** A proxy in between that answers event streams with its own 404 page; the rest passes. */
+const blockingEventStreams: typeof fetch = async (input, init) => {
+  const headers = new Headers(init?.headers);
+  if (headers.get('accept') === 'text/event-stream') {
+    return new Response('<h1>Not Found</h1>', {
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+    });
   }
-}
+  return fetch(input, init);
+};
 
 describe('client.watch with transport auto', () => {
   it('uses WebSocket when it can', async () => {
@@ -56,7 +60,7 @@ describe('client.watch with transport auto', () => {
     const viaLongPoll = createClient({
       baseUrl: url,
       WebSocket: ForeignPageSocket,
-      EventSource: BlockedEventSource,
+      fetch: blockingEventStreams,
     });
     const job = await viaLongPoll.submit('demo', { stepMs: 10 });
     const second = viaLongPoll.watch(job);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatCursorList, parseCursorList, parseSeqId } from '../src/transports/sse-cursor.js';
-import { formatComment, formatEvent, formatRetry } from '../src/transports/sse-frame.js';
+import {
+  formatComment,
+  formatEvent,
+  formatHeartbeatInterval,
+  formatRetry,
+} from '../src/transports/sse-frame.js';
 import { parseEventStream } from './helpers/sse.js';
 
 const A = '3f1c2a9e-8b7d-4c1e-9f2a-5b6c7d8e9f01';
@@ -26,6 +31,16 @@ describe('SSE framing', () => {
     expect(() => formatComment('a\nb')).toThrow(/line break/);
     expect(formatComment('heartbeat')).toBe(': heartbeat\n\n');
     expect(formatRetry(2500)).toBe('retry: 2500\n\n');
+  });
+
+  it('announces the heartbeat interval as a comment, which EventSource-style clients ignore', () => {
+    const frame = formatHeartbeatInterval(15_000);
+    expect(frame).toBe(': heartbeat-ms 15000\n\n');
+    expect(parseEventStream(`retry: 3000\n\n${frame}`)).toEqual({
+      events: [],
+      comments: ['heartbeat-ms 15000'],
+      retry: 3000,
+    });
   });
 });
 

@@ -26,8 +26,8 @@ const seqsOf = (events: ParsedEvent[]) =>
   events.map((e) => (JSON.parse(e.data) as JobEvent | Job).seq);
 
 describe('server-sent events: one job', () => {
-  it('frames every event with id, event and data after a retry hint, then ends after the terminal event', async () => {
-    const t = await startTestServer({ sseRetry: 1500 });
+  it('frames every event with id, event and data after a retry hint and the heartbeat interval, then ends after the terminal event', async () => {
+    const t = await startTestServer({ sseRetry: 1500, sseHeartbeat: 4000 });
     const job = await finishedJob(t);
     const stream = await readEventStream(`${t.url}/jobs/${job.id}/events`);
     await stream.ended;
@@ -35,7 +35,7 @@ describe('server-sent events: one job', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(stream.headers['cache-control']).toBe('no-store');
-    expect(stream.text().startsWith('retry: 1500\n\n')).toBe(true);
+    expect(stream.text().startsWith('retry: 1500\n\n: heartbeat-ms 4000\n\nid: 1\n')).toBe(true);
     expect(stream.parsed().retry).toBe(1500);
     const { events } = stream.parsed();
     expect(events.map((e) => e.id)).toEqual(
@@ -67,7 +67,9 @@ describe('server-sent events: one job', () => {
     await expect.poll(() => stream.parsed().events.length).toBe(2);
     // 15 heartbeats: over 2 s, two of Node's once-a-second timeout checks.
     await expect.poll(() => stream.parsed().comments.length, { timeout: 8000 }).toBeGreaterThan(15);
-    expect(new Set(stream.parsed().comments)).toEqual(new Set(['heartbeat']));
+    const [announced, ...beats] = stream.parsed().comments;
+    expect(announced).toBe('heartbeat-ms 150');
+    expect(new Set(beats)).toEqual(new Set(['heartbeat']));
 
     await t.server.engine.store.update(job.id, { kind: 'progress', progress: 30 });
     await expect.poll(() => stream.parsed().events.at(-1)?.id).toBe('3');

@@ -1,5 +1,5 @@
 /**
- * Turns callbacks (socket messages, EventSource events) into something an async generator can
+ * Turns callbacks (WebSocket messages) into something an async generator can
  * await one at a time. Items wait in order until taken; nothing is dropped.
  */
 export class AsyncQueue<T> {

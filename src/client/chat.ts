@@ -67,7 +67,7 @@ export function joinChat(
   const connect = async () => {
     emit({ kind: 'state', state: 'connecting' });
     const WebSocket = await deps.runtime.webSocket();
-    const url = await deps.http.streamUrl('/ws', 'ws');
+    const url = await deps.http.socketUrl('/ws');
     if (closed) return;
     const current = new WebSocket(url);
     socket = current;

@@ -10,11 +10,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { joinChat, type ChatOptions, type ChatRoom } from './chat.js';
 import { Http } from './http.js';
 import { jobEvents, type JobEventsOptions } from './jobs-feed.js';
-import {
-  runtime as resolveRuntime,
-  type EventSourceConstructor,
-  type WebSocketConstructor,
-} from './runtime.js';
+import { runtime as resolveRuntime, type WebSocketConstructor } from './runtime.js';
 import type { JobTypeInfo, ListOptions } from './types.js';
 import { watchJob, type JobWatch, type WatchOptions } from './watch.js';
 
@@ -23,15 +19,14 @@ export interface ClientOptions {
   baseUrl: string | URL;
   /**
    * An API key, for servers run with --api-keys: sent as `Authorization: Bearer <token>` on
-   * HTTP requests, and exchanged for short-lived access tokens for streams and sockets.
+   * HTTP requests and event streams, and exchanged for short-lived access tokens for
+   * WebSockets (which cannot send that header).
    */
   token?: string;
-  /** Default: the global fetch. */
+  /** Default: the global fetch. Requests and event streams use it. */
   fetch?: typeof fetch;
   /** Default: the global WebSocket, else the `ws` package (Node 20). */
   WebSocket?: WebSocketConstructor;
-  /** Default: the global EventSource, else the `eventsource` package (Node). */
-  EventSource?: EventSourceConstructor;
   /** Reconnect delays of every transport (default 250 ms doubling to 15 s, with jitter). */
   backoff?: Partial<BackoffOptions>;
 }

@@ -8,12 +8,7 @@ export type { JobWatch, WatchOptions } from './watch.js';
 export type { JobEventsOptions } from './jobs-feed.js';
 export type { ChatEntry, ChatOptions, ChatRoom } from './chat.js';
 export type { BackoffOptions } from './backoff.js';
-export type {
-  EventSourceConstructor,
-  EventSourceLike,
-  SocketLike,
-  WebSocketConstructor,
-} from './runtime.js';
+export type { SocketLike, WebSocketConstructor } from './runtime.js';
 export { TRANSPORTS } from './types.js';
 export type * from './types.js';
 export { isTerminal } from '../jobs/job-model.js';

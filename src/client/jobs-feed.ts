@@ -1,13 +1,16 @@
 /**
  * `client.jobEvents()`: every job's events, live, over one event stream (GET /events?topics=jobs)
  * — what a jobs table needs. The topic has no replay: after a reconnect, `onConnect` runs again
- * so the caller can re-read what it shows with `list()`.
+ * so the caller can re-read what it shows with `list()`. A stream that ends, fails or falls
+ * silent (event-stream.ts) is opened again with backoff; an answer that retrying cannot change
+ * (401, 403) ends the iteration with its ClientError.
  */
-import { EVENT_KINDS, type JobEvent } from '../jobs/job-model.js';
-import { AsyncQueue } from './async-queue.js';
+import { EVENT_KINDS, type EventKind, type JobEvent } from '../jobs/job-model.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { isPermanent } from './client-error.js';
+import { readEventStream } from './event-stream.js';
 import type { Http } from './http.js';
-import type { Runtime } from './runtime.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './liveness.js';
 
 export interface JobEventsOptions {
   signal?: AbortSignal;
@@ -15,40 +18,30 @@ export interface JobEventsOptions {
   onConnect?: () => void;
 }
 
-type Item = { kind: 'open' } | { kind: 'failed' } | { kind: 'event'; data: string };
+const KINDS: ReadonlySet<string> = new Set<EventKind>(EVENT_KINDS);
 
 export async function* jobEvents(
-  deps: { http: Http; runtime: Runtime; backoff: BackoffOptions },
+  deps: { http: Http; backoff: BackoffOptions },
   options: JobEventsOptions,
 ): AsyncGenerator<JobEvent, never> {
   const signal = options.signal ?? new AbortController().signal;
-  const EventSource = await deps.runtime.eventSource();
   for (let failures = 0; ;) {
-    const queue = new AsyncQueue<Item>();
-    const source = new EventSource(await deps.http.streamUrl('/events?topics=jobs'));
-    source.addEventListener('open', () => {
-      queue.push({ kind: 'open' });
-    });
-    source.addEventListener('error', () => {
-      queue.push({ kind: 'failed' });
-    });
-    for (const kind of EVENT_KINDS) {
-      source.addEventListener(kind, (event) => {
-        queue.push({ kind: 'event', data: event.data });
-      });
-    }
     try {
-      for (let item = await queue.take(signal); item.kind !== 'failed';) {
+      const stream = readEventStream(deps.http, {
+        path: '/events?topics=jobs',
+        signal,
+        connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      });
+      for await (const item of stream) {
         if (item.kind === 'open') {
           failures = 0;
           options.onConnect?.();
-        } else {
+        } else if (item.kind === 'event' && KINDS.has(item.event)) {
           yield JSON.parse(item.data) as JobEvent;
         }
-        item = await queue.take(signal);
       }
-    } finally {
-      source.close();
+    } catch (error) {
+      if (signal.aborted || isPermanent(error)) throw error;
     }
     await sleep(backoffDelay(failures++, deps.backoff), signal);
   }

@@ -1,10 +1,11 @@
 /**
- * WebSocket and EventSource for any runtime: the ones given to createClient, else the
- * runtime's own (browsers, Node 22+), else — Node 20 has neither — the `ws` and `eventsource`
- * packages, imported only then, so a browser bundle never contains them.
+ * The WebSocket class for any runtime: the one given to createClient, else the runtime's own
+ * (browsers, Node 22+), else — Node 20 has none — the `ws` package, imported only then, so a
+ * browser bundle never contains it. (Event streams need no such class: they are read with
+ * fetch, which every supported runtime has.)
  *
- * The interfaces are the small part of the WHATWG APIs the SDK uses; the browser's classes,
- * `ws`'s and `eventsource`'s all have it.
+ * The interface is the small part of the WHATWG WebSocket API the SDK uses; the browser's
+ * class and `ws`'s both have it.
  */
 export interface SocketLike {
   send(data: string): void;
@@ -18,46 +19,22 @@ export interface SocketLike {
 }
 export type WebSocketConstructor = new (url: string) => SocketLike;
 
-export interface EventSourceLike {
-  close(): void;
-  addEventListener(type: 'open' | 'error', listener: () => void): void;
-  addEventListener(
-    type: string,
-    listener: (event: { data: string; lastEventId: string }) => void,
-  ): void;
-}
-export type EventSourceConstructor = new (url: string) => EventSourceLike;
-
 export interface Runtime {
   webSocket(): Promise<WebSocketConstructor>;
-  eventSource(): Promise<EventSourceConstructor>;
 }
 
-// Variables, so bundlers leave these Node-only imports alone (they are never reached in a
-// browser) instead of trying to bundle them.
+// A variable, so bundlers leave this Node-only import alone (it is never reached in a browser)
+// instead of trying to bundle it.
 const WS_MODULE = 'ws';
-const EVENTSOURCE_MODULE = 'eventsource';
 
-export function runtime(given: {
-  WebSocket?: WebSocketConstructor;
-  EventSource?: EventSourceConstructor;
-}): Runtime {
-  const globals = globalThis as {
-    WebSocket?: WebSocketConstructor;
-    EventSource?: EventSourceConstructor;
-  };
+export function runtime(given: { WebSocket?: WebSocketConstructor }): Runtime {
+  const globals = globalThis as { WebSocket?: WebSocketConstructor };
   return {
     async webSocket() {
       const found = given.WebSocket ?? globals.WebSocket;
       if (found) return found;
       const module = (await import(WS_MODULE)) as { WebSocket: WebSocketConstructor };
       return module.WebSocket;
-    },
-    async eventSource() {
-      const found = given.EventSource ?? globals.EventSource;
-      if (found) return found;
-      const module = (await import(EVENTSOURCE_MODULE)) as { EventSource: EventSourceConstructor };
-      return module.EventSource;
     },
   };
 }

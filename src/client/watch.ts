@@ -11,6 +11,7 @@
 import { isTerminal, type Job } from '../jobs/job-model.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Http } from './http.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './liveness.js';
 import type { Runtime } from './runtime.js';
 import {
   TransportUnavailable,
@@ -33,7 +34,7 @@ export interface WatchOptions {
   pollIntervalMs?: number;
   /** Long polling: seconds the server may hold each request (default 30). */
   longPollWaitSeconds?: number;
-  /** How long a socket or event stream may take to open before it counts as failed (10 s). */
+  /** How long a socket or event stream may take to answer (its first byte) before it fails (10 s). */
   connectTimeoutMs?: number;
   /** Called whenever a counter changes. */
   onStats?: (stats: Readonly<WatchStats>) => void;
@@ -106,7 +107,7 @@ async function* run(
         mayFallBack: index < order.length - 1,
         pollIntervalMs: options.pollIntervalMs,
         longPollWaitSeconds: options.longPollWaitSeconds ?? 30,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       };
       try {
         for await (const update of TRANSPORT_RUNNERS[name](context)) {

@@ -19,7 +19,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TransportMetrics } from '../http/transport-metrics.js';
 import { formatCursorList, type Cursors } from './sse-cursor.js';
-import { formatComment, formatEvent, formatRetry } from './sse-frame.js';
+import { formatComment, formatEvent, formatHeartbeatInterval, formatRetry } from './sse-frame.js';
 
 export interface StreamMessage {
   /** The job id: messages of one job are written in order, and conflated with each other. */
@@ -80,7 +80,7 @@ export class SseStream {
     return new Promise((resolve) => this.#onDrained.push(resolve));
   }
 
-  /** Sends the headers and the retry hint; from now on the stream is open. */
+  /** Sends the headers, the retry hint and the heartbeat interval; the stream is now open. */
   start(): void {
     this.#res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -102,6 +102,7 @@ export class SseStream {
       this.#beat();
     }, this.#options.heartbeatMs);
     this.#write(formatRetry(this.#options.retryMs));
+    this.#write(formatHeartbeatInterval(this.#options.heartbeatMs));
   }
 
   /** Runs `fn` when the stream closes (at once if it already has). */

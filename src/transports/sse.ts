@@ -8,8 +8,9 @@
  *
  * Each event is `id:` (see sse-cursor.ts), `event:` (the event kind: queued, started, progress,
  * succeeded, failed, canceled, requeued — or `reset`) and `data:` (the event as JSON; for
- * `reset`, the job snapshot). The stream starts with a `retry:` hint and sends a comment
- * heartbeat after --sse-heartbeat without events.
+ * `reset`, the job snapshot). The stream starts with a `retry:` hint and a comment announcing
+ * the heartbeat interval (`: heartbeat-ms <ms>`), and sends a comment heartbeat after
+ * --sse-heartbeat without events.
  *
  * Resume: a reconnect sends `Last-Event-ID` (EventSource does it by itself) or `?after=`; the
  * server replays exactly the events after it from the durable log, then continues live — the
@@ -52,7 +53,8 @@ export interface SseOptions {
 const EventStream = {
   description:
     'text/event-stream: `id:`, `event:` (event kind or `reset`) and `data:` (JSON) per event; ' +
-    'comment heartbeats while idle. See docs/protocol.md.',
+    '`retry:` and a `: heartbeat-ms <ms>` comment first, comment heartbeats while idle. ' +
+    'See docs/protocol.md.',
   content: { 'text/event-stream': { schema: Type.String() } },
 };
 const Finished = Type.Null({

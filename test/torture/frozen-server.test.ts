@@ -8,9 +8,9 @@
  * Two sets of clients follow each job: the protocol-level ones of helpers/resuming-clients.ts
  * (does the server give a client following the protocol what it needs — heartbeats to notice,
  * and a log to resume from?) and the client SDK's watch over each transport (does the SDK
- * users get do it?). The SDK's WebSocket gives up a socket silent for two heartbeats and a
- * second; its event stream has no such timer (EventSource hides the heartbeat comments), so
- * it carries on over the same connection once the server runs again.
+ * users get do it?). Both SDK streams give up a connection silent for two heartbeats and a
+ * second — the WebSocket's interval from its welcome, the event stream's from the
+ * `: heartbeat-ms` comment it starts with — and reconnect from their cursor with backoff.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -90,8 +90,11 @@ describe('torture 4: frozen server', () => {
       for (const watcher of watchers) {
         sdkSnapshots += checkSdkAgainstLog(watcher, log);
         sdkReconnects += watcher.stats.reconnects;
-        if (watcher.transport === 'websocket') {
-          expect(watcher.stats.reconnects, 'the SDK noticed the silent socket').toBeGreaterThan(0);
+        if (watcher.transport === 'sse' || watcher.transport === 'websocket') {
+          expect(
+            watcher.stats.reconnects,
+            `the SDK's ${watcher.transport} watch noticed the silence`,
+          ).toBeGreaterThan(0);
         }
       }
     }

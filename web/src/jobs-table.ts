@@ -37,8 +37,11 @@ export class JobsTable {
     });
     try {
       for await (const event of events) await this.#apply(event);
-    } catch {
-      // Aborted: the page is going away.
+    } catch (error) {
+      // Aborted: the page is going away. Otherwise a refusal that retrying cannot change (a
+      // key the server does not accept): say so instead of looking connected.
+      if (signal.aborted) return;
+      this.#state.textContent = `(stopped: ${error instanceof Error ? error.message : String(error)})`;
     }
   }
 

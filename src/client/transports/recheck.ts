@@ -1,6 +1,7 @@
 /**
- * One GET of the snapshot, for a stream that failed without saying why: a job that is gone
- * throws its `job_not_found`, a job that moved on (perhaps finished) is delivered as is.
+ * One GET of the snapshot, for a stream that says the job ended without showing how (a
+ * WebSocket `unsubscribed: ended`, an event stream's 204): a job that moved on (finished) is
+ * delivered as is, a job that is gone throws its `job_not_found`.
  */
 import type { Job } from '../../jobs/job-model.js';
 import { isPermanent } from '../client-error.js';

@@ -10,14 +10,13 @@ import { applyEvent } from '../apply-event.js';
 import { AsyncQueue } from '../async-queue.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { ClientError } from '../client-error.js';
+import { allowedSilenceMs } from '../liveness.js';
 import type { SocketLike } from '../runtime.js';
 import { TransportUnavailable, utf8Length, type TransportContext, type Update } from './context.js';
 import { recheck } from './recheck.js';
 
 type Item = { kind: 'open' } | { kind: 'closed'; why: string } | { kind: 'message'; text: string };
 
-/** Silence allowed beyond two heartbeat intervals before the socket counts as dead. */
-const HEARTBEAT_MARGIN_MS = 1000;
 const SUBSCRIBE_ID = 'watch';
 
 export async function* webSocket(context: TransportContext): AsyncGenerator<Update, never> {
@@ -29,7 +28,7 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
   for (;;) {
     const queue = new AsyncQueue<Item>();
     meter.request();
-    const socket = new WebSocket(await http.streamUrl('/ws', 'ws'));
+    const socket = new WebSocket(await http.socketUrl('/ws'));
     listen(socket, queue);
     // Until the welcome names the heartbeat interval, the connect timeout bounds the silence.
     let silenceMs = context.connectTimeoutMs;
@@ -55,7 +54,7 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
         meter.bytes(utf8Length(item.text));
         const message = JSON.parse(item.text) as ServerMessage;
         if (message.type === 'welcome') {
-          silenceMs = 2 * message.heartbeatMs + HEARTBEAT_MARGIN_MS;
+          silenceMs = allowedSilenceMs(message.heartbeatMs);
           const after = context.current().seq;
           socket.send(JSON.stringify({ type: 'subscribe', topic, after, id: SUBSCRIBE_ID }));
         }
