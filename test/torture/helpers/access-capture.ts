@@ -39,14 +39,15 @@ export interface HttpAnswer {
 
 /**
  * One request, read to its end. An event stream that does not end within `streamMs` is cut
- * and marked so (a job followed live would never end; bob's finished ones do).
+ * and marked so (a job followed live would never end; bob's finished ones end at once, and the
+ * margin is wide so that a loaded machine does not cut one of a pair and not the other).
  */
 export function httpCall(
   url: string,
   call: HttpCall,
   agent: Agent | undefined,
   timeoutMs = 10_000,
-  streamMs = 1500,
+  streamMs = 5000,
 ): Promise<HttpAnswer | undefined> {
   const started = performance.now();
   return new Promise((resolve) => {

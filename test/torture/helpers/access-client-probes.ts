@@ -72,13 +72,16 @@ const WATCH_TRANSPORTS: readonly TransportChoice[] = [
   'auto',
 ];
 
-/** A bound on every SDK call: a watch that neither ends nor rejects shows as `no answer`. */
+/**
+ * A bound on every SDK call: a watch that neither ends nor rejects shows as `no answer`. The
+ * connect timeout stays the SDK's default, so that on a loaded machine `auto` does not fall
+ * back for one of a pair (and answer through another transport) and not for the other.
+ */
 const sdkOptions = (transport: TransportChoice) => ({
   transport,
-  signal: AbortSignal.timeout(15_000),
+  signal: AbortSignal.timeout(20_000),
   pollIntervalMs: 20,
   longPollWaitSeconds: 20,
-  connectTimeoutMs: 5000,
 });
 
 const SDK: Probe[] = [
