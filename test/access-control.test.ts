@@ -191,13 +191,28 @@ describe('access control', () => {
     });
   });
 
-  it('refuses a WebSocket upgrade without credentials with 401', async () => {
+  it('refuses a WebSocket upgrade without valid credentials with 401, as HTTP routes do', async () => {
     const { url } = await server();
-    const ws = new WebSocket(wsUrl(url));
-    ws.on('error', () => undefined);
-    const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
-    expect(response.statusCode).toBe(401);
-    ws.terminate();
+    const refusal = async (query: string) => {
+      const ws = new WebSocket(`${wsUrl(url)}${query}`);
+      ws.on('error', () => undefined);
+      const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+      let body = '';
+      for await (const chunk of response) body += String(chunk);
+      ws.terminate();
+      return { status: response.statusCode, headers: response.headers, body };
+    };
+    const none = await refusal('');
+    expect(none.status).toBe(401);
+    // A 401 says how to authenticate (RFC 9110), on the upgrade as on every other route.
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="backend-patterns"');
+    // A refused token is not echoed back: the problem's instance is the path, as on HTTP.
+    const expired = new AccessTokens('x'.repeat(32), 1).issue('bob', 0).token;
+    const bad = await refusal(`?access_token=${expired}`);
+    expect(bad.status).toBe(401);
+    expect(bad.headers['www-authenticate']).toBe('Bearer realm="backend-patterns"');
+    expect(bad.body).not.toContain(expired);
+    expect(JSON.parse(bad.body)).toMatchObject({ code: 'unauthorized', instance: '/ws' });
   });
 
   it('keeps access tokens out of logged URLs', () => {

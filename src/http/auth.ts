@@ -96,7 +96,7 @@ export function registerAuth(app: App, auth: Authenticator): void {
       request.caller = auth.authenticate(request.headers, request.url, access === 'stream');
       done();
     } catch (error) {
-      void reply.header('www-authenticate', 'Bearer realm="backend-patterns"');
+      // Answered as a problem document with its WWW-Authenticate challenge (problem.ts).
       done(error as AppError);
     }
   });

@@ -28,9 +28,17 @@ export function problemOf(error: AppError, instance?: string): ProblemDocument {
   };
 }
 
+/** What a 401 must say (RFC 9110 §11.6.1): how to authenticate. Every 401 carries it. */
+export const AUTHENTICATE_CHALLENGE = 'Bearer realm="backend-patterns"';
+
+/** The path of a request URL: the query string may carry an access token. */
+export function pathOf(url: string): string {
+  return url.split('?', 1)[0] ?? url;
+}
+
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  // The path only: a query string may carry an access token.
-  const problem = problemOf(error, reply.request.url.split('?', 1)[0]);
+  const problem = problemOf(error, pathOf(reply.request.url));
+  if (error.code === 'unauthorized') void reply.header('www-authenticate', AUTHENTICATE_CHALLENGE);
   // A limit that says when to come back says it the HTTP way too.
   const retryAfterMs = error.extensions.retryAfterMs;
   if (typeof retryAfterMs === 'number') {
@@ -131,12 +139,18 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
   socket.end(rawProblemResponse(new AppError(code)));
 }
 
-/** A whole HTTP/1.1 response carrying `error`'s problem document, for sockets Fastify does not own. */
+/**
+ * A whole HTTP/1.1 response carrying `error`'s problem document, for sockets Fastify does not
+ * own (the WebSocket upgrade, requests Node's parser refused). `instance` is a path, never a
+ * URL with its query.
+ */
 export function rawProblemResponse(error: AppError, instance?: string): string {
   const body = JSON.stringify(problemOf(error, instance));
+  const challenge =
+    error.code === 'unauthorized' ? `WWW-Authenticate: ${AUTHENTICATE_CHALLENGE}\r\n` : '';
   return (
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
     `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Connection: close\r\n\r\n${body}`
+    `${challenge}Connection: close\r\n\r\n${body}`
   );
 }

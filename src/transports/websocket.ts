@@ -21,7 +21,7 @@ import type { ServerOptions } from '../config/options.js';
 import type { Caller } from '../auth/caller.js';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
-import { rawProblemResponse } from '../http/problem.js';
+import { pathOf, rawProblemResponse } from '../http/problem.js';
 import type { Guards } from '../http/guards.js';
 import type { App } from '../http/types.js';
 import type { Store } from '../store/store.js';
@@ -145,9 +145,9 @@ export class WebSocketTransport {
   }
 
   #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (request.url ?? '/').split('?', 1)[0];
+    const path = pathOf(request.url ?? '/');
     if (path !== WEBSOCKET_PATH) {
-      this.#reject(socket, request, 'not_found', `no WebSocket endpoint at ${path ?? '/'}`);
+      this.#reject(socket, request, 'not_found', `no WebSocket endpoint at ${path}`);
       return;
     }
     if (this.#state !== 'running') {
@@ -201,7 +201,8 @@ export class WebSocketTransport {
   #reject(socket: Duplex, request: IncomingMessage, code: ErrorCode, detail: string): void {
     this.#metrics?.rejected(code);
     socket.on('error', () => socket.destroy());
-    socket.end(rawProblemResponse(new AppError(code, detail), request.url));
+    // The path only, as on HTTP: the query may carry the access token being refused.
+    socket.end(rawProblemResponse(new AppError(code, detail), pathOf(request.url ?? '/')));
   }
 
   #view(): WebSocketView {
