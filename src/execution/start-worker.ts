@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { execArgvFor } from './exec-argv.js';
+import { threadExecArgv } from './exec-argv.js';
 
 const TS_ENTRY = fileURLToPath(new URL('./ts-worker-entry.cjs', import.meta.url));
 
@@ -13,7 +13,7 @@ export function startWorker(moduleUrl: string, options: WorkerOptions = {}): Wor
   if (!moduleUrl.endsWith('.ts')) return new Worker(new URL(moduleUrl), options);
   return new Worker(TS_ENTRY, {
     ...options,
-    execArgv: execArgvFor(moduleUrl),
+    execArgv: threadExecArgv(moduleUrl),
     argv: [...((options.argv as string[] | undefined) ?? []), fileURLToPath(moduleUrl)],
   });
 }

@@ -15,7 +15,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { JobFailure } from '../jobs/job-failure.js';
 import type { WorkerTaskRef } from '../jobs/job-type.js';
-import { execArgvFor } from './exec-argv.js';
+import { threadExecArgv } from './exec-argv.js';
 import { TaskSlots } from './task-slots.js';
 import type { ProgressMessage, WorkerOutcome, WorkerTaskMessage } from './worker-task.js';
 
@@ -71,7 +71,7 @@ export class WorkerPool {
       minThreads: 0,
       maxThreads: options.size,
       idleTimeout: options.idleTimeoutMs ?? 30_000,
-      execArgv: execArgvFor(import.meta.url),
+      execArgv: threadExecArgv(import.meta.url),
     });
   }
 

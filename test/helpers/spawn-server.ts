@@ -24,10 +24,17 @@ export interface SpawnedServer extends SpawnedProcess {
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
-/** `backend-patterns serve` on 127.0.0.1 and a free port; resolves once it listens. */
-export async function spawnServer(args: string[], timeoutMs = 15_000): Promise<SpawnedServer> {
+/**
+ * `backend-patterns serve` on 127.0.0.1 and a free port; resolves once it listens. `nodeFlags`
+ * are given to node itself (`--max-old-space-size=…`).
+ */
+export async function spawnServer(
+  args: string[],
+  timeoutMs = 15_000,
+  nodeFlags: string[] = [],
+): Promise<SpawnedServer> {
   const cliArgs = ['serve', '--port', '0', '--host', '127.0.0.1', ...args];
-  return spawnCli(cliArgs, /"event":"listening","url":"([^"]+)"/, timeoutMs);
+  return spawnCli(cliArgs, /"event":"listening","url":"([^"]+)"/, timeoutMs, nodeFlags);
 }
 
 /** `backend-patterns worker`; resolves once it is ready (its `url` is empty). */
@@ -42,9 +49,14 @@ export async function spawnWorker(args: string[], timeoutMs = 15_000): Promise<S
 export function spawnNode(
   script: string,
   args: string[],
-  options: { ipc?: boolean; exposeGc?: boolean } = {},
+  options: { ipc?: boolean; exposeGc?: boolean; nodeFlags?: string[] } = {},
 ) {
-  const node = ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : [])];
+  const node = [
+    '--import',
+    'tsx',
+    ...(options.exposeGc ? ['--expose-gc'] : []),
+    ...(options.nodeFlags ?? []),
+  ];
   const child = spawn(process.execPath, [...node, script, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
@@ -71,8 +83,13 @@ export function spawnNode(
 }
 
 /** Runs the CLI and resolves when a stdout line matches `ready` (group 1, if any, is the URL). */
-async function spawnCli(args: string[], ready: RegExp, timeoutMs: number): Promise<SpawnedServer> {
-  const spawned = spawnNode(CLI, args);
+async function spawnCli(
+  args: string[],
+  ready: RegExp,
+  timeoutMs: number,
+  nodeFlags: string[] = [],
+): Promise<SpawnedServer> {
+  const spawned = spawnNode(CLI, args, { nodeFlags });
   const { child, exited } = spawned;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {

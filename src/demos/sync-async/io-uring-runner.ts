@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { execArgvFor } from '../../execution/exec-argv.js';
+import { childExecArgv } from '../../execution/exec-argv.js';
 import { siblingModule } from '../../execution/worker-task.js';
 import type { ChildMessage, MeasureRequest } from './io-uring-child.js';
 import type { ReadMeasurement } from './measure-read.js';
@@ -22,7 +22,7 @@ export class IoUringRunner {
   static async start(chunkBytes: number): Promise<IoUringRunner> {
     const module = siblingModule(import.meta.url, 'io-uring-child');
     const child = fork(fileURLToPath(module), [String(chunkBytes)], {
-      execArgv: execArgvFor(module),
+      execArgv: childExecArgv(module),
       env: { ...process.env, UV_USE_IO_URING: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
