@@ -138,6 +138,20 @@ describe('access control', () => {
     ).toBe(401);
   });
 
+  it('marks the token cookie Secure over HTTPS as a trusted proxy reports it, not as a client claims', async () => {
+    const cookieFor = async (url: string) =>
+      (
+        await fetch(`${url}/auth/token`, {
+          method: 'POST',
+          headers: as(ALICE, { 'x-forwarded-proto': 'https' }),
+        })
+      ).headers.get('set-cookie') ?? '';
+    const proxied = await server({ trustProxy: 'loopback' });
+    expect(await cookieFor(proxied.url)).toMatch(/; SameSite=Strict; Secure$/);
+    const direct = await server();
+    expect(await cookieFor(direct.url)).toMatch(/; SameSite=Strict$/);
+  });
+
   it('hides other keys\u2019 jobs from SSE: single, multiplexed and the jobs topic', async () => {
     const { url, submit, token } = await server();
     const alices = await submit(ALICE);

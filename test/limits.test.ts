@@ -64,6 +64,41 @@ describe('limits', () => {
     await expect.poll(() => upgradeStatus(url, as(ALICE))).toBe(101);
   });
 
+  it('counts per-address caps by X-Forwarded-For only behind a proxy named in --trust-proxy', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const open = (url: string, address: string) =>
+      readEventStream(`${url}/events?topics=jobs`, from(address));
+
+    const proxied = await startTestServer({ trustProxy: 'loopback', maxConnectionsPerIp: 1 });
+    const first = await open(proxied.url, '203.0.113.1');
+    const second = await open(proxied.url, '203.0.113.2');
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // The right-most address the trusted proxy did not add is the client; what the client
+    // wrote to the left of it is not believed.
+    expect((await open(proxied.url, '198.51.100.7, 203.0.113.1')).status).toBe(429);
+    expect(await upgradeStatus(proxied.url, from('203.0.113.2'))).toBe(429);
+    expect(await upgradeStatus(proxied.url, from('203.0.113.3'))).toBe(101);
+    first.close();
+    second.close();
+
+    // Without --trust-proxy the header is the client's word, and ignored.
+    const direct = await startTestServer({ maxConnectionsPerIp: 1 });
+    const held = await open(direct.url, '203.0.113.1');
+    expect(held.status).toBe(200);
+    expect((await open(direct.url, '203.0.113.2')).status).toBe(429);
+    expect(await upgradeStatus(direct.url, from('203.0.113.3'))).toBe(429);
+    held.close();
+  });
+
+  it('rate-limits submits per forwarded address behind a trusted proxy', async () => {
+    const { url } = await startTestServer({ trustProxy: '127.0.0.1/8', submitRatePerIp: 1 });
+    const submit = (address: string) =>
+      postJson(`${url}/submit`, {}, { 'x-forwarded-for': address });
+    expect((await submit('203.0.113.1')).status).toBe(202);
+    expect((await submit('203.0.113.1')).status).toBe(429);
+    expect((await submit('203.0.113.2')).status).toBe(202);
+  });
+
   it('rate-limits WebSocket publishes per API key across its connections', async () => {
     const { url } = await startTestServer({ ...keys, publishRatePerKey: 1 });
     const one = await connect(url, { headers: as(ALICE) });

@@ -277,6 +277,14 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     description:
       'pages allowed to call the API (CORS) and open WebSockets: same-host, *, or origins, comma-separated',
   },
+  trustProxy: {
+    flag: '--trust-proxy',
+    env: 'TRUST_PROXY',
+    kind: 'string',
+    defaultText: 'none',
+    description:
+      'reverse proxies whose X-Forwarded-For names the client: addresses, CIDRs, loopback, linklocal or uniquelocal, comma-separated',
+  },
   allowNullOrigin: {
     flag: '--allow-null-origin',
     env: 'ALLOW_NULL_ORIGIN',

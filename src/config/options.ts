@@ -4,6 +4,7 @@
  * Precedence: CLI flag, then environment variable, then default.
  */
 import { resolve } from 'node:path';
+import { parseTrustedProxies } from '../http/client-address.js';
 import { parseOriginList } from '../http/origin-policy.js';
 import { OPTION_SPECS } from './option-specs.js';
 import { OptionsError } from './options-error.js';
@@ -48,6 +49,7 @@ export function resolveOptions(given: Partial<ServerOptions> = {}): ServerOption
     );
   }
   checkWebSocketOptions(options);
+  checkListOptions(options);
   return options;
 }
 
@@ -60,10 +62,20 @@ function checkWebSocketOptions(options: ServerOptions): void {
       );
     }
   }
+}
+
+/** The list options are parsed again where they are used; here they fail at start. */
+function checkListOptions(options: ServerOptions): void {
   try {
     parseOriginList(options.origins);
   } catch (error) {
     const { flag, env } = OPTION_SPECS.origins;
+    throw new OptionsError(`${flag} (${env}): ${(error as Error).message}`);
+  }
+  try {
+    parseTrustedProxies(options.trustProxy);
+  } catch (error) {
+    const { flag, env } = OPTION_SPECS.trustProxy;
     throw new OptionsError(`${flag} (${env}): ${(error as Error).message}`);
   }
 }

@@ -43,6 +43,8 @@ export interface ServerOptions {
   wsMaxSubscriptions: number;
   wsPublishRate: number;
   origins: string;
+  /** Proxies whose X-Forwarded-For names the client: addresses, CIDRs, presets; undefined: none. */
+  trustProxy: string | undefined;
   allowNullOrigin: boolean;
   /** `name:secret,…`; with any key (here or in the file) authentication is on. */
   apiKeys: string | undefined;
@@ -93,6 +95,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   wsMaxSubscriptions: 100,
   wsPublishRate: 20,
   origins: 'same-host',
+  trustProxy: undefined,
   allowNullOrigin: false,
   apiKeys: undefined,
   apiKeysFile: undefined,

@@ -64,6 +64,8 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
     loggerInstance,
+    // request.ip: the client behind the proxies --trust-proxy names (client-address.ts).
+    trustProxy: deps.guards.trustedProxies ?? false,
     bodyLimit: options.bodyLimit,
     requestTimeout: options.requestTimeout,
     // Node checks both timeouts only every connectionsCheckingInterval (30 s by default), which

@@ -4,6 +4,7 @@
  * options once per server.
  */
 import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { AccessTokens } from '../auth/access-token.js';
 import { ApiKeys } from '../auth/api-keys.js';
@@ -12,6 +13,7 @@ import { AppError } from '../errors/app-error.js';
 import { ConnectionLimits } from '../limits/connection-limits.js';
 import { KeyedRateLimit } from '../limits/keyed-rate-limit.js';
 import { authenticator, type Authenticator } from './auth.js';
+import { clientAddress, parseTrustedProxies, type ProxyTrust } from './client-address.js';
 import { parseOriginList, type OriginPolicy } from './origin-policy.js';
 
 export type LimitName = 'submit_per_key' | 'submit_per_ip' | 'publish_per_key' | 'connections';
@@ -20,6 +22,8 @@ export class Guards {
   readonly auth: Authenticator;
   /** Pages allowed to call the server (CORS) and open WebSockets. */
   readonly origins: OriginPolicy;
+  /** Proxies whose X-Forwarded-For names the client (`--trust-proxy`); none when undefined. */
+  readonly trustedProxies: ProxyTrust | undefined;
   readonly connections: ConnectionLimits;
   readonly #submitPerKey: KeyedRateLimit;
   readonly #submitPerIp: KeyedRateLimit;
@@ -32,6 +36,7 @@ export class Guards {
       new AccessTokens(options.tokenSecret, options.tokenTtl),
     );
     this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
+    this.trustedProxies = parseTrustedProxies(options.trustProxy);
     this.connections = new ConnectionLimits({
       perIp: options.maxConnectionsPerIp,
       perKey: options.maxConnectionsPerKey,
@@ -49,6 +54,11 @@ export class Guards {
       labelNames: ['limit'] as const,
       registers: [registry],
     });
+  }
+
+  /** The client's address for a request Fastify does not see (the WebSocket upgrade). */
+  clientAddress(request: IncomingMessage): string {
+    return clientAddress(request, this.trustedProxies);
   }
 
   /** Throws rate_limited (with retryAfterMs) when this submit is over a limit. */

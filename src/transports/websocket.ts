@@ -165,7 +165,7 @@ export class WebSocketTransport {
     let releaseSlot: () => void;
     try {
       caller = guards.auth.authenticate(request.headers, request.url, true);
-      releaseSlot = guards.holdConnection(request.socket.remoteAddress ?? 'unknown', caller.owner);
+      releaseSlot = guards.holdConnection(guards.clientAddress(request), caller.owner);
     } catch (error) {
       if (!isAppError(error)) throw error;
       this.#reject(socket, request, error.code, error.message);
