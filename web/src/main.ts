@@ -13,7 +13,7 @@ import { followServer } from './server-charts.js';
 import { TransportPanel } from './transport-panel.js';
 
 // For servers run with --api-keys: the key lives in this tab's session storage only, and the
-// SDK trades it for short-lived access tokens for the streams and sockets.
+// SDK sends it as a bearer header, and trades it for short-lived access tokens for sockets.
 const KEY_STORAGE = 'backend-patterns.api-key';
 const apiKey = sessionStorage.getItem(KEY_STORAGE) ?? '';
 const keyInput = byId('api-key', HTMLInputElement);
