@@ -15,6 +15,7 @@ import { Agent, request, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
+import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
 import { fail, inBatches, onCommand, report, workerConfig } from './worker-side.js';
 
 export type Transport = 'short' | 'long' | 'sse' | 'ws';
@@ -46,7 +47,7 @@ export interface WatchReport {
 
 interface Snapshot {
   seq: number;
-  status: string;
+  status: JobStatus;
   updatedAt: string;
 }
 
@@ -54,12 +55,11 @@ interface EventData {
   jobId: string;
   seq: number;
   kind: string;
-  status: string;
+  status: JobStatus;
   at: string;
 }
 
 const config = workerConfig() as WatchConfig;
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
 const sockets = new Set<Socket>();
 const delays: number[] = [];
 let requests = 0;
@@ -116,7 +116,7 @@ async function shortPoll(agent: Agent, jobId: string): Promise<void> {
         seq = job.seq;
         received(job.seq, job.updatedAt);
       }
-      if (TERMINAL.has(job.status)) return;
+      if (isTerminal(job.status)) return;
     }
     await sleep(config.pollMs);
   }
@@ -130,7 +130,7 @@ async function longPoll(agent: Agent, jobId: string): Promise<void> {
     // A held poll that times out answers the same seq again: no news.
     if (job.seq > seq) received(job.seq, job.updatedAt);
     seq = Math.max(seq, job.seq);
-    if (TERMINAL.has(job.status)) return;
+    if (isTerminal(job.status)) return;
     query = `after=${seq}&wait=30`;
   }
 }
@@ -189,7 +189,7 @@ function openWebSocket(): Promise<Following> {
         if (message.type === 'snapshot' && ++subscribed === config.jobIds.length) opened({ ended });
         if (message.type !== 'event' || !message.data) return;
         received(message.data.seq, message.data.at);
-        if (TERMINAL.has(message.data.status) && ++finished === config.jobIds.length) {
+        if (isTerminal(message.data.status) && ++finished === config.jobIds.length) {
           ws.close();
           done();
         }

@@ -1,6 +1,7 @@
 /** Starting the system under test, and the few API calls the suites need. */
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
 import { startNodeScript, type BenchProcess, type StartOptions } from './processes.js';
 import { OUR_SERVER } from './suite.js';
 
@@ -35,7 +36,7 @@ function withProfiling(start: StartOptions): StartOptions {
 
 interface JobSnapshot {
   id: string;
-  status: string;
+  status: JobStatus;
 }
 
 export async function submit(url: string, type: string, input: unknown = {}): Promise<string> {
@@ -54,7 +55,7 @@ export async function waitFinished(url: string, id: string, timeoutMs = 30_000):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const job = (await (await fetch(`${url}/jobs/${id}`)).json()) as JobSnapshot;
-    if (['succeeded', 'failed', 'canceled'].includes(job.status)) return;
+    if (isTerminal(job.status)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${id} did not finish in ${timeoutMs} ms`);

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
 
 export interface LoadPlan {
   url: string;
@@ -36,9 +37,9 @@ const health: number[] = [];
 async function poller(): Promise<void> {
   while (going()) {
     for (const id of [...pending]) {
-      const job = (await (await fetch(`${plan.url}/jobs/${id}`)).json()) as { status: string };
+      const job = (await (await fetch(`${plan.url}/jobs/${id}`)).json()) as { status: JobStatus };
       polls++;
-      if (['succeeded', 'failed', 'canceled'].includes(job.status)) pending.delete(id);
+      if (isTerminal(job.status)) pending.delete(id);
     }
     await sleep(plan.pollGapMs);
   }

@@ -1,4 +1,4 @@
-import type { Job, JobEvent } from '../../src/jobs/job.js';
+import { isTerminal, type Job, type JobEvent } from '../../src/jobs/job.js';
 import { jobTopic, type Store } from '../../src/store/store.js';
 
 /**
@@ -46,8 +46,7 @@ export async function waitForJob(
   });
 }
 
-export const isFinished = (job: Job): boolean =>
-  job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled';
+export const isFinished = (job: Job): boolean => isTerminal(job.status);
 
 /** Collects every event published for `jobId` from now on. */
 export function recordEvents(

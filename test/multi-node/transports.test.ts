@@ -5,7 +5,7 @@
  * message published on one gateway reaches a subscriber on the other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import { isTerminal, type Job } from '../../src/jobs/job.js';
 import { json, postJson } from '../helpers/http.js';
 import {
   redisAvailable,
@@ -18,8 +18,6 @@ import { spawnServer, spawnWorker } from '../helpers/spawn-server.js';
 import { readEventStream } from '../helpers/sse.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { connect, type Received } from '../helpers/ws-client.js';
-
-const finished = (status: string) => ['succeeded', 'failed', 'canceled'].includes(status);
 
 describe.skipIf(!redisAvailable)('transports across gateways on one Redis', () => {
   let redis: RedisProcess;
@@ -67,7 +65,7 @@ describe.skipIf(!redisAvailable)('transports across gateways on one Redis', () =
       const snapshot = await json<Job>(response);
       if (snapshot.seq > after) polled.push(snapshot.seq);
       after = snapshot.seq;
-      if (finished(snapshot.status)) break;
+      if (isTerminal(snapshot.status)) break;
     }
 
     await second.ended;
