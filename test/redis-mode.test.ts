@@ -4,31 +4,20 @@
  * queue at shutdown, and answers 503 store_unavailable while Redis is down.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/jobs/job.js';
 import { json, postJson } from './helpers/http.js';
-import {
-  redisAvailable,
-  redisSkipReason,
-  startRedis,
-  stopRedis,
-  type RedisProcess,
-} from './helpers/redis-server.js';
+import { redisAvailable, redisSkipReason, startRedis, stopRedis } from './helpers/redis-server.js';
+import { redisForSuite } from './helpers/redis-suite.js';
 import { startTestServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 
 describe.skipIf(!redisAvailable)('Redis mode', () => {
-  let redis: RedisProcess;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await stopRedis(redis);
-  });
+  const redis = redisForSuite();
 
   /** A gateway on its own key prefix, so tests do not see each other's jobs. */
   const gateway = (prefix: string, runJobs = true) =>
-    startTestServer({ redis: redis.url, redisPrefix: prefix, runJobs, stallTimeout: 2000 });
+    startTestServer({ redis: redis().url, redisPrefix: prefix, runJobs, stallTimeout: 2000 });
   const newPrefix = () => `t${randomUUID().slice(0, 8)}:`;
 
   it('runs a submitted job through BullMQ to success', async () => {

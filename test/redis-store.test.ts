@@ -1,30 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/store/redis/redis-store.js';
-import {
-  redisAvailable,
-  redisSkipReason,
-  startRedis,
-  stopRedis,
-  type RedisProcess,
-} from './helpers/redis-server.js';
+import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
+import { redisForSuite } from './helpers/redis-suite.js';
 import { storeConformance } from './store-conformance.js';
 
-let redis: RedisProcess | undefined;
-
-/** Each store gets its own key prefix: an empty store on a shared test server. */
-const freshStore = () => {
-  if (!redis) throw new Error('redis-server is not running');
-  return RedisStore.open({ url: redis.url, prefix: `t${randomUUID().slice(0, 8)}:` });
-};
-
 describe.skipIf(!redisAvailable)('redis store', () => {
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    if (redis) await stopRedis(redis);
-  });
+  const redis = redisForSuite();
+  /** Each store gets its own key prefix: an empty store on a shared test server. */
+  const freshStore = () =>
+    RedisStore.open({ url: redis().url, prefix: `t${randomUUID().slice(0, 8)}:` });
 
   storeConformance('redis', freshStore);
 
@@ -32,7 +17,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
     const store = await freshStore();
     await store.close();
     const { Redis } = await import('ioredis');
-    const admin = new Redis(redis?.url ?? '');
+    const admin = new Redis(redis().url);
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
     try {
       await expect(freshStore()).rejects.toThrow(/maxmemory-policy is "allkeys-lru"/);

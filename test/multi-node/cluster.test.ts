@@ -3,17 +3,12 @@
  * submitted on gateway A and followed on gateway B; a worker killed mid-job loses it to the
  * other worker after the stall timeout; a Redis restart mid-stream is survived by everyone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/job.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { json, postJson } from '../helpers/http.js';
-import {
-  redisAvailable,
-  redisSkipReason,
-  startRedis,
-  stopRedis,
-  type RedisProcess,
-} from '../helpers/redis-server.js';
+import { redisAvailable, redisSkipReason, type RedisProcess } from '../helpers/redis-server.js';
+import { redisForSuite } from '../helpers/redis-suite.js';
 import { spawnServer, spawnWorker, type SpawnedServer } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -36,16 +31,10 @@ const runs = (worker: SpawnedServer, id: string) =>
   worker.lines.some((l) => l.includes('"msg":"job started"') && l.includes(id));
 
 describe.skipIf(!redisAvailable)('several gateways and workers on one Redis', () => {
-  let redis: RedisProcess;
-  beforeAll(async () => {
-    redis = await startRedis({ appendOnly: true });
-  });
-  afterAll(async () => {
-    await stopRedis(redis);
-  });
+  const redis = redisForSuite({ appendOnly: true });
 
   it('runs jobs submitted on one gateway and reports them on the other', async () => {
-    const { a, b } = await cluster(redis);
+    const { a, b } = await cluster(redis());
     const ids = await Promise.all(
       Array.from({ length: 6 }, async () => {
         const response = await postJson(`${a.url}/jobs`, { type: 'demo', input: { stepMs: 30 } });
@@ -66,7 +55,7 @@ describe.skipIf(!redisAvailable)('several gateways and workers on one Redis', ()
   }, 60_000);
 
   it('gives the job of a killed worker to the other worker, with an explicit restart', async () => {
-    const { a, b, workers } = await cluster(redis);
+    const { a, b, workers } = await cluster(redis());
     const job = await json<Job>(
       await postJson(`${a.url}/jobs`, { type: 'demo', input: { stepMs: 400 } }),
     );
@@ -82,7 +71,7 @@ describe.skipIf(!redisAvailable)('several gateways and workers on one Redis', ()
       .poll(async () => (await getJob(b.url, job.id)).status, { timeout: 20_000, interval: 250 })
       .toBe('succeeded');
     expect(runs(other, job.id)).toBe(true);
-    const store = await RedisStore.open({ url: redis.url });
+    const store = await RedisStore.open({ url: redis().url });
     try {
       const events = (await store.events(job.id, 0))?.events ?? [];
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1)); // no gap
@@ -96,14 +85,14 @@ describe.skipIf(!redisAvailable)('several gateways and workers on one Redis', ()
   }, 60_000);
 
   it('recovers by itself when Redis restarts mid-stream', async () => {
-    const { a, b } = await cluster(redis);
+    const { a, b } = await cluster(redis());
     const job = await json<Job>(
       await postJson(`${a.url}/jobs`, { type: 'demo', input: { stepMs: 300 } }),
     );
     await expect
       .poll(async () => (await getJob(b.url, job.id)).progress, { timeout: 15_000 })
       .toBeGreaterThanOrEqual(20);
-    await redis.restart();
+    await redis().restart();
 
     await expect
       .poll(async () => (await getJob(b.url, job.id).catch(() => undefined))?.status, {
@@ -117,7 +106,7 @@ describe.skipIf(!redisAvailable)('several gateways and workers on one Redis', ()
     await expect
       .poll(async () => (await getJob(b.url, next.id)).status, { timeout: 15_000 })
       .toBe('succeeded');
-    const store = await RedisStore.open({ url: redis.url });
+    const store = await RedisStore.open({ url: redis().url });
     try {
       const seqs = ((await store.events(job.id, 0))?.events ?? []).map((e) => e.seq);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));

@@ -4,32 +4,21 @@
  * to gateway A mid-stream resumes from Last-Event-ID with no gap and no duplicate; a chat
  * message published on one gateway reaches a subscriber on the other.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isTerminal, type Job } from '../../src/jobs/job.js';
 import { json, postJson } from '../helpers/http.js';
-import {
-  redisAvailable,
-  redisSkipReason,
-  startRedis,
-  stopRedis,
-  type RedisProcess,
-} from '../helpers/redis-server.js';
+import { redisAvailable, redisSkipReason } from '../helpers/redis-server.js';
+import { redisForSuite } from '../helpers/redis-suite.js';
 import { spawnServer, spawnWorker } from '../helpers/spawn-server.js';
 import { readEventStream } from '../helpers/sse.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { connect, type Received } from '../helpers/ws-client.js';
 
 describe.skipIf(!redisAvailable)('transports across gateways on one Redis', () => {
-  let redis: RedisProcess;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await stopRedis(redis);
-  });
+  const redis = redisForSuite();
 
   it('follows a job on the other gateway by every transport, and resumes SSE on the first', async () => {
-    const common = ['--redis', redis.url, '--data-dir', tempDir()];
+    const common = ['--redis', redis().url, '--data-dir', tempDir()];
     const [a, b] = await Promise.all([
       spawnServer([...common, '--run-jobs', 'false']),
       spawnServer([...common, '--run-jobs', 'false']),
@@ -85,7 +74,7 @@ describe.skipIf(!redisAvailable)('transports across gateways on one Redis', () =
   }, 60_000);
 
   it('delivers a chat message published on one gateway to a subscriber on the other', async () => {
-    const common = ['--redis', redis.url, '--data-dir', tempDir(), '--run-jobs', 'false'];
+    const common = ['--redis', redis().url, '--data-dir', tempDir(), '--run-jobs', 'false'];
     const [a, b] = await Promise.all([spawnServer(common), spawnServer(common)]);
     const alice = await connect(a.url);
     const bob = await connect(b.url);
