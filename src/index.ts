@@ -11,7 +11,11 @@ export {
   type IoJobType,
   type CpuJobType,
 } from './jobs/job-type.js';
-export { JobFailure } from './jobs/job-failure.js';
+export { JobFailure } from './model/errors/job-failure.js';
 export { workerTask, siblingModule, type WorkerTaskContext } from './execution/worker-task.js';
-export type { Job, JobEvent, JobStatus, EventKind, JobError } from './jobs/job.js';
-export { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE, type ErrorCode } from './errors/catalogue.js';
+export type { Job, JobEvent, JobStatus, EventKind, JobError } from './model/job.js';
+export {
+  ERROR_CATALOGUE,
+  JOB_FAILURE_CATALOGUE,
+  type ErrorCode,
+} from './model/errors/catalogue.js';

@@ -12,13 +12,13 @@ import { createBackend } from './backend.js';
 import { resolveOptions, type ServerOptions } from './config/options.js';
 import { LoopDelayMonitor } from './execution/loop-delay-monitor.js';
 import { buildApp } from './http/app.js';
-import { Guards } from './http/guards.js';
+import { Guards } from './edge/guards.js';
 import { logSerializers } from './http/log-serializers.js';
-import type { App } from './http/types.js';
+import type { App } from './edge/app-type.js';
 import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { RetentionPruner } from './jobs/retention.js';
-import type { JobRunner } from './jobs/runner.js';
+import type { JobRunner } from './jobs/runners/runner.js';
 import { WebSocketTransport, webSocketOptions } from './transports/websocket.js';
 
 export interface ServerExtras {

@@ -11,7 +11,7 @@ import { WebSocket } from 'ws';
 import { AccessTokens } from '../src/auth/access-token.js';
 import { createClient } from '../src/client/index.js';
 import { redactToken } from '../src/http/log-serializers.js';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json } from './helpers/http.js';
 import { readEventStream } from './helpers/sse.js';
 import { startTestServer } from './helpers/test-server.js';

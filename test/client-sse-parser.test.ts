@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SseParser, type SseItem } from '../src/client/sse-parser.js';
-import { formatEvent, formatHeartbeatInterval, formatRetry } from '../src/transports/sse-frame.js';
+import { formatEvent, formatHeartbeatInterval, formatRetry } from '../src/model/sse-frame.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

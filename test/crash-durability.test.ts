@@ -6,7 +6,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JOB_STATUSES, type Job } from '../src/jobs/job.js';
+import { JOB_STATUSES, type Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { spawnServer } from './helpers/spawn-server.js';
 import { tempDir } from './helpers/temp-dir.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors/catalogue.js';
-import { renderErrorsDoc } from '../src/errors/errors-doc.js';
-import type { Job } from '../src/jobs/job.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../src/model/errors/catalogue.js';
+import { renderErrorsDoc } from '../src/model/errors/errors-doc.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';

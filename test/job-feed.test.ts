@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { JobEvent } from '../src/jobs/job.js';
+import type { JobEvent } from '../src/model/job.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
-import { openJobFeed, type FeedItem } from '../src/transports/job-feed.js';
+import { openJobFeed, type FeedItem } from '../src/jobs/job-feed.js';
 import { delegatingStore } from './helpers/delegating-store.js';
 
 function memoryStore(): SqliteStore {

@@ -10,7 +10,7 @@ import { metricValue } from './helpers/metrics.js';
 import { readEventStream } from './helpers/sse.js';
 import { startTestServer } from './helpers/test-server.js';
 import { connect, wsUrl } from './helpers/ws-client.js';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-0123456789abc';

@@ -1,7 +1,7 @@
 import { get } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { LongPolling } from '../src/transports/long-polling.js';
 import { delegatingStore } from './helpers/delegating-store.js';

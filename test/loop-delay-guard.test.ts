@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../src/execution/start-worker.js';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import type { LoadPlan, LoadResult } from './helpers/load-worker.js';
 import { startTestServer } from './helpers/test-server.js';

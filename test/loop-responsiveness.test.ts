@@ -3,7 +3,7 @@
  * Compared with a baseline measured in the same test, not with an absolute time alone.
  */
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { startTestServer } from './helpers/test-server.js';
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { redisAvailable, redisSkipReason, startRedis, stopRedis } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { spawnServer } from './helpers/spawn-server.js';
 import { tempDir } from './helpers/temp-dir.js';

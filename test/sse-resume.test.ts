@@ -1,6 +1,6 @@
 import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
-import type { Job, JobEvent } from '../src/jobs/job.js';
+import type { Job, JobEvent } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { spawnServer, type SpawnedServer } from './helpers/spawn-server.js';
 import { tempDir } from './helpers/temp-dir.js';

@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Type from 'typebox';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defineJobType } from '../src/jobs/job-type.js';
-import type { Job, JobEvent } from '../src/jobs/job.js';
+import type { Job, JobEvent } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { metricValue } from './helpers/metrics.js';
 import { dechunk, parseEventStream, readEventStream } from './helpers/sse.js';

@@ -5,7 +5,7 @@ import {
   formatEvent,
   formatHeartbeatInterval,
   formatRetry,
-} from '../src/transports/sse-frame.js';
+} from '../src/model/sse-frame.js';
 import { parseEventStream } from './helpers/sse.js';
 
 const A = '3f1c2a9e-8b7d-4c1e-9f2a-5b6c7d8e9f01';

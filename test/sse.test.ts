@@ -1,6 +1,6 @@
 import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
-import type { Job, JobEvent } from '../src/jobs/job.js';
+import type { Job, JobEvent } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { readEventStream, type ParsedEvent } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';

@@ -3,9 +3,10 @@
  * `storeConformance` with a factory that returns a fresh, empty store.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { AppError } from '../src/errors/app-error.js';
-import { isJobId, type JobEvent } from '../src/jobs/job.js';
-import type { Store, TopicMessage } from '../src/store/store.js';
+import { AppError } from '../src/model/errors/app-error.js';
+import { isJobId, type JobEvent } from '../src/model/job.js';
+import type { Store } from '../src/store/store.js';
+import type { TopicMessage } from '../src/model/topic.js';
 
 export function storeConformance(name: string, makeStore: () => Promise<Store> | Store): void {
   describe(`${name} store conformance`, () => {

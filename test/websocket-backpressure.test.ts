@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../src/jobs/job.js';
+import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { puppetJobType } from './helpers/puppet-job-type.js';
 import { startTestServer } from './helpers/test-server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError, optionsFromText } from '../src/config/options.js';
-import { Guards } from '../src/http/guards.js';
+import { Guards } from '../src/edge/guards.js';
 import { webSocketOptions } from '../src/transports/websocket.js';
 
 describe('WebSocket options', () => {

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WorkerPool } from '../src/execution/worker-pool.js';
-import type { WorkerTaskRef } from '../src/jobs/job-type.js';
+import type { WorkerTaskRef } from '../src/execution/worker-task.js';
 import { primesJobType } from '../src/jobs/types/primes.js';
 import { crashingCpuJobType } from './helpers/test-job-types.js';
 

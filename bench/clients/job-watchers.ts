@@ -15,7 +15,7 @@ import { Agent, request, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
+import { isTerminal, type JobStatus } from '../../src/model/job.js';
 import { fail, inBatches, onCommand, report, workerConfig } from './worker-side.js';
 
 export type Transport = 'short' | 'long' | 'sse' | 'ws';

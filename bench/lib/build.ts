@@ -7,7 +7,7 @@
  *
  * src/, bench/servers/ and bench/clients/ are transpiled file by file (no bundling, imports
  * unchanged) into bench/results/build/, which mirrors the repository, with package.json copied
- * beside them because src/version.ts reads it. Takes about a second.
+ * beside them because src/config/version.ts reads it. Takes about a second.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

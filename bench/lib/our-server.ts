@@ -1,7 +1,7 @@
 /** Starting the system under test, and the few API calls the suites need. */
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
+import { isTerminal, type JobStatus } from '../../src/model/job.js';
 import { startNodeScript, type BenchProcess, type StartOptions } from './processes.js';
 import { OUR_SERVER } from './suite.js';
 

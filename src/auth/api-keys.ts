@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { OptionsError } from '../config/options-error.js';
+import { OptionsError } from '../model/errors/options-error.js';
 
 const MIN_SECRET_LENGTH = 16;
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;

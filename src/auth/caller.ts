@@ -3,7 +3,7 @@
  * a caller is the name of its key and sees only the jobs that key submitted — on every surface,
  * someone else's job looks exactly like one that does not exist.
  */
-import type { Job } from '../jobs/job.js';
+import type { Job } from '../model/job.js';
 
 export interface Caller {
   /** The key's name; undefined when API keys are off. */

@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createClient, TRANSPORTS, type Client, type JobStatus } from '../client/index.js';
-import { JOB_STATUSES } from '../jobs/job-model.js';
+import { JOB_STATUSES } from '../model/job.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import { describeJob, jobTable } from './format-job.js';
 import { submit, type SubmitFlags } from './submit.js';

@@ -12,7 +12,7 @@ import {
   type OptionSpec,
   type ServerOptions,
 } from '../config/options.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../config/version.js';
 import { clientCommands } from './client-commands.js';
 import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';

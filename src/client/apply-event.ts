@@ -3,7 +3,7 @@
  * progress after it, and a terminal event its result or error. Applying one to the snapshot
  * before it gives the snapshot after it — what GET /jobs/:id would answer at that seq.
  */
-import type { Job, JobError, JobEvent } from '../jobs/job-model.js';
+import type { Job, JobError, JobEvent } from '../model/job.js';
 
 export function applyEvent(job: Job, event: JobEvent): Job {
   const next: Job = {

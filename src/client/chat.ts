@@ -3,7 +3,7 @@
  * topics, docs/protocol.md). Messages are at-most-once — nothing is stored — so a reconnect
  * (with backoff) simply joins again; the room sees the member leave and come back.
  */
-import type { ServerMessage } from '../transports/websocket/protocol.js';
+import type { ServerMessage } from '../model/ws-protocol.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { Http } from './http.js';
 import type { Runtime, SocketLike } from './runtime.js';

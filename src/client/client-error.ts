@@ -3,8 +3,8 @@
  * catalogue code (docs/errors.md) and `problem` the problem document it sent; when it could not
  * be reached or answered something that is not this API, `code` says so instead.
  */
-import type { ErrorCode } from '../errors/catalogue.js';
-import type { ProblemDocument } from '../errors/problem-document.js';
+import type { ErrorCode } from '../model/errors/catalogue.js';
+import type { ProblemDocument } from '../model/errors/problem-document.js';
 
 export type ClientErrorCode =
   | ErrorCode

@@ -3,9 +3,9 @@
  * Plain requests (submit, get, list, cancel, jobTypes) and the four ways to follow a job
  * (`watch`); see docs/client.md.
  */
-import type { ServerStats } from '../http/routes/stats.js';
-import type { Job, JobEvent } from '../jobs/job-model.js';
-import type { JobPage } from '../store/store.js';
+import type { ServerStats } from '../model/stats.js';
+import type { Job, JobEvent } from '../model/job.js';
+import type { JobPage } from '../model/job-page.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { joinChat, type ChatOptions, type ChatRoom } from './chat.js';
 import { Http } from './http.js';

@@ -13,7 +13,7 @@
  *
  * It never reconnects: the callers do, with backoff, from their own cursor.
  */
-import { HEARTBEAT_INTERVAL_COMMENT } from '../transports/sse-frame.js';
+import { HEARTBEAT_INTERVAL_COMMENT } from '../model/sse-frame.js';
 import { ClientError } from './client-error.js';
 import type { Http } from './http.js';
 import { allowedSilenceMs, MAX_SSE_HEARTBEAT_MS } from './liveness.js';

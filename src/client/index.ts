@@ -11,4 +11,4 @@ export type { BackoffOptions } from './backoff.js';
 export type { SocketLike, WebSocketConstructor } from './runtime.js';
 export { TRANSPORTS } from './types.js';
 export type * from './types.js';
-export { isTerminal } from '../jobs/job-model.js';
+export { isTerminal } from '../model/job.js';

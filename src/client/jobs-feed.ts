@@ -5,7 +5,7 @@
  * silent (event-stream.ts) is opened again with backoff; an answer that retrying cannot change
  * (401, 403) ends the iteration with its ClientError.
  */
-import { EVENT_KINDS, type EventKind, type JobEvent } from '../jobs/job-model.js';
+import { EVENT_KINDS, type EventKind, type JobEvent } from '../model/job.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { isPermanent } from './client-error.js';
 import { readEventStream } from './event-stream.js';

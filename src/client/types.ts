@@ -2,14 +2,14 @@
  * The SDK's public types. The job, event and error vocabulary is the server's own (imported as
  * types, never copied), so client and server cannot drift apart.
  */
-import type { JobStatus } from '../jobs/job-model.js';
-import type { JobTypeDescription } from '../jobs/registry.js';
+import type { JobStatus } from '../model/job.js';
+import type { JobTypeDescription } from '../model/job-type-description.js';
 
-export type { Job, JobEvent, JobError, JobStatus, EventKind } from '../jobs/job-model.js';
-export type { ErrorCode } from '../errors/catalogue.js';
-export type { ProblemDocument } from '../errors/problem-document.js';
-export type { JobPage } from '../store/store.js';
-export type { ServerStats } from '../http/routes/stats.js';
+export type { Job, JobEvent, JobError, JobStatus, EventKind } from '../model/job.js';
+export type { ErrorCode } from '../model/errors/catalogue.js';
+export type { ProblemDocument } from '../model/errors/problem-document.js';
+export type { JobPage } from '../model/job-page.js';
+export type { ServerStats } from '../model/stats.js';
 
 /** The four ways to hear about a job (docs/protocol.md). */
 export const TRANSPORTS = ['short-poll', 'long-poll', 'sse', 'websocket'] as const;

@@ -8,7 +8,7 @@
  * make its first connection is given up for the next (`stats.fallbacks`); once one has
  * connected, it stays and reconnects.
  */
-import { isTerminal, type Job } from '../jobs/job-model.js';
+import { isTerminal, type Job } from '../model/job.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Http } from './http.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './liveness.js';

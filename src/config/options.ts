@@ -4,10 +4,10 @@
  * Precedence: CLI flag, then environment variable, then default.
  */
 import { resolve } from 'node:path';
-import { parseTrustedProxies } from '../http/client-address.js';
-import { parseOriginList } from '../http/origin-policy.js';
+import { parseTrustedProxies } from '../auth/client-address.js';
+import { parseOriginList } from '../auth/origin-policy.js';
 import { OPTION_SPECS } from './option-specs.js';
-import { OptionsError } from './options-error.js';
+import { OptionsError } from '../model/errors/options-error.js';
 import { parseBoolean, parseDuration, parseInteger, parseSize } from './parse-value.js';
 import { DEFAULT_OPTIONS, type ServerOptions } from './server-options.js';
 

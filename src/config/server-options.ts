@@ -2,7 +2,7 @@
  * Every option of a server process, and its default. How each is spelled on the command line
  * and in the environment is in option-specs.ts; resolution and validation in options.ts.
  */
-import { defaultPoolSize } from '../execution/worker-pool.js';
+import { availableParallelism } from 'node:os';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -106,3 +106,8 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   submitRatePerIp: 0,
   publishRatePerKey: 0,
 };
+
+/** One worker thread per core but one, which the event loop keeps. */
+function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}

@@ -9,15 +9,18 @@
  * task queued behind it would wait forever. Handing piscina only as many tasks as it has
  * threads means every hand-over either finds a ready thread or makes piscina start one.
  */
-import { availableParallelism } from 'node:os';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { JobFailure } from '../jobs/job-failure.js';
-import type { WorkerTaskRef } from '../jobs/job-type.js';
+import { JobFailure } from '../model/errors/job-failure.js';
 import { threadExecArgv } from './exec-argv.js';
 import { TaskSlots } from './task-slots.js';
-import type { ProgressMessage, WorkerOutcome, WorkerTaskMessage } from './worker-task.js';
+import type {
+  ProgressMessage,
+  WorkerOutcome,
+  WorkerTaskMessage,
+  WorkerTaskRef,
+} from './worker-task.js';
 
 export interface WorkerPoolOptions {
   /** Maximum threads; CPU jobs beyond it wait in the pool's queue, in order. */
@@ -54,10 +57,6 @@ export interface WorkerPoolStats {
 
 /** Thrown when a task's worker thread died; the job fails with this message. */
 const CRASH_MESSAGE = 'the worker thread running the job exited abnormally';
-
-export function defaultPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
-}
 
 export class WorkerPool {
   readonly #piscina: Piscina<WorkerTaskMessage, WorkerOutcome>;

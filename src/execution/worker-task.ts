@@ -5,8 +5,14 @@
  *   export default workerTask((input: { n: number }, ctx) => { ctx.progress(50); return 42; });
  */
 import type { MessagePort } from 'node:worker_threads';
-import { JobFailure } from '../jobs/job-failure.js';
-import type { JobFailureCode } from '../errors/catalogue.js';
+import { JobFailure } from '../model/errors/job-failure.js';
+import type { JobFailureCode } from '../model/errors/catalogue.js';
+
+/** A worker-thread module whose default export was made with `workerTask()`. */
+export interface WorkerTaskRef {
+  /** File URL of the module. */
+  readonly module: string;
+}
 
 export interface WorkerTaskContext {
   /** Posts progress (0–100) to the main thread; cheap, never blocks the task. */

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
@@ -16,11 +16,11 @@ import { longPolling } from '../transports/long-polling.js';
 import { shortPollingRoutes } from '../transports/short-polling.js';
 import type { WebSocketTransport } from '../transports/websocket.js';
 import { sseRoutes } from '../transports/sse.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../config/version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerAuth } from './auth.js';
 import { registerCors } from './cors.js';
-import type { Guards } from './guards.js';
+import type { Guards } from '../edge/guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import {
@@ -28,14 +28,14 @@ import {
   handleFrameworkError,
   rawProblemResponse,
   registerProblemHandlers,
-} from './problem.js';
+} from '../edge/problem.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { demoPageRoutes } from './routes/demo-pages.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { statsRoutes } from './routes/stats.js';
-import { SHARED_SCHEMAS } from './schemas.js';
-import type { App } from './types.js';
+import { SHARED_SCHEMAS } from '../edge/schemas.js';
+import type { App } from '../edge/app-type.js';
 
 export interface AppOptions {
   bodyLimit: number;

@@ -12,75 +12,11 @@
  * The caller found here is `request.caller`; what a caller may see is decided in one place,
  * auth/caller.ts.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AccessTokens } from '../auth/access-token.js';
-import type { ApiKeys } from '../auth/api-keys.js';
+import { TOKEN_COOKIE, type Authenticator } from '../auth/authenticator.js';
 import { ANONYMOUS, type Caller } from '../auth/caller.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 import Type from 'typebox';
-import type { App } from './types.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    caller: Caller;
-  }
-  interface FastifyContextConfig {
-    /** Default: an API key is required. `stream`: a key or an access token. */
-    access?: 'public' | 'stream';
-  }
-}
-
-export const TOKEN_COOKIE = 'bp_token';
-
-export interface Authenticator {
-  readonly enabled: boolean;
-  /**
-   * The caller these credentials name, or `unauthorized`. `allowToken`: also accept an access
-   * token from `?access_token=` or the cookie.
-   */
-  authenticate(headers: IncomingHttpHeaders, url: string | undefined, allowToken: boolean): Caller;
-  readonly tokens: AccessTokens;
-}
-
-export function authenticator(keys: ApiKeys, tokens: AccessTokens): Authenticator {
-  return {
-    enabled: keys.enabled,
-    tokens,
-    authenticate(headers, url, allowToken) {
-      if (!keys.enabled) return ANONYMOUS;
-      const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
-      if (bearer !== undefined) {
-        const owner = keys.ownerOf(bearer);
-        if (owner !== undefined) return { owner };
-        throw unauthorized('the API key is not valid');
-      }
-      if (allowToken) {
-        const token = tokenFrom(headers, url);
-        if (token !== undefined) {
-          const owner = tokens.verify(token);
-          if (owner !== undefined) return { owner };
-          throw unauthorized('the access token is not valid or has expired');
-        }
-      }
-      throw unauthorized('send Authorization: Bearer <API key>');
-    },
-  };
-}
-
-function unauthorized(detail: string): AppError {
-  return new AppError('unauthorized', detail);
-}
-
-function tokenFrom(headers: IncomingHttpHeaders, url: string | undefined): string | undefined {
-  const query = url?.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?'))) : undefined;
-  const fromQuery = query?.get('access_token');
-  if (fromQuery) return fromQuery;
-  for (const part of (headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === TOKEN_COOKIE && value.length > 0) return value.join('=');
-  }
-  return undefined;
-}
+import type { App } from '../edge/app-type.js';
 
 export function registerAuth(app: App, auth: Authenticator): void {
   // A reference type cannot be a decorator's default: every request gets its own below.

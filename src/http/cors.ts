@@ -5,8 +5,8 @@
  * cannot read the answers.
  */
 import cors from '@fastify/cors';
-import { isOriginAllowed, type OriginPolicy } from './origin-policy.js';
-import type { App } from './types.js';
+import { isOriginAllowed, type OriginPolicy } from '../auth/origin-policy.js';
+import type { App } from '../edge/app-type.js';
 
 export async function registerCors(app: App, policy: OriginPolicy): Promise<void> {
   if (!policy.any && policy.origins.size === 0 && !policy.allowNull) return;

@@ -3,7 +3,7 @@
  * /openapi.json. Register it before the routes so it sees them all.
  */
 import swagger from '@fastify/swagger';
-import type { App } from './types.js';
+import type { App } from '../edge/app-type.js';
 
 export async function registerOpenApi(app: App, version: string): Promise<void> {
   await app.register(swagger, {

@@ -8,8 +8,8 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { AppError } from '../errors/app-error.js';
-import { JobFailure } from './job-failure.js';
+import { AppError } from '../model/errors/app-error.js';
+import { JobFailure } from '../model/errors/job-failure.js';
 
 const MAX_PATH_LENGTH = 4096;
 

@@ -5,10 +5,11 @@
  * speaks in jobs and catalogue errors.
  */
 import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
-import { AppError } from '../errors/app-error.js';
-import type { JobPage, ListQuery, Store } from '../store/store.js';
-import type { JobDispatcher } from './job-dispatcher.js';
-import type { Job } from './job.js';
+import { AppError } from '../model/errors/app-error.js';
+import type { Store } from '../store/store.js';
+import type { JobPage, ListQuery } from '../model/job-page.js';
+import type { JobDispatcher } from './runners/job-dispatcher.js';
+import type { Job } from '../model/job.js';
 import type { JobTypeRegistry } from './registry.js';
 
 export interface SubmitRequest {

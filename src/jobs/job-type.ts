@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
+import type { WorkerTaskRef } from '../execution/worker-task.js';
 
 export interface JobContext {
   readonly jobId: string;
@@ -25,12 +26,6 @@ export interface JobContext {
    * progress, and returns the task's value. The loop only waits for it.
    */
   runInWorker(task: WorkerTaskRef, input: unknown): Promise<unknown>;
-}
-
-/** A worker-thread module whose default export was made with `workerTask()`. */
-export interface WorkerTaskRef {
-  /** File URL of the module. */
-  readonly module: string;
 }
 
 interface JobTypeBase<S extends TSchema> {

@@ -2,20 +2,12 @@
  * The registry of job types: looks them up by name and turns a raw request input into a
  * validated, normalised one (schema defaults applied) or a precise 400.
  */
-import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 import type { AnyJobType } from './job-type.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
-import { fieldErrors } from './schema-errors.js';
-
-export interface JobTypeDescription {
-  name: string;
-  description: string;
-  execution: 'io' | 'cpu';
-  timeoutMs: number;
-  inputSchema: TSchema;
-}
+import type { JobTypeDescription } from '../model/job-type-description.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/json-depth.js';
+import { fieldErrors } from '../model/schema-errors.js';
 
 interface Entry {
   type: AnyJobType;

@@ -4,7 +4,7 @@
  * it back when it ends; past a cap the new one is refused with `too_many_connections` (429 on
  * HTTP and on the WebSocket upgrade).
  */
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 
 export interface ConnectionLimitOptions {
   perIp: number;

@@ -4,7 +4,7 @@
  * SQLite store directly, the Redis store's script from arguments built from it — so an event
  * means the same on either. `started` also counts an attempt, which only the store can see.
  */
-import type { JobError } from '../jobs/job.js';
+import type { JobError } from '../model/job.js';
 import type { JobChange } from './store.js';
 
 export interface ChangeEffect {

@@ -2,7 +2,7 @@
  * Opaque list cursors: base64url of a small JSON object, so clients cannot depend on what is
  * inside and stores can change it. A cursor that does not decode is `invalid_request`.
  */
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 
 export function encodeCursor(position: number): string {
   return Buffer.from(JSON.stringify({ before: position })).toString('base64url');

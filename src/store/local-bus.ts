@@ -8,17 +8,14 @@
  * being delivered). That event waits until the current one has reached every listener, so
  * every listener hears events in publish order rather than `started` before `queued`.
  */
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from '../model/job.js';
 import {
-  jobTopic,
   type EventBus,
   type EventListener,
   type MessageListener,
-  type MessageTopic,
-  type Topic,
-  type TopicMessage,
   type Unsubscribe,
 } from './store.js';
+import { jobTopic, type MessageTopic, type Topic, type TopicMessage } from '../model/topic.js';
 
 type Listeners<K, T> = Map<K, Set<(payload: T) => void>>;
 

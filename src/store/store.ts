@@ -7,7 +7,9 @@
  * - `JobStore`: jobs and their append-only event logs, with atomic "change + event" writes;
  * - `EventBus`: live notification of each appended event, published only after it is durable.
  */
-import type { Job, JobError, JobEvent, JobStatus } from '../jobs/job.js';
+import type { JobPage, ListQuery } from '../model/job-page.js';
+import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
+import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 
 export interface NewJob {
   type: string;
@@ -34,22 +36,6 @@ export type JobChange =
   | { kind: 'failed'; error: JobError }
   | { kind: 'canceled'; reason?: string }
   | { kind: 'requeued'; reason: string };
-
-export interface ListQuery {
-  status?: JobStatus;
-  type?: string;
-  /** Only jobs of this owner (API keys on). */
-  owner?: string;
-  /** 1–100. */
-  limit: number;
-  /** Opaque, from a previous page's `nextCursor`. */
-  cursor?: string;
-}
-
-export interface JobPage {
-  jobs: Job[];
-  nextCursor: string | null;
-}
 
 export interface EventPage {
   events: JobEvent[];
@@ -82,24 +68,8 @@ export interface JobStore {
   ping(): Promise<void>;
 }
 
-export type Topic = `job:${string}` | 'jobs';
 export type EventListener = (event: JobEvent) => void;
 export type Unsubscribe = () => void;
-
-/**
- * Free topics carry messages rather than job events: chat rooms and publish/subscribe. They
- * have no log and no replay; delivery is at-most-once, like Redis pub/sub (which a Redis bus
- * maps them to).
- */
-export type MessageTopic = `chat:${string}`;
-
-export interface TopicMessage {
-  topic: MessageTopic;
-  /** What the publisher sent; JSON-serialisable. Shared by every listener: do not modify it. */
-  data: unknown;
-  /** When the bus accepted it (ISO 8601). */
-  at: string;
-}
 
 export type MessageListener = (message: TopicMessage) => void;
 
@@ -125,8 +95,4 @@ export interface EventBus {
 export interface Store extends JobStore, EventBus {
   /** Idempotent; pending calls settle before it resolves. */
   close(): Promise<void>;
-}
-
-export function jobTopic(jobId: string): Topic {
-  return `job:${jobId}`;
 }

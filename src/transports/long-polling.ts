@@ -25,13 +25,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
-import { AppError } from '../errors/app-error.js';
-import { transportMetrics, type TransportMetrics } from '../http/transport-metrics.js';
-import { isTerminal, type Job } from '../jobs/job.js';
-import { jobTopic, type Store } from '../store/store.js';
-import type { Guards } from '../http/guards.js';
-import type { App } from '../http/types.js';
-import { sendSnapshot } from './short-polling.js';
+import { AppError } from '../model/errors/app-error.js';
+import { transportMetrics, type TransportMetrics } from '../edge/transport-metrics.js';
+import { isTerminal, type Job } from '../model/job.js';
+import { type Store } from '../store/store.js';
+import { jobTopic } from '../model/topic.js';
+import type { Guards } from '../edge/guards.js';
+import type { App } from '../edge/app-type.js';
+import { sendSnapshot } from './snapshot-reply.js';
 
 /** Query parameters long polling adds to the short-polling routes. */
 export const LongPollQuery = {

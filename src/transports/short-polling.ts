@@ -12,54 +12,19 @@
  *
  * With `wait` (and `after`) the same two GET routes long-poll instead: see long-polling.ts.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { JobEngine } from '../jobs/engine.js';
-import { isTerminal, type Job } from '../jobs/job.js';
-import { JobId, JobIdParams, ProblemRef } from '../http/schemas.js';
-import type { Guards } from '../http/guards.js';
-import type { App } from '../http/types.js';
+import { JobId, JobIdParams, ProblemRef } from '../edge/schemas.js';
+import type { Guards } from '../edge/guards.js';
+import type { App } from '../edge/app-type.js';
 import type { LongPolling } from './long-polling.js';
+import { sendSnapshot, type SnapshotReplyOptions } from './snapshot-reply.js';
 
-export interface ShortPollingOptions {
-  /** Retry-After hint, in milliseconds (sent as whole seconds); 0 sends none. */
-  pollInterval: number;
-}
-
-export interface ShortPollingRoutesOptions extends ShortPollingOptions {
+export interface ShortPollingRoutesOptions extends SnapshotReplyOptions {
   /** Answers the same routes when a request carries `wait` (src/transports/long-polling.ts). */
   longPolling: LongPolling;
   /** Rate limits for POST /submit. */
   guards?: Guards;
-}
-
-export function etagOf(job: Job): string {
-  return `"${job.seq}"`;
-}
-
-/** If-None-Match matches when it lists this ETag (weak comparison) or is `*`. */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
-  });
-}
-
-/** Sends a snapshot with its validators, or 304 when the client already has this version. */
-export function sendSnapshot(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  job: Job,
-  options: ShortPollingOptions,
-): FastifyReply {
-  const etag = etagOf(job);
-  void reply.header('etag', etag).header('cache-control', 'no-cache');
-  if (!isTerminal(job.status) && options.pollInterval > 0) {
-    void reply.header('retry-after', String(Math.max(1, Math.round(options.pollInterval / 1000))));
-  }
-  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  return reply.code(200).send(job);
 }
 
 const SubmitResponse = Type.Object({

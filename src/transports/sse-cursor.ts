@@ -11,8 +11,8 @@
  *
  * `?after=` accepts the same text, for clients that keep their own cursor.
  */
-import { AppError } from '../errors/app-error.js';
-import { isJobId } from '../jobs/job.js';
+import { AppError } from '../model/errors/app-error.js';
+import { isJobId } from '../model/job.js';
 
 /** Last seq delivered, by job id. */
 export type Cursors = Map<string, number>;

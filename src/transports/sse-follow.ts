@@ -6,9 +6,9 @@
  * events are ever conflated (sse-stream.ts), and only for a client that does not keep up.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { isTerminal, type Job, type JobEvent } from '../jobs/job.js';
+import { isTerminal, type Job, type JobEvent } from '../model/job.js';
 import type { Store } from '../store/store.js';
-import { openJobFeed } from './job-feed.js';
+import { openJobFeed } from '../jobs/job-feed.js';
 import type { SseStream, StreamMessage } from './sse-stream.js';
 
 /** Events read from the log at once while catching up. */

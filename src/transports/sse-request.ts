@@ -2,8 +2,8 @@
  * What a multiplexed event stream (`GET /events`) asks to follow: `jobs=<id>,<id>` and
  * `topics=jobs`, validated into catalogue errors before anything is streamed.
  */
-import { AppError } from '../errors/app-error.js';
-import { isJobId } from '../jobs/job.js';
+import { AppError } from '../model/errors/app-error.js';
+import { isJobId } from '../model/job.js';
 
 /** Jobs one multiplexed stream may follow; every event's id names them all. */
 export const MAX_STREAM_JOBS = 20;

@@ -17,9 +17,14 @@
  * `onClose`) is released the moment the connection closes, whoever closed it.
  */
 import type { ServerResponse } from 'node:http';
-import type { TransportMetrics } from '../http/transport-metrics.js';
+import type { TransportMetrics } from '../edge/transport-metrics.js';
 import { formatCursorList, type Cursors } from './sse-cursor.js';
-import { formatComment, formatEvent, formatHeartbeatInterval, formatRetry } from './sse-frame.js';
+import {
+  formatComment,
+  formatEvent,
+  formatHeartbeatInterval,
+  formatRetry,
+} from '../model/sse-frame.js';
 
 export interface StreamMessage {
   /** The job id: messages of one job are written in order, and conflated with each other. */

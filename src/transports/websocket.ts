@@ -19,11 +19,11 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerOptions } from '../config/options.js';
 import type { Caller } from '../auth/caller.js';
-import { AppError, isAppError } from '../errors/app-error.js';
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
-import { pathOf, rawProblemResponse } from '../http/problem.js';
-import type { Guards } from '../http/guards.js';
-import type { App } from '../http/types.js';
+import { AppError, isAppError } from '../model/errors/app-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../model/errors/catalogue.js';
+import { pathOf, rawProblemResponse } from '../edge/problem.js';
+import type { Guards } from '../edge/guards.js';
+import type { App } from '../edge/app-type.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionLimits, type ConnectionStats } from './websocket/connection.js';
 import { Heartbeat } from './websocket/heartbeat.js';
@@ -32,7 +32,7 @@ import {
   type WebSocketMetrics,
   type WebSocketView,
 } from './websocket/metrics.js';
-import { isOriginAllowed } from '../http/origin-policy.js';
+import { isOriginAllowed } from '../auth/origin-policy.js';
 import { Presence } from './websocket/presence.js';
 import { pushPageRoutes } from './websocket/push-page.js';
 

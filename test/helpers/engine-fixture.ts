@@ -4,7 +4,7 @@ import { WorkerPool } from '../../src/execution/worker-pool.js';
 import { JobEngine } from '../../src/jobs/engine.js';
 import type { AnyJobType } from '../../src/jobs/job-type.js';
 import { JobTypeRegistry } from '../../src/jobs/registry.js';
-import { Runner, type RunnerOptions } from '../../src/jobs/runner.js';
+import { Runner, type RunnerOptions } from '../../src/jobs/runners/runner.js';
 import { builtInJobTypes } from '../../src/jobs/types/built-in.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';

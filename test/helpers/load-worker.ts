@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isTerminal, type JobStatus } from '../../src/jobs/job-model.js';
+import { isTerminal, type JobStatus } from '../../src/model/job.js';
 
 export interface LoadPlan {
   url: string;

@@ -7,12 +7,8 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
-import type { ErrorCode } from '../../src/errors/catalogue.js';
-import {
-  formatEvent,
-  formatHeartbeatInterval,
-  formatRetry,
-} from '../../src/transports/sse-frame.js';
+import type { ErrorCode } from '../../src/model/errors/catalogue.js';
+import { formatEvent, formatHeartbeatInterval, formatRetry } from '../../src/model/sse-frame.js';
 
 export interface ScriptedRequest {
   /** Path and query. */

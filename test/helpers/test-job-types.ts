@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Type from 'typebox';
 import { siblingModule } from '../../src/execution/worker-task.js';
-import { JobFailure } from '../../src/jobs/job-failure.js';
+import { JobFailure } from '../../src/model/errors/job-failure.js';
 import { defineJobType } from '../../src/jobs/job-type.js';
 
 /** Waits `ms` (honouring abort unless `ignoreAbort`), reporting progress halfway. */

@@ -1,5 +1,6 @@
-import { isTerminal, type Job, type JobEvent } from '../../src/jobs/job.js';
-import { jobTopic, type Store } from '../../src/store/store.js';
+import { isTerminal, type Job, type JobEvent } from '../../src/model/job.js';
+import { type Store } from '../../src/store/store.js';
+import { jobTopic } from '../../src/model/topic.js';
 
 /**
  * Resolves with the job once `predicate` holds, checking the stored snapshot after subscribing

@@ -4,7 +4,7 @@
  * other worker after the stall timeout; a Redis restart mid-stream is survived by everyone.
  */
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { json, postJson } from '../helpers/http.js';
 import { redisAvailable, redisSkipReason, type RedisProcess } from '../helpers/redis-server.js';

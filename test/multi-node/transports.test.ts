@@ -5,7 +5,7 @@
  * message published on one gateway reaches a subscriber on the other.
  */
 import { describe, expect, it } from 'vitest';
-import { isTerminal, type Job } from '../../src/jobs/job.js';
+import { isTerminal, type Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { redisAvailable, redisSkipReason } from '../helpers/redis-server.js';
 import { redisForSuite } from '../helpers/redis-suite.js';

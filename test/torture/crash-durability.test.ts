@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/temp-dir.js';

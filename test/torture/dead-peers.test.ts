@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { busSubscriptions } from '../helpers/bus-subscriptions.js';
 import { json, postJson } from '../helpers/http.js';
 import { metricValue } from '../helpers/metrics.js';

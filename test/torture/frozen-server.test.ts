@@ -14,7 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { count, figure } from './helpers/figures.js';
 import { readLog } from './helpers/job-log.js';

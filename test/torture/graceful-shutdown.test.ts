@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Job, JobEvent } from '../../src/jobs/job.js';
+import type { Job, JobEvent } from '../../src/model/job.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { json, postJson } from '../helpers/http.js';
 import { readEventStream } from '../helpers/sse.js';

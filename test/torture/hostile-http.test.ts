@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { count, figure } from './helpers/figures.js';
 import { probe, type ProbeRequest } from './helpers/http-probe.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { connect } from '../helpers/ws-client.js';
 import { count, figure } from './helpers/figures.js';

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Job, JobEvent } from '../../src/jobs/job.js';
+import type { Job, JobEvent } from '../../src/model/job.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { json, postJson } from '../helpers/http.js';
 import { redisAvailable, redisSkipReason, startRedis, stopRedis } from '../helpers/redis-server.js';

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { count, figure } from './helpers/figures.js';

@@ -12,7 +12,7 @@ import { get, type ClientRequest, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Job, JobEvent } from '../../src/jobs/job.js';
+import type { Job, JobEvent } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { metricValue } from '../helpers/metrics.js';
 import { count, figure, quantile } from './helpers/figures.js';

@@ -7,7 +7,7 @@
  */
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
 import { parseEventStream } from '../helpers/sse.js';
 import { figure, quantile } from './helpers/figures.js';

@@ -3,7 +3,7 @@
  * is an async generator of snapshots that never ends by itself: it reconnects (with backoff)
  * from the watch's cursor until the watch stops pulling or its signal aborts.
  */
-import type { Job } from '../../jobs/job-model.js';
+import type { Job } from '../../model/job.js';
 import type { BackoffOptions } from '../backoff.js';
 import type { Http } from '../http.js';
 import type { Runtime } from '../runtime.js';

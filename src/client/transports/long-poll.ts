@@ -3,7 +3,7 @@
  * passes `after` (or the wait ends), so each answer is news and the next request follows at
  * once. A timeout is a bodiless 304 because we also send `If-None-Match: "<after>"`.
  */
-import type { Job } from '../../jobs/job-model.js';
+import type { Job } from '../../model/job.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { isPermanent } from '../client-error.js';
 import type { TransportContext, Update } from './context.js';

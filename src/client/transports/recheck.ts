@@ -3,7 +3,7 @@
  * WebSocket `unsubscribed: ended`, an event stream's 204): a job that moved on (finished) is
  * delivered as is, a job that is gone throws its `job_not_found`.
  */
-import type { Job } from '../../jobs/job-model.js';
+import type { Job } from '../../model/job.js';
 import { isPermanent } from '../client-error.js';
 import type { TransportContext, Update } from './context.js';
 

@@ -3,7 +3,7 @@
  * unchanged answer a bodiless 304; the timer is the server's `Retry-After` unless the caller
  * set one. Most requests bring nothing — the pattern's price, which the dashboard counts.
  */
-import type { Job } from '../../jobs/job-model.js';
+import type { Job } from '../../model/job.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { isPermanent } from '../client-error.js';
 import type { TransportContext, Update } from './context.js';

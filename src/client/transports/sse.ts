@@ -4,7 +4,7 @@
  * fails or falls silent, the SDK reconnects with backoff from its own cursor (`after`), exactly
  * as the server resumes from Last-Event-ID.
  */
-import { EVENT_KINDS, type EventKind, type Job, type JobEvent } from '../../jobs/job-model.js';
+import { EVENT_KINDS, type EventKind, type Job, type JobEvent } from '../../model/job.js';
 import { applyEvent } from '../apply-event.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { isPermanent } from '../client-error.js';

@@ -4,8 +4,8 @@
  * socket — closed, or silent for two heartbeat intervals — is replaced after a backoff and
  * subscribes again from the seq we have, so nothing is missed and nothing repeats.
  */
-import type { JobEvent } from '../../jobs/job-model.js';
-import type { ServerMessage } from '../../transports/websocket/protocol.js';
+import type { JobEvent } from '../../model/job.js';
+import type { ServerMessage } from '../../model/ws-protocol.js';
 import { applyEvent } from '../apply-event.js';
 import { AsyncQueue } from '../async-queue.js';
 import { backoffDelay, sleep } from '../backoff.js';

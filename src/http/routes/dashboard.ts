@@ -4,7 +4,7 @@
  * allows only this server's own script, styles and connections: no inline script, nothing
  * from elsewhere.
  */
-import type { App } from '../types.js';
+import type { App } from '../../edge/app-type.js';
 import { staticFileRoutes } from './static-files.js';
 
 const DASHBOARD_CSP = [

@@ -3,7 +3,7 @@
  * GET /sse/ is the server-sent events page. Only the files listed here are served, so a path
  * can never reach anything else on disk.
  */
-import type { App } from '../types.js';
+import type { App } from '../../edge/app-type.js';
 import { staticFileRoutes } from './static-files.js';
 
 // Scripts only from this server, and no inline script: page text can never become code.

@@ -1,11 +1,11 @@
 /** /healthz for load balancers and people, and /errors/:code, the target of problem `type`s. */
 import Type from 'typebox';
-import { AppError } from '../../errors/app-error.js';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue.js';
+import { AppError } from '../../model/errors/app-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../model/errors/catalogue.js';
 import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
 import type { JobEngine } from '../../jobs/engine.js';
-import { ProblemRef } from '../schemas.js';
-import type { App } from '../types.js';
+import { ProblemRef } from '../../edge/schemas.js';
+import type { App } from '../../edge/app-type.js';
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('draining'), Type.Literal('failing')]),

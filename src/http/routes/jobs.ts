@@ -3,7 +3,7 @@
  * Reading one job (GET /jobs/:id) is the short-polling transport: src/transports/short-polling.ts.
  */
 import Type from 'typebox';
-import { AppError } from '../../errors/app-error.js';
+import { AppError } from '../../model/errors/app-error.js';
 import type { JobEngine } from '../../jobs/engine.js';
 import {
   IdempotencyHeaders,
@@ -13,9 +13,9 @@ import {
   ListQuery,
   ProblemRef,
   SubmitBody,
-} from '../schemas.js';
-import type { Guards } from '../guards.js';
-import type { App } from '../types.js';
+} from '../../edge/schemas.js';
+import type { Guards } from '../../edge/guards.js';
+import type { App } from '../../edge/app-type.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 

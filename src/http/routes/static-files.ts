@@ -4,8 +4,8 @@
  * anything else on disk; each is read per request, so an edit shows on reload.
  */
 import { readFile } from 'node:fs/promises';
-import { AppError } from '../../errors/app-error.js';
-import type { App } from '../types.js';
+import { AppError } from '../../model/errors/app-error.js';
+import type { App } from '../../edge/app-type.js';
 
 export interface StaticFiles {
   /** The folder the files are in. */

@@ -5,30 +5,10 @@
  * eventloop_delay_*).
  */
 import type { Registry } from 'prom-client';
-import Type, { type Static } from 'typebox';
+import { Stats } from '../../model/stats.js';
 import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
-import { transportMetrics } from '../transport-metrics.js';
-import type { App } from '../types.js';
-
-const Stats = Type.Object({
-  eventLoopDelayMs: Type.Object({
-    p50: Type.Number(),
-    p99: Type.Number(),
-    max: Type.Number(),
-    windowMs: Type.Number(),
-  }),
-  openConnections: Type.Object(
-    {
-      'long-polling': Type.Integer({ description: 'Long polls held now.' }),
-      sse: Type.Integer({ description: 'Open event streams.' }),
-      websocket: Type.Integer({ description: 'Open WebSocket connections.' }),
-    },
-    { description: 'Connections each transport holds open (short polls are never held).' },
-  ),
-  activeJobs: Type.Integer(),
-});
-
-export type ServerStats = Static<typeof Stats>;
+import { transportMetrics } from '../../edge/transport-metrics.js';
+import type { App } from '../../edge/app-type.js';
 
 export interface StatsDependencies {
   registry: Registry;

@@ -2,7 +2,7 @@
  * Conversions between the job model and its Redis shapes: the job hash, the event stream
  * entries (id `0-<seq>`), and the event payload published on the events channel.
  */
-import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../jobs/job.js';
+import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../model/job.js';
 
 /** HGETALL reply as a flat [field, value, field, value, …] list (what Lua returns). */
 export function hashFromList(list: readonly string[]): Record<string, string> {

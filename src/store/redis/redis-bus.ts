@@ -18,15 +18,8 @@
  */
 import type { Redis } from 'ioredis';
 import { LocalBus } from '../local-bus.js';
-import type {
-  EventBus,
-  EventListener,
-  MessageListener,
-  MessageTopic,
-  Topic,
-  TopicMessage,
-  Unsubscribe,
-} from '../store.js';
+import type { EventBus, EventListener, MessageListener, Unsubscribe } from '../store.js';
+import type { MessageTopic, Topic, TopicMessage } from '../../model/topic.js';
 import { eventFromEntry, eventFromPayload, type StreamEntry } from './codec.js';
 
 export class RedisBus implements EventBus {

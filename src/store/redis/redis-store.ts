@@ -9,8 +9,9 @@
  * `appendfsync always` loses none. See docs/scaling.md.
  */
 import { Redis } from 'ioredis';
-import { AppError } from '../../errors/app-error.js';
-import { JOB_STATUSES, newJobId, type Job, type JobEvent, type JobStatus } from '../../jobs/job.js';
+import { AppError } from '../../model/errors/app-error.js';
+import { newJobId } from '../job-id.js';
+import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../model/job.js';
 import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { requestHash } from '../request-hash.js';
@@ -19,15 +20,13 @@ import type {
   EventListener,
   EventPage,
   JobChange,
-  JobPage,
-  ListQuery,
   MessageListener,
-  MessageTopic,
   NewJob,
   Store,
-  Topic,
   Unsubscribe,
 } from '../store.js';
+import type { MessageTopic, Topic } from '../../model/topic.js';
+import type { JobPage, ListQuery } from '../../model/job-page.js';
 import {
   eventFromEntry,
   eventFromPayload,

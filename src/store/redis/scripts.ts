@@ -10,8 +10,8 @@
  * Keys are derived inside the scripts, so this layout suits one Redis (or a primary with
  * replicas), not Redis Cluster.
  */
-import { TERMINAL_STATUSES } from '../../jobs/job.js';
-import { legalTransitions } from '../../jobs/state-machine.js';
+import { TERMINAL_STATUSES } from '../../model/job.js';
+import { legalTransitions } from '../../model/state-machine.js';
 
 function luaTransitionTable(): string {
   const byFrom = new Map<string, string[]>();

@@ -10,7 +10,7 @@
  * batch is capped so one flush never holds the event loop for long.
  */
 import type { Database } from 'better-sqlite3';
-import type { JobEvent } from '../../jobs/job.js';
+import type { JobEvent } from '../../model/job.js';
 
 export interface WriteOutcome<T> {
   value: T;

@@ -1,5 +1,5 @@
 /** Conversions between SQLite rows and the job model. */
-import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../jobs/job.js';
+import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../model/job.js';
 
 export interface JobRow {
   n: number;

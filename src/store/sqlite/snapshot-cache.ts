@@ -10,7 +10,7 @@
  * a read never sees anything but the latest committed row. Deletions (retention) forget
  * everything. Snapshots are frozen: callers share them.
  */
-import type { Job } from '../../jobs/job.js';
+import type { Job } from '../../model/job.js';
 
 export class SnapshotCache {
   readonly #max: number;

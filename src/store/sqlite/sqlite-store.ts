@@ -16,9 +16,10 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AppError } from '../../errors/app-error.js';
-import { JOB_STATUSES, newJobId, type Job, type JobEvent, type JobStatus } from '../../jobs/job.js';
-import { transition } from '../../jobs/state-machine.js';
+import { AppError } from '../../model/errors/app-error.js';
+import { newJobId } from '../job-id.js';
+import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../model/job.js';
+import { transition } from '../../model/state-machine.js';
 import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { LocalBus } from '../local-bus.js';
@@ -28,15 +29,13 @@ import type {
   EventListener,
   EventPage,
   JobChange,
-  JobPage,
-  ListQuery,
   MessageListener,
-  MessageTopic,
   NewJob,
   Store,
-  Topic,
   Unsubscribe,
 } from '../store.js';
+import type { MessageTopic, Topic } from '../../model/topic.js';
+import type { JobPage, ListQuery } from '../../model/job-page.js';
 import { eventFromRow, jobFromRow, toJsonColumn, type JobRow } from './rows.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { eventParams, prepareStatements, type Statements } from './statements.js';

@@ -3,7 +3,7 @@
  * expensive part of a query) and the row an event is inserted as.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { TERMINAL_STATUSES, type EventKind, type JobStatus } from '../../jobs/job.js';
+import { TERMINAL_STATUSES, type EventKind, type JobStatus } from '../../model/job.js';
 import { toJsonColumn, type EventRow, type JobRow } from './rows.js';
 
 export interface Statements {

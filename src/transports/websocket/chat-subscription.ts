@@ -4,7 +4,8 @@
  * dropped for a client out of credits shows as a gap, never silently. Members who subscribe
  * with a name are announced with join/leave notices on the same topic.
  */
-import type { MessageTopic, Store, TopicMessage } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
+import type { MessageTopic, TopicMessage } from '../../model/topic.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
 /** What travels on the bus: a client's message, or the server's notice. Clients cannot forge notices. */

@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import { AppError } from '../../errors/app-error.js';
-import { ERROR_CATALOGUE } from '../../errors/catalogue.js';
+import { AppError } from '../../model/errors/app-error.js';
+import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
 import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import { publishChat } from './chat-subscription.js';
@@ -15,13 +15,13 @@ import type { DisconnectReason, WebSocketMetrics } from './metrics.js';
 import { Outbox, type OutboxLimits, type Sink } from './outbox.js';
 import type { Presence } from './presence.js';
 import {
-  asClientError,
   errorMessage,
   parseClientMessage,
   parseTopic,
   type ClientMessage,
   type ServerMessage,
-} from './protocol.js';
+} from '../../model/ws-protocol.js';
+import { asClientError } from './as-client-error.js';
 import type { Subscription } from './subscription.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { TokenBucket } from '../../limits/token-bucket.js';

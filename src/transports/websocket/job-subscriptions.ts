@@ -7,11 +7,11 @@
  * - `jobs`: every job's events, live only (there is no global log to replay).
  * Progress events are conflated per job when the client falls behind (see outbox.ts).
  */
-import { AppError } from '../../errors/app-error.js';
-import { isTerminal, type Job, type JobEvent } from '../../jobs/job.js';
+import { AppError } from '../../model/errors/app-error.js';
+import { isTerminal, type Job, type JobEvent } from '../../model/job.js';
 import { canSee } from '../../auth/caller.js';
-import { visibleEvents } from '../../auth/visible-events.js';
-import { openJobFeed, type FeedItem, type JobFeed } from '../job-feed.js';
+import { visibleEvents } from '../../jobs/visible-events.js';
+import { openJobFeed, type FeedItem, type JobFeed } from '../../jobs/job-feed.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
 function pushEvent(ctx: SubscriptionContext, topic: string, key: string, event: JobEvent): void {

@@ -3,7 +3,7 @@
  * the live connections when scraped, so they can never drift from the truth.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { transportMetrics } from '../../http/transport-metrics.js';
+import { transportMetrics } from '../../edge/transport-metrics.js';
 
 const TRANSPORT = 'websocket';
 

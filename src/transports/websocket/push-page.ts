@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { App } from '../../http/types.js';
+import type { App } from '../../edge/app-type.js';
 
 const PAGE = new URL('../../../demos/push/index.html', import.meta.url);
 

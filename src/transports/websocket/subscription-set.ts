@@ -4,7 +4,7 @@
  * subscription opens asynchronously; a newer request for the same topic replaces it).
  */
 import type { Logger } from 'pino';
-import { AppError } from '../../errors/app-error.js';
+import { AppError } from '../../model/errors/app-error.js';
 import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import { ChatSubscription } from './chat-subscription.js';
@@ -12,13 +12,13 @@ import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
 import type { Outbox } from './outbox.js';
 import type { Presence } from './presence.js';
 import {
-  asClientError,
   errorMessage,
   parseTopic,
   type ClientMessage,
   type RequestId,
   type ServerMessage,
-} from './protocol.js';
+} from '../../model/ws-protocol.js';
+import { asClientError } from './as-client-error.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
 type Of<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;

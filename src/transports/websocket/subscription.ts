@@ -3,7 +3,7 @@ import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import type { Outbox } from './outbox.js';
 import type { Presence } from './presence.js';
-import type { ServerMessage } from './protocol.js';
+import type { ServerMessage } from '../../model/ws-protocol.js';
 
 export interface Subscription {
   readonly kind: 'job' | 'jobs' | 'chat';

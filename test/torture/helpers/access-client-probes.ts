@@ -4,7 +4,7 @@
  * they make the list a trial draws from.
  */
 import type { TransportChoice } from '../../../src/client/index.js';
-import type { Job } from '../../../src/jobs/job.js';
+import type { Job } from '../../../src/model/job.js';
 import { iterationOutcome, renderReply, sdkOutcome, WsClient } from './access-capture.js';
 import { HTTP_PROBES, seqNear, streamCredential, type Probe } from './access-probes.js';
 import type { Random } from './random.js';

@@ -5,8 +5,8 @@
  * cursor (even one alice's list gave her).
  */
 import type { Agent } from 'node:http';
-import type { Job } from '../../../src/jobs/job.js';
-import type { JobPage } from '../../../src/store/store.js';
+import type { Job } from '../../../src/model/job.js';
+import type { JobPage } from '../../../src/model/job-page.js';
 import { httpCall, normaliser, renderHttp } from './access-capture.js';
 import { ALICE, BOB, bearer, submit } from './access-scene.js';
 import type { Difference } from './access-trials.js';

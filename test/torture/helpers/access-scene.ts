@@ -6,8 +6,8 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
-import type { Job } from '../../../src/jobs/job.js';
-import { isTerminal } from '../../../src/jobs/job.js';
+import type { Job } from '../../../src/model/job.js';
+import { isTerminal } from '../../../src/model/job.js';
 import { json } from '../../helpers/http.js';
 import type { Random } from './random.js';
 import { startTortureServer, type TortureServer } from './torture-server.js';

@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { expect } from 'vitest';
 import { EventSource } from 'eventsource';
 import { createClient } from '../../../src/client/index.js';
-import type { JobEvent } from '../../../src/jobs/job.js';
+import type { JobEvent } from '../../../src/model/job.js';
 import { Waiters, WsClient } from './access-capture.js';
 import { ALICE, BOB, bearer } from './access-scene.js';
 

@@ -6,7 +6,7 @@
  * order, so TORTURE_SEED replays the same trials however the workers interleave.
  */
 import { Agent } from 'node:http';
-import { isTerminal } from '../../../src/jobs/job.js';
+import { isTerminal } from '../../../src/model/job.js';
 import { httpCall, NO_ANSWER, normaliser, renderHttp } from './access-capture.js';
 import { pickProbe } from './access-client-probes.js';
 import {

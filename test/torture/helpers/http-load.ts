@@ -1,6 +1,6 @@
 /** Small HTTP clients the cases share: submit storms and "wait until no job is unfinished". */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job } from '../../../src/jobs/job.js';
+import type { Job } from '../../../src/model/job.js';
 import { json, postJson } from '../../helpers/http.js';
 
 export interface StormOptions {

@@ -1,6 +1,6 @@
 /** A job's event log read straight from a SQLite file (a live server's too: WAL allows it). */
 import { join } from 'node:path';
-import type { JobEvent } from '../../../src/jobs/job.js';
+import type { JobEvent } from '../../../src/model/job.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 
 export async function readLog(dataDir: string, jobId: string): Promise<JobEvent[]> {

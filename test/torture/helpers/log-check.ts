@@ -5,7 +5,7 @@
  * through, never going back; and every client must have seen the terminal state.
  */
 import { expect } from 'vitest';
-import { isTerminal, type JobEvent } from '../../../src/jobs/job.js';
+import { isTerminal, type JobEvent } from '../../../src/model/job.js';
 import type { ResumingClient } from './resuming-clients.js';
 
 export interface Delivery {

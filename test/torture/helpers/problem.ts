@@ -1,6 +1,6 @@
 /** What every error answer must be: a problem document whose code is in the catalogue. */
 import { expect } from 'vitest';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../../src/errors/catalogue.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../src/model/errors/catalogue.js';
 
 export function isCatalogueCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code);

@@ -13,7 +13,7 @@ import { request, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { isTerminal, type Job, type JobEvent } from '../../../src/jobs/job.js';
+import { isTerminal, type Job, type JobEvent } from '../../../src/model/job.js';
 
 export type Transport = 'short-polling' | 'long-polling' | 'sse' | 'websocket';
 export const TRANSPORTS: readonly Transport[] = [

@@ -11,7 +11,7 @@ import {
   type TransportName,
   type WatchStats,
 } from '../../../src/client/index.js';
-import { isTerminal, type Job, type JobEvent } from '../../../src/jobs/job.js';
+import { isTerminal, type Job, type JobEvent } from '../../../src/model/job.js';
 
 export interface SdkWatcher {
   readonly transport: TransportName;

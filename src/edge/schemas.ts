@@ -3,7 +3,7 @@
  * /openapi.json is generated from them, so the two cannot disagree.
  */
 import Type from 'typebox';
-import { JOB_ID_SCHEMA_PATTERN } from '../jobs/job.js';
+import { JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
 
 export const JobId = Type.String({
   pattern: JOB_ID_SCHEMA_PATTERN,

@@ -6,11 +6,11 @@
  * period, then hands the rest back.
  */
 import type { Logger } from 'pino';
-import type { WorkerPool } from '../execution/worker-pool.js';
-import type { Store, Unsubscribe } from '../store/store.js';
+import type { WorkerPool } from '../../execution/worker-pool.js';
+import type { Store, Unsubscribe } from '../../store/store.js';
 import { INTERRUPTED_MESSAGE, JobExecutor, type RecoveryPolicy } from './job-executor.js';
-import type { Job } from './job.js';
-import type { JobTypeRegistry } from './registry.js';
+import type { Job } from '../../model/job.js';
+import type { JobTypeRegistry } from '../registry.js';
 
 export type { RecoveryPolicy } from './job-executor.js';
 

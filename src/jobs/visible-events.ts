@@ -4,9 +4,9 @@
  * owner is looked up once (then remembered, up to a bound) and events wait in order behind a
  * lookup in progress.
  */
-import type { JobEvent } from '../jobs/job.js';
+import type { JobEvent } from '../model/job.js';
 import type { EventListener, Store } from '../store/store.js';
-import type { Caller } from './caller.js';
+import type { Caller } from '../auth/caller.js';
 
 const REMEMBERED_JOBS = 10_000;
 

@@ -14,13 +14,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isAppError } from '../errors/app-error.js';
-import type { WorkerPool } from '../execution/worker-pool.js';
-import { jobTopic, type JobChange, type Store } from '../store/store.js';
-import { isTerminal, type Job } from './job.js';
-import { JobFailure } from './job-failure.js';
-import type { AnyJobType, JobContext, WorkerTaskRef } from './job-type.js';
-import type { JobTypeRegistry } from './registry.js';
+import { isAppError } from '../../model/errors/app-error.js';
+import type { WorkerPool } from '../../execution/worker-pool.js';
+import { type JobChange, type Store } from '../../store/store.js';
+import { jobTopic } from '../../model/topic.js';
+import { isTerminal, type Job } from '../../model/job.js';
+import { JobFailure } from '../../model/errors/job-failure.js';
+import type { AnyJobType, JobContext } from '../job-type.js';
+import type { WorkerTaskRef } from '../../execution/worker-task.js';
+import type { JobTypeRegistry } from '../registry.js';
 
 /** What happens to a job interrupted by a crash or still running at shutdown. */
 export type RecoveryPolicy = 'requeue' | 'fail';

@@ -4,8 +4,8 @@
  * submit (Idempotency-Key) and the workers' start-up reconciliation safe.
  */
 import { Queue } from 'bullmq';
-import type { JobDispatcher } from '../../jobs/job-dispatcher.js';
-import type { Job } from '../../jobs/job.js';
+import type { JobDispatcher } from './job-dispatcher.js';
+import type { Job } from '../../model/job.js';
 
 export const QUEUE_NAME = 'jobs';
 

@@ -8,8 +8,9 @@
  * by the missing ones, read from the log. When the history asked for has been pruned, the feed
  * says so with a `reset` carrying the current snapshot instead of leaving a silent gap.
  */
-import { isTerminal, type Job, type JobEvent } from '../jobs/job.js';
-import { jobTopic, type Store } from '../store/store.js';
+import { isTerminal, type Job, type JobEvent } from '../model/job.js';
+import { type Store } from '../store/store.js';
+import { jobTopic } from '../model/topic.js';
 
 export type FeedItem =
   | { type: 'event'; event: JobEvent }

@@ -9,12 +9,12 @@ import { Counter, type Registry } from 'prom-client';
 import { AccessTokens } from '../auth/access-token.js';
 import { ApiKeys } from '../auth/api-keys.js';
 import type { ServerOptions } from '../config/options.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError } from '../model/errors/app-error.js';
 import { ConnectionLimits } from '../limits/connection-limits.js';
 import { KeyedRateLimit } from '../limits/keyed-rate-limit.js';
-import { authenticator, type Authenticator } from './auth.js';
-import { clientAddress, parseTrustedProxies, type ProxyTrust } from './client-address.js';
-import { parseOriginList, type OriginPolicy } from './origin-policy.js';
+import { authenticator, type Authenticator } from '../auth/authenticator.js';
+import { clientAddress, parseTrustedProxies, type ProxyTrust } from '../auth/client-address.js';
+import { parseOriginList, type OriginPolicy } from '../auth/origin-policy.js';
 
 export type LimitName = 'submit_per_key' | 'submit_per_ip' | 'publish_per_key' | 'connections';
 

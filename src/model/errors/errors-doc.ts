@@ -44,7 +44,7 @@ export function renderErrorsDoc(): string {
   const jobRows = Object.entries(JOB_FAILURE_CATALOGUE).map(
     ([code, description]) => `| \`${code}\` | ${description} |`,
   );
-  return `<!-- Generated from src/errors/catalogue.ts by \`npm run docs:errors\`. Do not edit by hand. -->
+  return `<!-- Generated from src/model/errors/catalogue.ts by \`npm run docs:errors\`. Do not edit by hand. -->
 # Errors
 
 Every error answer is an [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem document,

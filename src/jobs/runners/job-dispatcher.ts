@@ -1,4 +1,4 @@
-import type { Job } from './job.js';
+import type { Job } from '../../model/job.js';
 
 /**
  * Hands a stored job to an external queue (BullMQ in Redis mode). The embedded mode has none:

@@ -1,7 +1,7 @@
 /**
  * The job model shared by every layer — engine, stores, transports — and by the client SDK, which
  * runs in browsers too: types and pure helpers only, no imports, so the browser bundle gets
- * exactly this and nothing of the server. (Creating ids needs node:crypto: see job.ts.)
+ * exactly this and nothing of the server. (Creating ids needs node:crypto: see store/job-id.ts.)
  */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -6,14 +6,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { AppError, isAppError } from '../errors/app-error.js';
-import type { ProblemDocument } from '../errors/problem-document.js';
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
-import { fieldErrors } from '../jobs/schema-errors.js';
+import { AppError, isAppError } from '../model/errors/app-error.js';
+import type { ProblemDocument } from '../model/errors/problem-document.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../model/errors/catalogue.js';
+import { fieldErrors } from '../model/schema-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export type { ProblemDocument } from '../errors/problem-document.js';
+export type { ProblemDocument } from '../model/errors/problem-document.js';
 
 export function problemOf(error: AppError, instance?: string): ProblemDocument {
   const spec = ERROR_CATALOGUE[error.code];

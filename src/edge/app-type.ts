@@ -6,6 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Caller } from '../auth/caller.js';
 
 /** The Fastify instance type every route module receives: TypeBox schemas give typed handlers. */
 export type App = FastifyInstance<
@@ -15,3 +16,14 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** What the auth hook (http/auth.ts) adds to every request, and the per-route access marks. */
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyContextConfig {
+    /** Default: an API key is required. `stream`: a key or an access token. */
+    access?: 'public' | 'stream';
+  }
+}

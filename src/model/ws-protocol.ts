@@ -6,12 +6,11 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
-import type { Logger } from 'pino';
-import { AppError, isAppError } from '../../errors/app-error.js';
-import type { ErrorCode } from '../../errors/catalogue.js';
-import { isJobId, type Job, type JobEvent } from '../../jobs/job.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../jobs/json-depth.js';
-import { fieldErrors } from '../../jobs/schema-errors.js';
+import { AppError } from './errors/app-error.js';
+import type { ErrorCode } from './errors/catalogue.js';
+import { isJobId, type Job, type JobEvent } from './job.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { fieldErrors } from './schema-errors.js';
 
 /** Echoed in the answer to a request, so a client can match them. */
 const RequestId = Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]);
@@ -166,11 +165,4 @@ export function errorMessage(
     ...(about.id === undefined ? {} : { id: about.id }),
     ...(about.topic === undefined ? {} : { topic: about.topic }),
   };
-}
-
-/** A catalogue error as is; anything else is logged and reported without its details. */
-export function asClientError(error: unknown, logger: Logger, context: string): AppError {
-  if (isAppError(error)) return error;
-  logger.error({ err: error }, context);
-  return new AppError('internal_error', 'an unexpected error occurred');
 }

@@ -1,4 +1,4 @@
-import type { JobFailureCode } from '../errors/catalogue.js';
+import type { JobFailureCode } from './catalogue.js';
 
 /**
  * Thrown by a job handler to fail its job with a message that is safe to show to clients.

@@ -11,7 +11,7 @@
  *
  * The `queued` kind only ever opens a log (seq 1); it is never a transition.
  */
-import { AppError } from '../errors/app-error.js';
+import { AppError } from './errors/app-error.js';
 import type { EventKind, JobStatus } from './job.js';
 
 const TRANSITIONS: Readonly<Record<JobStatus, Partial<Record<EventKind, JobStatus>>>> = {

@@ -12,10 +12,10 @@
  */
 import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from '../../jobs/job-executor.js';
-import type { JobDispatcher } from '../../jobs/job-dispatcher.js';
-import { isTerminal } from '../../jobs/job.js';
-import type { JobRunner } from '../../jobs/runner.js';
+import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
+import type { JobDispatcher } from './job-dispatcher.js';
+import { isTerminal } from '../../model/job.js';
+import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
 
 export interface BullmqRunnerOptions extends ExecutorOptions {
