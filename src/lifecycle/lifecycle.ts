@@ -1,0 +1,87 @@
+/**
+ * One lifecycle contract for every part that can be closed — server, back end, transports,
+ * runners, worker pool, stores (the shape of ws's WebSocketServer and BullMQ's Worker#close):
+ *
+ * - an explicit state: `running` → `closing` → `closed`, never back;
+ * - `close()` is memoised: every call, in any state, returns the same promise;
+ * - closing runs ordered stages; a stage that throws (or rejects) is reported to `onError` and
+ *   the later stages still run, so one broken part cannot leave the others open;
+ * - the promise resolves once every stage has run, and never rejects: it is safe to await in a
+ *   `finally` or a signal handler. Failures are the `onError` callback's to log.
+ */
+export type LifecycleState = 'running' | 'closing' | 'closed';
+
+/** What every closeable part exposes. */
+export interface Closeable {
+  readonly state: LifecycleState;
+  close(): Promise<void>;
+}
+
+/** One step of a close: a function to run, or steps that run at the same time. */
+export type CloseStage =
+  | {
+      /** Names the stage in the failure report ("store", "worker pool", ...). */
+      readonly name: string;
+      run(): unknown;
+    }
+  | { readonly name: string; readonly parallel: readonly CloseStage[] };
+
+export type StageErrorHandler = (stage: string, error: unknown) => void;
+
+export class Lifecycle {
+  readonly #onError: StageErrorHandler;
+  #state: LifecycleState = 'running';
+  #closing: Promise<void> | undefined;
+
+  constructor(onError: StageErrorHandler) {
+    this.#onError = onError;
+  }
+
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  /** True until close() is first called. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /**
+   * Runs `stages` in order the first time it is called (they are built only then) and returns
+   * the same promise on every later call.
+   */
+  close(stages: () => readonly CloseStage[]): Promise<void> {
+    this.#closing ??= this.#run(stages);
+    return this.#closing;
+  }
+
+  async #run(stages: () => readonly CloseStage[]): Promise<void> {
+    this.#state = 'closing';
+    let list: readonly CloseStage[] = [];
+    try {
+      list = stages();
+    } catch (error) {
+      this.#onError('close', error);
+    }
+    for (const stage of list) await runStage(stage, this.#onError);
+    this.#state = 'closed';
+  }
+}
+
+/** A stage that runs `stages` at the same time; each failure is reported on its own. */
+export function inParallel(name: string, stages: readonly CloseStage[]): CloseStage {
+  return { name, parallel: stages };
+}
+
+/** Runs one stage; never rejects (failures go to `onError`). */
+async function runStage(stage: CloseStage, onError: StageErrorHandler): Promise<void> {
+  if ('parallel' in stage) {
+    await Promise.all(stage.parallel.map((inner) => runStage(inner, onError)));
+    return;
+  }
+  try {
+    await stage.run();
+  } catch (error) {
+    onError(stage.name, error);
+  }
+}
