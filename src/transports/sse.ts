@@ -26,7 +26,7 @@ import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import Type from 'typebox';
 import { canSee } from '../auth/caller.js';
-import { visibleEvents } from '../jobs/visible-events.js';
+import { visibleEvents } from '../jobs/visibility.js';
 import { AppError } from '../model/errors/app-error.js';
 import { transportMetrics, type TransportMetrics } from '../edge/transport-metrics.js';
 import { JobIdParams, ProblemRef } from '../edge/schemas.js';

@@ -33,7 +33,7 @@ import {
   type WebSocketView,
 } from './websocket/metrics.js';
 import { isOriginAllowed } from '../auth/origin-policy.js';
-import { Presence } from './websocket/presence.js';
+import { Presence } from '../jobs/presence.js';
 import { pushPageRoutes } from './websocket/push-page.js';
 
 export const WEBSOCKET_PATH = '/ws';

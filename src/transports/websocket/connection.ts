@@ -13,7 +13,7 @@ import { publishChat } from './chat-subscription.js';
 import type { HeartbeatPeer } from './heartbeat.js';
 import type { DisconnectReason, WebSocketMetrics } from './metrics.js';
 import { Outbox, type OutboxLimits, type Sink } from './outbox.js';
-import type { Presence } from './presence.js';
+import type { Presence } from '../../jobs/presence.js';
 import {
   errorMessage,
   parseClientMessage,

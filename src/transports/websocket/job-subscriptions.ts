@@ -10,7 +10,7 @@
 import { AppError } from '../../model/errors/app-error.js';
 import { isTerminal, type Job, type JobEvent } from '../../model/job.js';
 import { canSee } from '../../auth/caller.js';
-import { visibleEvents } from '../../jobs/visible-events.js';
+import { visibleEvents } from '../../jobs/visibility.js';
 import { openJobFeed, type FeedItem, type JobFeed } from '../../jobs/job-feed.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 

@@ -10,7 +10,7 @@ import type { Store } from '../../store/store.js';
 import { ChatSubscription } from './chat-subscription.js';
 import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
 import type { Outbox } from './outbox.js';
-import type { Presence } from './presence.js';
+import type { Presence } from '../../jobs/presence.js';
 import {
   errorMessage,
   parseTopic,

@@ -2,7 +2,7 @@
 import type { Caller } from '../../auth/caller.js';
 import type { Store } from '../../store/store.js';
 import type { Outbox } from './outbox.js';
-import type { Presence } from './presence.js';
+import type { Presence } from '../../jobs/presence.js';
 import type { ServerMessage } from '../../model/ws-protocol.js';
 
 export interface Subscription {
