@@ -4,6 +4,10 @@ import { Registry } from 'prom-client';
 import type { Job } from '../src/model/job.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { LongPolling } from '../src/transports/long-polling.js';
+import { JobEngine } from '../src/jobs/engine.js';
+import { JobTypeRegistry } from '../src/jobs/registry.js';
+import { transportMetrics } from '../src/edge/transport-metrics.js';
+import { pino } from 'pino';
 import { delegatingStore } from './helpers/delegating-store.js';
 import { json, postJson } from './helpers/http.js';
 import { metricValue } from './helpers/metrics.js';
@@ -20,7 +24,7 @@ async function idleRunningJob(options: Parameters<typeof startTestServer>[0] = {
   const job = await json<Job>(
     await postJson(`${test.url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }),
   );
-  const running = await waitForJob(test.server.engine.store, job.id, (j) => j.status === 'running');
+  const running = await waitForJob(test.server.store, job.id, (j) => j.status === 'running');
   return { ...test, job: running };
 }
 
@@ -30,7 +34,7 @@ describe('long polling', () => {
     const started = performance.now();
     const poll = fetch(`${url}/jobs/${job.id}?after=${job.seq}&wait=30`);
     await expect.poll(() => held(url)).toBe(1);
-    await server.engine.store.update(job.id, { kind: 'progress', progress: 40 });
+    await server.store.update(job.id, { kind: 'progress', progress: 40 });
 
     const response = await poll;
     expect(response.status).toBe(200);
@@ -91,7 +95,7 @@ describe('long polling', () => {
 
   it('releases the waiter the moment the client goes away', async () => {
     const { url, server, job } = await idleRunningJob();
-    const store = server.engine.store;
+    const store = server.store;
     const baseline = subscriptionCount(store);
     // node:http rather than fetch: a dropped socket in fetch's pool would linger in the next test.
     const request = get(`${url}/jobs/${job.id}?after=${job.seq}&wait=30`);
@@ -118,7 +122,11 @@ describe('long polling', () => {
         return before;
       },
     });
-    const poller = new LongPolling(racing, { maxWait: 60_000 }, new Registry());
+    const poller = new LongPolling(new JobEngine(racing, new JobTypeRegistry()), {
+      maxWait: 60_000,
+      metrics: transportMetrics(new Registry()),
+      logger: pino({ level: 'silent' }),
+    });
     for (let round = 0; round < 100; round++) {
       const { job } = await inner.create({ type: 't', input: null });
       const running = await inner.claimNext();
@@ -143,7 +151,7 @@ describe('long polling', () => {
       const poll = fetch(`${url}/jobs/${job.id}?after=${seq}&wait=30`);
       // The change lands anywhere from before the request is parsed to after it is held.
       await new Promise((resolve) => setTimeout(resolve, round % 8));
-      await server.engine.store.update(job.id, { kind: 'progress', progress: round });
+      await server.store.update(job.id, { kind: 'progress', progress: round });
       const response = await poll;
       const body = await json<Job>(response);
       expect(body.seq, `round ${round}`).toBe(seq + 1);

@@ -7,7 +7,7 @@ describe('WebSocket heartbeat and shutdown', () => {
   it('terminates a peer that never answers pings within two intervals and frees what it held', async () => {
     const interval = 500;
     const { url, server } = await startTestServer({ wsHeartbeat: interval });
-    const store = server.engine.store;
+    const store = server.store;
     const baseline = busSubscriptions(store);
     const healthy = await connect(url);
     healthy.send({ type: 'subscribe', topic: 'chat:room', name: 'healthy' });
@@ -44,7 +44,7 @@ describe('WebSocket heartbeat and shutdown', () => {
     await Promise.all(clients.map((c) => c.waitFor((m) => m.type === 'subscribed')));
     let storeOpenWhenReleased: boolean | undefined;
     void server.websocket.close().then(async () => {
-      storeOpenWhenReleased = await server.engine.store.ping().then(
+      storeOpenWhenReleased = await server.store.ping().then(
         () => true,
         () => false,
       );

@@ -45,14 +45,6 @@ export class JobEngine {
     this.#dispatcher = dispatcher;
   }
 
-  /**
-   * The store itself, for the transports that still read it directly; they move to
-   * `watch`, `watchJobs` and `topics` in the next commit, and this goes.
-   */
-  get store(): Store {
-    return this.#store;
-  }
-
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */
   stopAccepting(): void {
     this.#accepting = false;
