@@ -20,7 +20,8 @@ import type { AnyJobType } from './jobs/job-type.js';
 import { RetentionPruner } from './jobs/retention.js';
 import type { JobRunner } from './jobs/runners/runner.js';
 import type { Store } from './store/store.js';
-import { WebSocketTransport, webSocketOptions } from './transports/websocket.js';
+import { webSocketOptions } from './transports/websocket.js';
+import { WebSocketTransport } from './transports/websocket/transport.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */

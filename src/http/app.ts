@@ -14,7 +14,7 @@ import type { WorkerPool } from '../execution/worker-pool.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { LongPolling } from '../transports/long-polling.js';
 import { ShortPolling } from '../transports/short-polling.js';
-import type { WebSocketTransport } from '../transports/websocket.js';
+import type { WebSocketTransport } from '../transports/websocket/transport.js';
 import { SseTransport } from '../transports/sse.js';
 import { transportMetrics } from '../edge/transport-metrics.js';
 import { VERSION } from '../config/version.js';

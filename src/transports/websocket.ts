@@ -3,9 +3,10 @@
  * one connection open per client and sends on it the moment something happens. Read it in order:
  *
  * 1. Connection. An upgrade that passed the gate (websocket/upgrade-gate.ts: path, draining,
- *    Origin, authentication, connection caps) becomes a Connection: a `welcome` with its limits,
- *    then every client message is validated. A bad one is answered with an `error` message; a
- *    fault closes this connection only (1011), never the process.
+ *    Origin, authentication, connection caps) becomes a Connection (websocket/transport.ts
+ *    accepts it, tracks it and closes it at shutdown): a `welcome` with its limits, then every
+ *    client message is validated. A bad one is answered with an `error` message; a fault closes
+ *    this connection only (1011), never the process.
  * 2. Subscribe. `job:<id>`, `jobs` and `chat:<room>` are subscriptions through the job engine
  *    (websocket/subscription-set.ts): a job topic resumes after `after` with no gap (the
  *    engine's watch subscribes before it reads) and ends after the job's terminal event; chat
@@ -16,146 +17,30 @@
  *    below the high-water mark straight to the socket; above it job progress is conflated, chat
  *    waits for credits, and a client past the byte cap is closed as a slow consumer (4008).
  */
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
 import type { Caller } from '../auth/caller.js';
 import type { Guards } from '../edge/guards.js';
 import type { JobEngine } from '../jobs/engine.js';
-import {
-  inParallel,
-  Lifecycle,
-  type Closeable,
-  type CloseStage,
-  type LifecycleState,
-} from '../lifecycle/lifecycle.js';
 import { AppError } from '../model/errors/app-error.js';
 import { ERROR_CATALOGUE } from '../model/errors/catalogue.js';
 import { errorMessage, parseClientMessage, type ServerMessage } from '../model/ws-protocol.js';
-import { Heartbeat, type HeartbeatPeer } from './websocket/heartbeat.js';
-import {
-  webSocketMetrics,
-  type ConnectionStats,
-  type DisconnectReason,
-  type WebSocketMetrics,
-} from './websocket/metrics.js';
+import type { HeartbeatPeer } from './websocket/heartbeat.js';
+import type { ConnectionStats, DisconnectReason, WebSocketMetrics } from './websocket/metrics.js';
 import type { WebSocketOptions } from './websocket/options.js';
 import { Outbox } from './websocket/outbox.js';
 import { SocketSink, textOf } from './websocket/socket-sink.js';
 import type { Subscription } from './websocket/subscription.js';
 import { SubscriptionSet } from './websocket/subscription-set.js';
-import { UpgradeGate } from './websocket/upgrade-gate.js';
 
 export { webSocketOptions, type WebSocketOptions } from './websocket/options.js';
 
-export interface WebSocketDependencies {
+export interface ConnectionDeps {
   /** The only door to jobs, their events and the chat topics. */
   engine: JobEngine;
   logger: Logger;
-  /** Authentication, connection caps and the per-key publish limit, shared with HTTP. */
+  /** The per-key publish limit, shared with HTTP. */
   guards: Guards;
-}
-
-export class WebSocketTransport implements Closeable {
-  readonly #deps: WebSocketDependencies;
-  readonly #options: WebSocketOptions;
-  readonly #connections = new Set<Connection>();
-  readonly #heartbeat: Heartbeat;
-  readonly #gate: UpgradeGate;
-  readonly #lifecycle: Lifecycle;
-  #metrics: WebSocketMetrics | undefined;
-
-  constructor(deps: WebSocketDependencies, options: WebSocketOptions) {
-    this.#deps = deps;
-    this.#options = options;
-    this.#heartbeat = new Heartbeat(options.heartbeatMs);
-    this.#lifecycle = new Lifecycle((stage, error) => {
-      deps.logger.error({ err: error, stage }, 'closing the WebSocket transport');
-    });
-    this.#gate = new UpgradeGate({
-      ...deps,
-      maxPayload: options.maxPayload,
-      accepting: () => this.#lifecycle.running,
-      onConnection: (ws, caller, release) => {
-        this.#accept(ws, caller, release);
-      },
-      onRejected: (code) => this.#metrics?.rejected(code),
-    });
-  }
-
-  /** Serves /ws on the app's HTTP server, with metrics on `registry`. */
-  register(server: Server, registry: Registry): void {
-    this.#metrics = webSocketMetrics(registry, this.#connections);
-    this.#gate.listen(server);
-  }
-
-  get state(): LifecycleState {
-    return this.#lifecycle.state;
-  }
-
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
-  /** Per-connection figures, for demos and tests. */
-  stats(): ConnectionStats[] {
-    return [...this.#connections].map((connection) => connection.stats());
-  }
-
-  /**
-   * Refuses new upgrades, closes every connection with 1001 (going away), waits up to `graceMs`
-   * for the closing handshakes, then terminates the rest. Resolves when all are released.
-   */
-  close(graceMs = 1000): Promise<void> {
-    return this.#lifecycle.close(() => [
-      {
-        name: 'heartbeat',
-        run: () => {
-          this.#heartbeat.close();
-        },
-      },
-      inParallel(
-        'connections',
-        [...this.#connections].map((c) => c.closeWithin(graceMs)),
-      ),
-      {
-        name: 'websocket server',
-        run: () => {
-          this.#gate.close();
-        },
-      },
-    ]);
-  }
-
-  // 1. Connection: the socket, its caller and its slot, until it closes.
-  #accept(ws: WebSocket, caller: Caller, releaseSlot: () => void): void {
-    const metrics = this.#metrics;
-    if (!metrics) throw new Error('register() before accepting connections');
-    // The handshake finished after close() began: nobody would close this one any more.
-    if (!this.#lifecycle.running) {
-      ws.terminate();
-      releaseSlot();
-      return;
-    }
-    const connection = new Connection(ws, {
-      ...this.#deps,
-      caller,
-      metrics,
-      options: this.#options,
-      onClosed: (reason) => {
-        this.#connections.delete(connection);
-        this.#heartbeat.delete(connection);
-        releaseSlot();
-        metrics.disconnected(reason);
-      },
-    });
-    this.#connections.add(connection);
-    this.#heartbeat.add(connection);
-  }
-}
-
-interface ConnectionDeps extends WebSocketDependencies {
   /** Who opened it (API keys on: the key's name). */
   caller: Caller;
   metrics: WebSocketMetrics;
@@ -270,20 +155,9 @@ export class Connection implements HeartbeatPeer {
     this.#ws.close(code, text);
   }
 
-  /** Shutdown: 1001 (going away), then terminated if the handshake takes over `graceMs`. */
-  closeWithin(graceMs: number): CloseStage {
-    return {
-      name: 'connection',
-      run: async () => {
-        this.close(ERROR_CATALOGUE.shutting_down.wsCloseCode, 'server shutting down', 'shutdown');
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-        await Promise.race([this.released, deadline]);
-        clearTimeout(timer);
-        this.#ws.terminate();
-        await this.released;
-      },
-    };
+  /** Drops the connection at once (the shutdown deadline passed). */
+  terminate(): void {
+    this.#ws.terminate();
   }
 
   get bufferedBytes(): number {
