@@ -5,6 +5,7 @@
  * `POST /submit` is the overview's way to start a demo job. Schemas here feed the OpenAPI
  * document; rate limits and shutdown are wired here too.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Guards } from '../../edge/guards.js';
 import { JobId, JobIdParams, ProblemRef } from '../../edge/schemas.js';
@@ -59,6 +60,16 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
   app.addHook('preClose', async () => {
     await longPolling.close();
   });
+  /** Short polling, or long polling when the request carries `wait`: one route per URL. */
+  const poll = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    jobId: string,
+    query: { after?: number; wait?: number },
+  ) =>
+    query.wait === undefined
+      ? shortPolling.answer(request, reply, jobId)
+      : longPolling.answer(request, reply, jobId, query);
   const snapshotResponses = {
     200: Type.Ref('Job'),
     304: Type.Null({ description: 'Not modified: the job has not changed since that ETag.' }),
@@ -81,10 +92,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
         response: snapshotResponses,
       },
     },
-    async (request, reply) =>
-      request.query.wait === undefined
-        ? shortPolling.answer(request, reply, request.params.id)
-        : longPolling.answer(request, reply, request.params.id, request.query),
+    async (request, reply) => poll(request, reply, request.params.id, request.query),
   );
 
   app.get(
@@ -98,10 +106,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
         response: snapshotResponses,
       },
     },
-    async (request, reply) =>
-      request.query.wait === undefined
-        ? shortPolling.answer(request, reply, request.query.jobId)
-        : longPolling.answer(request, reply, request.query.jobId, request.query),
+    async (request, reply) => poll(request, reply, request.query.jobId, request.query),
   );
 
   app.post(
