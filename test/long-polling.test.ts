@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
 import type { Job } from '../src/model/job.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { LongPolling } from '../src/transports/long-polling.js';
 import { JobEngine } from '../src/jobs/engine.js';
 import { JobTypeRegistry } from '../src/jobs/registry.js';
@@ -17,6 +18,15 @@ import { waitForJob } from './helpers/wait-for-job.js';
 
 const held = (url: string) =>
   metricValue(url, 'transport_open_connections', { transport: 'long-polling' });
+
+/** Long polling on its own, over `store` (no HTTP). */
+function standalonePoller(store: Store): LongPolling {
+  return new LongPolling(new JobEngine(store, new JobTypeRegistry()), {
+    maxWait: 60_000,
+    metrics: transportMetrics(new Registry()),
+    logger: pino({ level: 'silent' }),
+  });
+}
 
 /** A server with one demo job that is running and will not change by itself for a minute. */
 async function idleRunningJob(options: Parameters<typeof startTestServer>[0] = {}) {
@@ -122,11 +132,7 @@ describe('long polling', () => {
         return before;
       },
     });
-    const poller = new LongPolling(new JobEngine(racing, new JobTypeRegistry()), {
-      maxWait: 60_000,
-      metrics: transportMetrics(new Registry()),
-      logger: pino({ level: 'silent' }),
-    });
+    const poller = standalonePoller(racing);
     for (let round = 0; round < 100; round++) {
       const { job } = await inner.create({ type: 't', input: null });
       const running = await inner.claimNext();
@@ -142,6 +148,27 @@ describe('long polling', () => {
     }
     expect(poller.held).toBe(0);
     expect(inner.subscriptionCount).toBe(0);
+  });
+
+  it('closes once: held requests answered `closing`, later ones too, nothing left subscribed', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    onTestFinished(() => store.close());
+    const poller = standalonePoller(store);
+    const { job } = await store.create({ type: 't', input: null });
+    const after = (await store.claimNext())?.seq ?? 0;
+    const request = { jobId: job.id, after, waitMs: 60_000, signal: new AbortController().signal };
+    const waiting = poller.wait(request);
+    await expect.poll(() => poller.held).toBe(1);
+    expect(poller.state).toBe('running');
+
+    const closing = poller.close();
+    expect(poller.close()).toBe(closing);
+    expect(await waiting).toMatchObject({ outcome: 'closing', job: { id: job.id, seq: after } });
+    await closing;
+    expect(poller.state).toBe('closed');
+    expect(await poller.wait(request)).toMatchObject({ outcome: 'closing', job: { seq: after } });
+    expect(poller.held).toBe(0);
+    expect(store.subscriptionCount).toBe(0);
   });
 
   it('never misses a change racing the request over HTTP (40 rounds)', async () => {

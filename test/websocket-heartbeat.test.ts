@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { busSubscriptions } from './helpers/bus-subscriptions.js';
 import { startTestServer } from './helpers/test-server.js';
 import { connect } from './helpers/ws-client.js';
+
+/** The HTTP status a WebSocket upgrade to /ws is refused with (0: it was accepted). */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? -1);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(0);
+      ws.terminate();
+    });
+    ws.on('error', reject);
+  });
+}
 
 describe('WebSocket heartbeat and shutdown', () => {
   it('terminates a peer that never answers pings within two intervals and frees what it held', async () => {
@@ -35,6 +52,20 @@ describe('WebSocket heartbeat and shutdown', () => {
     await healthy.waitFor((m) => m.type === 'heartbeat');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ws_disconnects_total\{reason="heartbeat_timeout"\} 1/);
+  });
+
+  it('closes once, whoever asks, and refuses upgrades from the moment it begins', async () => {
+    const { url, server } = await startTestServer();
+    const client = await connect(url);
+    expect(server.websocket.state).toBe('running');
+    const closing = server.websocket.close();
+    expect(server.websocket.state).toBe('closing');
+    expect(server.websocket.close(0)).toBe(closing);
+    expect(await upgradeStatus(url)).toBe(503);
+    await closing;
+    expect(server.websocket.state).toBe('closed');
+    expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(await upgradeStatus(url)).toBe(503);
   });
 
   it('closes every socket with 1001 going away on shutdown, before the store closes', async () => {
