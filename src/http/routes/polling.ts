@@ -92,7 +92,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
         response: snapshotResponses,
       },
     },
-    async (request, reply) => poll(request, reply, request.params.id, request.query),
+    (request, reply) => poll(request, reply, request.params.id, request.query),
   );
 
   app.get(
@@ -106,7 +106,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
         response: snapshotResponses,
       },
     },
-    async (request, reply) => poll(request, reply, request.query.jobId, request.query),
+    (request, reply) => poll(request, reply, request.query.jobId, request.query),
   );
 
   app.post(
