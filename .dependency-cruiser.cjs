@@ -61,6 +61,15 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'engine-is-the-only-door',
+      comment:
+        'Above jobs/, everything reaches jobs, events and topics through the engine ' +
+        '(docs/architecture.md); only the composition (server.ts, backend.ts) builds the store.',
+      severity: 'error',
+      from: { path: anyOf(['edge', 'transports', 'http', 'client', 'cli']) },
+      to: { path: folder('store') },
+    },
+    {
       name: 'client-imports-server',
       comment:
         'The SDK runs in browsers: it may import only the shared vocabulary (src/model/) and itself.',

@@ -19,7 +19,9 @@ import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { RetentionPruner } from './jobs/retention.js';
 import type { JobRunner } from './jobs/runners/runner.js';
-import { WebSocketTransport, webSocketOptions } from './transports/websocket.js';
+import type { Store } from './store/store.js';
+import { webSocketOptions } from './transports/websocket.js';
+import { WebSocketTransport } from './transports/websocket/transport.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */
@@ -30,7 +32,10 @@ export interface ServerExtras {
 
 export interface Server {
   readonly app: App;
+  /** The only door to jobs for everything above it; the transports see nothing else. */
   readonly engine: JobEngine;
+  /** The store under the engine, for tests and tools that embed the server. */
+  readonly store: Store;
   readonly runner: JobRunner | undefined;
   /** The push transport at /ws. */
   readonly websocket: WebSocketTransport;
@@ -58,10 +63,7 @@ export async function createServer(
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
   const guards = new Guards(options);
-  const websocket = new WebSocketTransport(
-    { store: backend.store, logger, guards },
-    webSocketOptions(options),
-  );
+  const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
   const app = await buildApp(options, {
     engine,
     logger,
@@ -90,6 +92,7 @@ export async function createServer(
   return {
     app,
     engine,
+    store: backend.store,
     runner,
     websocket,
     options,

@@ -75,6 +75,29 @@ describe('layer rules', () => {
     expect(result.output).toContain('no-circular');
   });
 
+  it('keep the store behind the engine: only the composition may import it', async () => {
+    const result = await cruise(tempDir(), {
+      'src/store/store.ts': 'export const S = 1;\n',
+      'src/jobs/engine.ts': "import { S } from '../store/store.ts';\nexport const E = S;\n",
+      'src/server.ts': "import { S } from './store/store.ts';\nexport const C = S;\n",
+      'src/cli/serve.ts': "import { S } from '../store/store.ts';\nexport const L = S;\n",
+      'src/transports/sse.ts': "import { S } from '../store/store.ts';\nexport const T = S;\n",
+      'src/http/app.ts': "import type { S } from '../store/store.ts';\nexport type H = S;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain(
+      'engine-is-the-only-door: src/transports/sse.ts → src/store/store.ts',
+    );
+    expect(result.output).toContain(
+      'engine-is-the-only-door: src/http/app.ts → src/store/store.ts',
+    );
+    expect(result.output).toContain(
+      'engine-is-the-only-door: src/cli/serve.ts → src/store/store.ts',
+    );
+    expect(result.output).not.toContain('src/server.ts →');
+    expect(result.output).not.toContain('src/jobs/engine.ts →');
+  });
+
   it('keep the SDK to the shared vocabulary', async () => {
     const result = await cruise(tempDir(), {
       'src/store/store.ts': 'export const A = 1;\n',

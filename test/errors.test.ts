@@ -72,7 +72,7 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
     );
-    await waitForJob(server.engine.store, job.id, isFinished);
+    await waitForJob(server.store, job.id, isFinished);
     return answer(await fetch(`${url}/jobs/${job.id}`, { method: 'DELETE' }));
   },
   payload_too_large: async ({ url }) =>
@@ -98,7 +98,7 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
   headers_too_large: async ({ url }) =>
     raw(url, [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]),
   internal_error: async ({ url, server }) => {
-    await server.engine.store.close(); // the store fails underneath a valid request
+    await server.store.close(); // the store fails underneath a valid request
     return answer(await fetch(`${url}/jobs/${MISSING}`));
   },
   shutting_down: async ({ url, server }) => {

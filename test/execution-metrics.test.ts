@@ -17,7 +17,7 @@ describe('/metrics for the execution layer', () => {
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'primes', input: { n: 20_000_000 } }),
     );
-    const done = await waitForJob(server.engine.store, job.id, isFinished, 20_000);
+    const done = await waitForJob(server.store, job.id, isFinished, 20_000);
     expect(done.status).toBe('succeeded');
     const text = await (await fetch(`${url}/metrics`)).text();
 

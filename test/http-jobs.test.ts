@@ -13,7 +13,7 @@ describe('POST /jobs', () => {
     const job = await json<Job>(response);
     expect(response.headers.get('location')).toBe(`/jobs/${job.id}`);
     expect(job).toMatchObject({ type: 'demo', status: 'queued', progress: 0, seq: 1 });
-    const done = await waitForJob(server.engine.store, job.id, isFinished);
+    const done = await waitForJob(server.store, job.id, isFinished);
     expect(done.status).toBe('succeeded');
   });
 
@@ -83,7 +83,7 @@ describe('GET /jobs', () => {
       );
       ids.push(job.id);
     }
-    await waitForJob(server.engine.store, ids[0] ?? '', (j) => j.status === 'running');
+    await waitForJob(server.store, ids[0] ?? '', (j) => j.status === 'running');
 
     const first = await json<{ jobs: Job[]; nextCursor: string }>(
       await fetch(`${url}/jobs?limit=2`),
@@ -107,7 +107,7 @@ describe('DELETE /jobs/:id', () => {
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 60_000 } }),
     );
-    await waitForJob(server.engine.store, job.id, (j) => j.status === 'running');
+    await waitForJob(server.store, job.id, (j) => j.status === 'running');
     const first = await fetch(`${url}/jobs/${job.id}`, { method: 'DELETE' });
     expect(first.status).toBe(200);
     expect(await json(first)).toMatchObject({ status: 'canceled' });
@@ -116,7 +116,7 @@ describe('DELETE /jobs/:id', () => {
     const quick = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 1 } }),
     );
-    await waitForJob(server.engine.store, quick.id, isFinished);
+    await waitForJob(server.store, quick.id, isFinished);
     const refused = await fetch(`${url}/jobs/${quick.id}`, { method: 'DELETE' });
     expect(refused.status).toBe(409);
     expect(await json(refused)).toMatchObject({ code: 'job_finished', status: 409 });
@@ -147,7 +147,7 @@ describe('retention', () => {
     const live = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 60_000 } }),
     );
-    await waitForJob(server.engine.store, done.id, isFinished);
+    await waitForJob(server.store, done.id, isFinished);
     await expect
       .poll(async () => (await fetch(`${url}/jobs/${done.id}`)).status, {
         timeout: 8000,

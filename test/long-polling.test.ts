@@ -3,7 +3,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
 import type { Job } from '../src/model/job.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { LongPolling } from '../src/transports/long-polling.js';
+import { JobEngine } from '../src/jobs/engine.js';
+import { JobTypeRegistry } from '../src/jobs/registry.js';
+import { transportMetrics } from '../src/edge/transport-metrics.js';
+import { pino } from 'pino';
 import { delegatingStore } from './helpers/delegating-store.js';
 import { json, postJson } from './helpers/http.js';
 import { metricValue } from './helpers/metrics.js';
@@ -14,13 +19,22 @@ import { waitForJob } from './helpers/wait-for-job.js';
 const held = (url: string) =>
   metricValue(url, 'transport_open_connections', { transport: 'long-polling' });
 
+/** Long polling on its own, over `store` (no HTTP). */
+function standalonePoller(store: Store): LongPolling {
+  return new LongPolling(new JobEngine(store, new JobTypeRegistry()), {
+    maxWait: 60_000,
+    metrics: transportMetrics(new Registry()),
+    logger: pino({ level: 'silent' }),
+  });
+}
+
 /** A server with one demo job that is running and will not change by itself for a minute. */
 async function idleRunningJob(options: Parameters<typeof startTestServer>[0] = {}) {
   const test = await startTestServer(options);
   const job = await json<Job>(
     await postJson(`${test.url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }),
   );
-  const running = await waitForJob(test.server.engine.store, job.id, (j) => j.status === 'running');
+  const running = await waitForJob(test.server.store, job.id, (j) => j.status === 'running');
   return { ...test, job: running };
 }
 
@@ -30,7 +44,7 @@ describe('long polling', () => {
     const started = performance.now();
     const poll = fetch(`${url}/jobs/${job.id}?after=${job.seq}&wait=30`);
     await expect.poll(() => held(url)).toBe(1);
-    await server.engine.store.update(job.id, { kind: 'progress', progress: 40 });
+    await server.store.update(job.id, { kind: 'progress', progress: 40 });
 
     const response = await poll;
     expect(response.status).toBe(200);
@@ -91,7 +105,7 @@ describe('long polling', () => {
 
   it('releases the waiter the moment the client goes away', async () => {
     const { url, server, job } = await idleRunningJob();
-    const store = server.engine.store;
+    const store = server.store;
     const baseline = subscriptionCount(store);
     // node:http rather than fetch: a dropped socket in fetch's pool would linger in the next test.
     const request = get(`${url}/jobs/${job.id}?after=${job.seq}&wait=30`);
@@ -118,7 +132,7 @@ describe('long polling', () => {
         return before;
       },
     });
-    const poller = new LongPolling(racing, { maxWait: 60_000 }, new Registry());
+    const poller = standalonePoller(racing);
     for (let round = 0; round < 100; round++) {
       const { job } = await inner.create({ type: 't', input: null });
       const running = await inner.claimNext();
@@ -136,6 +150,27 @@ describe('long polling', () => {
     expect(inner.subscriptionCount).toBe(0);
   });
 
+  it('closes once: held requests answered `closing`, later ones too, nothing left subscribed', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    onTestFinished(() => store.close());
+    const poller = standalonePoller(store);
+    const { job } = await store.create({ type: 't', input: null });
+    const after = (await store.claimNext())?.seq ?? 0;
+    const request = { jobId: job.id, after, waitMs: 60_000, signal: new AbortController().signal };
+    const waiting = poller.wait(request);
+    await expect.poll(() => poller.held).toBe(1);
+    expect(poller.state).toBe('running');
+
+    const closing = poller.close();
+    expect(poller.close()).toBe(closing);
+    expect(await waiting).toMatchObject({ outcome: 'closing', job: { id: job.id, seq: after } });
+    await closing;
+    expect(poller.state).toBe('closed');
+    expect(await poller.wait(request)).toMatchObject({ outcome: 'closing', job: { seq: after } });
+    expect(poller.held).toBe(0);
+    expect(store.subscriptionCount).toBe(0);
+  });
+
   it('never misses a change racing the request over HTTP (40 rounds)', async () => {
     const { url, server, job } = await idleRunningJob();
     let seq = job.seq;
@@ -143,7 +178,7 @@ describe('long polling', () => {
       const poll = fetch(`${url}/jobs/${job.id}?after=${seq}&wait=30`);
       // The change lands anywhere from before the request is parsed to after it is held.
       await new Promise((resolve) => setTimeout(resolve, round % 8));
-      await server.engine.store.update(job.id, { kind: 'progress', progress: round });
+      await server.store.update(job.id, { kind: 'progress', progress: round });
       const response = await poll;
       const body = await json<Job>(response);
       expect(body.seq, `round ${round}`).toBe(seq + 1);

@@ -47,7 +47,7 @@ describe('/metrics', () => {
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
     );
-    await waitForJob(server.engine.store, job.id, isFinished);
+    await waitForJob(server.store, job.id, isFinished);
     await fetch(`${url}/jobs/${job.id}`);
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toContain('http_requests_total{method="POST",route="/jobs",status="202"} 1');

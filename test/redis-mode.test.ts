@@ -25,7 +25,7 @@ describe.skipIf(!redisAvailable)('Redis mode', () => {
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
     );
-    const done = await waitForJob(server.engine.store, job.id, isFinished);
+    const done = await waitForJob(server.store, job.id, isFinished);
     expect(done).toMatchObject({ status: 'succeeded', progress: 100, seq: 12, attempt: 1 });
   });
 
@@ -36,7 +36,7 @@ describe.skipIf(!redisAvailable)('Redis mode', () => {
     const job = await json<Job>(
       await postJson(`${front.url}/jobs`, { type: 'demo', input: { stepMs: 5000 } }),
     );
-    await waitForJob(runner.server.engine.store, job.id, (j) => j.status === 'running');
+    await waitForJob(runner.server.store, job.id, (j) => j.status === 'running');
     const canceled = await fetch(`${front.url}/jobs/${job.id}`, { method: 'DELETE' });
     expect(await json(canceled)).toMatchObject({ status: 'canceled' });
     await expect.poll(() => runner.server.runner?.activeCount, { timeout: 5000 }).toBe(0);
@@ -63,13 +63,13 @@ describe.skipIf(!redisAvailable)('Redis mode', () => {
     const job = await json<Job>(
       await postJson(`${first.url}/jobs`, { type: 'demo', input: { stepMs: 200 } }),
     );
-    await waitForJob(first.server.engine.store, job.id, (j) => j.progress >= 10);
+    await waitForJob(first.server.store, job.id, (j) => j.progress >= 10);
     await first.server.close();
 
     const second = await gateway(prefix);
-    const done = await waitForJob(second.server.engine.store, job.id, isFinished, 15_000);
+    const done = await waitForJob(second.server.store, job.id, isFinished, 15_000);
     expect(done).toMatchObject({ status: 'succeeded', attempt: 2 });
-    const kinds = (await second.server.engine.store.events(job.id, 0))?.events.map((e) => e.kind);
+    const kinds = (await second.server.store.events(job.id, 0))?.events.map((e) => e.kind);
     expect(kinds).toContain('requeued');
   });
 

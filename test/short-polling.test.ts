@@ -23,7 +23,7 @@ describe('short polling', () => {
   it('POST /submit accepts an optional stepMs and rejects a bad one', async () => {
     const { url, server } = await startTestServer();
     const ok = await json<{ jobId: string }>(await postJson(`${url}/submit`, { stepMs: 10 }));
-    expect((await waitForJob(server.engine.store, ok.jobId, isFinished)).status).toBe('succeeded');
+    expect((await waitForJob(server.store, ok.jobId, isFinished)).status).toBe('succeeded');
     const bad = await postJson(`${url}/submit`, { stepMs: 1 });
     expect(bad.status).toBe(400);
     expect(await json(bad)).toMatchObject({
@@ -37,7 +37,7 @@ describe('short polling', () => {
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }),
     );
-    await waitForJob(server.engine.store, job.id, (j) => j.status === 'running');
+    await waitForJob(server.store, job.id, (j) => j.status === 'running');
 
     const first = await fetch(`${url}/jobs/${job.id}`);
     expect(first.status).toBe(200);

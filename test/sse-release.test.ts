@@ -14,8 +14,8 @@ describe('server-sent events: a client that leaves', () => {
     const submitted = await json<Job>(
       await postJson(`${t.url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }),
     );
-    const job = await waitForJob(t.server.engine.store, submitted.id, (j) => j.seq === 2);
-    const store = t.server.engine.store;
+    const job = await waitForJob(t.server.store, submitted.id, (j) => j.seq === 2);
+    const store = t.server.store;
     const openStreams = () =>
       metricValue(t.url, 'transport_open_connections', { transport: 'sse' });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -77,7 +77,7 @@ describe('server-sent events: backpressure', () => {
       }
     })();
     await t.server.engine.cancel(blocker.id);
-    const final = await waitForJob(t.server.engine.store, job.id, isFinished, 30_000);
+    const final = await waitForJob(t.server.store, job.id, isFinished, 30_000);
     sampling.on = false;
     await sampler;
 
@@ -99,7 +99,7 @@ describe('server-sent events: backpressure', () => {
     const t = await startTestServer({}, [chattyJobType]);
     // 8 MiB of history: more than the socket buffers, so the replay must wait for the reader.
     const job = await submitChatty(t, 1000, 8 * 1024);
-    const final = await waitForJob(t.server.engine.store, job.id, isFinished, 30_000);
+    const final = await waitForJob(t.server.store, job.id, isFinished, 30_000);
     const stream = await readEventStream(`${t.url}/jobs/${job.id}/events`);
     await stream.ended;
     const ids = stream.parsed().events.map((e) => Number(e.id));

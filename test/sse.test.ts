@@ -14,12 +14,12 @@ async function submit(t: TestServer, stepMs: number): Promise<Job> {
 
 async function finishedJob(t: TestServer): Promise<Job> {
   const job = await submit(t, 10);
-  return waitForJob(t.server.engine.store, job.id, isFinished);
+  return waitForJob(t.server.store, job.id, isFinished);
 }
 
 async function idleRunningJob(t: TestServer): Promise<Job> {
   const job = await submit(t, 60_000);
-  return waitForJob(t.server.engine.store, job.id, (j) => j.status === 'running');
+  return waitForJob(t.server.store, job.id, (j) => j.status === 'running');
 }
 
 const seqsOf = (events: ParsedEvent[]) =>
@@ -71,7 +71,7 @@ describe('server-sent events: one job', () => {
     expect(announced).toBe('heartbeat-ms 150');
     expect(new Set(beats)).toEqual(new Set(['heartbeat']));
 
-    await t.server.engine.store.update(job.id, { kind: 'progress', progress: 30 });
+    await t.server.store.update(job.id, { kind: 'progress', progress: 30 });
     await expect.poll(() => stream.parsed().events.at(-1)?.id).toBe('3');
     await t.server.engine.cancel(job.id);
     await stream.ended;
@@ -185,7 +185,7 @@ describe('server-sent events: several jobs on one stream', () => {
     const stream = await readEventStream(`${t.url}/events?jobs=${followed.id}&topics=jobs`);
     await expect.poll(() => stream.parsed().events.length).toBe(2);
     const other = await submit(t, 60_000);
-    await t.server.engine.store.update(followed.id, { kind: 'progress', progress: 5 });
+    await t.server.store.update(followed.id, { kind: 'progress', progress: 5 });
     await t.server.engine.cancel(other.id);
 
     await expect.poll(() => stream.parsed().events.some((e) => e.event === 'canceled')).toBe(true);

@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { busSubscriptions } from './helpers/bus-subscriptions.js';
 import { startTestServer } from './helpers/test-server.js';
 import { connect } from './helpers/ws-client.js';
+
+/** The HTTP status a WebSocket upgrade to /ws is refused with (0: it was accepted). */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? -1);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      resolve(0);
+      ws.terminate();
+    });
+    ws.on('error', reject);
+  });
+}
 
 describe('WebSocket heartbeat and shutdown', () => {
   it('terminates a peer that never answers pings within two intervals and frees what it held', async () => {
     const interval = 500;
     const { url, server } = await startTestServer({ wsHeartbeat: interval });
-    const store = server.engine.store;
+    const store = server.store;
     const baseline = busSubscriptions(store);
     const healthy = await connect(url);
     healthy.send({ type: 'subscribe', topic: 'chat:room', name: 'healthy' });
@@ -37,6 +54,20 @@ describe('WebSocket heartbeat and shutdown', () => {
     expect(metrics).toMatch(/ws_disconnects_total\{reason="heartbeat_timeout"\} 1/);
   });
 
+  it('closes once, whoever asks, and refuses upgrades from the moment it begins', async () => {
+    const { url, server } = await startTestServer();
+    const client = await connect(url);
+    expect(server.websocket.state).toBe('running');
+    const closing = server.websocket.close();
+    expect(server.websocket.state).toBe('closing');
+    expect(server.websocket.close(0)).toBe(closing);
+    expect(await upgradeStatus(url)).toBe(503);
+    await closing;
+    expect(server.websocket.state).toBe('closed');
+    expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(await upgradeStatus(url)).toBe(503);
+  });
+
   it('closes every socket with 1001 going away on shutdown, before the store closes', async () => {
     const { url, server } = await startTestServer({ shutdownTimeout: 2000 });
     const clients = await Promise.all([connect(url), connect(url)]);
@@ -44,7 +75,7 @@ describe('WebSocket heartbeat and shutdown', () => {
     await Promise.all(clients.map((c) => c.waitFor((m) => m.type === 'subscribed')));
     let storeOpenWhenReleased: boolean | undefined;
     void server.websocket.close().then(async () => {
-      storeOpenWhenReleased = await server.engine.store.ping().then(
+      storeOpenWhenReleased = await server.store.ping().then(
         () => true,
         () => false,
       );

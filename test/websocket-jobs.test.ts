@@ -14,7 +14,7 @@ async function start() {
   const test = await startTestServer({}, [puppet.type]);
   const submit = async (type = 'puppet', input: unknown = {}) =>
     json<Job>(await postJson(`${test.url}/jobs`, { type, input }));
-  return { ...test, puppet, submit, store: test.server.engine.store };
+  return { ...test, puppet, submit, store: test.server.store };
 }
 
 const onTopic = (client: TestClient, topic: string) =>

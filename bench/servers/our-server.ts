@@ -65,7 +65,7 @@ const ticker = defineJobType({
 const server = await createServer(optionsFromText({}, process.env), {
   jobTypes: [noop, ticker],
 });
-server.engine.store.subscribeMessages('chat:bench-gate', (message) => {
+server.engine.topics.subscribe('chat:bench-gate', (message) => {
   // What a WebSocket client publishes arrives wrapped: { kind: 'publish', data }.
   const gate = (message.data as { data?: { gate?: string } }).data?.gate ?? '';
   opened.add(gate);

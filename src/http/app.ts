@@ -12,10 +12,11 @@ import type { Logger } from 'pino';
 import type { LoopDelayMonitor } from '../execution/loop-delay-monitor.js';
 import type { WorkerPool } from '../execution/worker-pool.js';
 import type { JobEngine } from '../jobs/engine.js';
-import { longPolling } from '../transports/long-polling.js';
-import { shortPollingRoutes } from '../transports/short-polling.js';
-import type { WebSocketTransport } from '../transports/websocket.js';
-import { sseRoutes } from '../transports/sse.js';
+import { LongPolling } from '../transports/long-polling.js';
+import { ShortPolling } from '../transports/short-polling.js';
+import type { WebSocketTransport } from '../transports/websocket/transport.js';
+import { SseTransport } from '../transports/sse.js';
+import { transportMetrics } from '../edge/transport-metrics.js';
 import { VERSION } from '../config/version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerAuth } from './auth.js';
@@ -31,8 +32,11 @@ import {
 } from '../edge/problem.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { demoPageRoutes } from './routes/demo-pages.js';
+import { eventStreamRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { pollingRoutes } from './routes/polling.js';
+import { pushPageRoutes } from './routes/push-page.js';
 import { statsRoutes } from './routes/stats.js';
 import { SHARED_SCHEMAS } from '../edge/schemas.js';
 import type { App } from '../edge/app-type.js';
@@ -104,34 +108,36 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   await registerOpenApi(app, VERSION);
   await registerCors(app, deps.guards.origins);
   registerAuth(app, deps.guards.auth);
-  const metrics = registerMetrics(app, deps.engine.store);
+  const metrics = registerMetrics(app, deps.engine);
   deps.guards.registerMetrics(metrics);
   registerExecutionMetrics(metrics, deps);
-  deps.websocket?.register(app, metrics);
-  const { store } = deps.engine;
+  if (deps.websocket) {
+    deps.websocket.register(app.server, metrics);
+    pushPageRoutes(app);
+  }
+  const { engine, guards, logger } = deps;
+  const perTransport = transportMetrics(metrics);
 
-  jobRoutes(app, deps.engine, deps.guards);
-  shortPollingRoutes(app, deps.engine, {
-    pollInterval: options.pollInterval,
-    longPolling: longPolling(
-      app,
-      store,
-      { maxWait: options.longPollMaxWait, guards: deps.guards },
-      metrics,
-    ),
-    guards: deps.guards,
+  jobRoutes(app, engine, guards);
+  pollingRoutes(app, {
+    shortPolling: new ShortPolling(engine, { pollInterval: options.pollInterval }),
+    longPolling: new LongPolling(engine, {
+      maxWait: options.longPollMaxWait,
+      guards,
+      metrics: perTransport,
+      logger,
+    }),
+    guards,
   });
-  sseRoutes(
-    app,
-    store,
-    {
-      heartbeat: options.sseHeartbeat,
-      retry: options.sseRetry,
-      maxBuffer: options.sseMaxBuffer,
-      guards: deps.guards,
-    },
-    metrics,
-  );
+  const sse = new SseTransport(engine, {
+    heartbeat: options.sseHeartbeat,
+    retry: options.sseRetry,
+    maxBuffer: options.sseMaxBuffer,
+    guards,
+    metrics: perTransport,
+    logger,
+  });
+  eventStreamRoutes(app, sse, metrics);
   demoPageRoutes(app);
   dashboardRoutes(app);
   healthRoutes(app, deps);

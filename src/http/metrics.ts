@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/store.js';
+import { ANONYMOUS } from '../auth/caller.js';
+import type { JobEngine } from '../jobs/engine.js';
 
-export function registerMetrics(app: FastifyInstance, store: Store): Registry {
+export function registerMetrics(app: FastifyInstance, engine: JobEngine): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
@@ -30,7 +31,7 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await store.countByStatus();
+      const counts = await engine.countByStatus();
       for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
     },
   });
@@ -41,7 +42,8 @@ export function registerMetrics(app: FastifyInstance, store: Store): Registry {
     registers: [registry],
   });
 
-  const unsubscribe = store.subscribe('jobs', (event) => {
+  // Every job's events, whoever owns them: the anonymous caller sees all.
+  const unsubscribe = engine.watchJobs(ANONYMOUS, (event) => {
     events.inc({ kind: event.kind });
   });
   app.addHook('onClose', () => {

@@ -1,16 +1,20 @@
 /**
- * The job engine's front door, shared by every surface (REST, the overview's /submit, the
- * transports): submit with validation and idempotency, read, list, cancel — always on behalf of
- * a caller, who sees only its own jobs when API keys are on. It knows nothing of HTTP; it
- * speaks in jobs and catalogue errors.
+ * The job engine, the only door to jobs for every surface above it (REST, the overview's
+ * /submit, every transport): submit with validation and idempotency, read, list, cancel, watch
+ * — always on behalf of a caller, who sees only its own jobs when API keys are on — plus the
+ * message topics, and the store's health and counts for /healthz and /metrics. It knows
+ * nothing of HTTP; it speaks in jobs, events and catalogue errors.
  */
-import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
+import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import { AppError } from '../model/errors/app-error.js';
 import type { Store } from '../store/store.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { JobDispatcher } from './runners/job-dispatcher.js';
-import type { Job } from '../model/job.js';
+import type { Job, JobEvent, JobStatus } from '../model/job.js';
 import type { JobTypeRegistry } from './registry.js';
+import { JobWatch, type WatchOptions } from './job-watch.js';
+import { Topics } from './topics.js';
+import { visibleEvents, visibleJob } from './visibility.js';
 
 export interface SubmitRequest {
   type: string;
@@ -26,15 +30,18 @@ export interface SubmitResult {
 }
 
 export class JobEngine {
-  readonly store: Store;
   readonly registry: JobTypeRegistry;
+  /** Chat rooms and publish/subscribe: messages with no log, and who is in each room. */
+  readonly topics: Topics;
+  readonly #store: Store;
   readonly #dispatcher: JobDispatcher | undefined;
   #accepting = true;
 
   /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
   constructor(store: Store, registry: JobTypeRegistry, dispatcher?: JobDispatcher) {
-    this.store = store;
+    this.#store = store;
     this.registry = registry;
+    this.topics = new Topics(store);
     this.#dispatcher = dispatcher;
   }
 
@@ -51,7 +58,7 @@ export class JobEngine {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
     const owner = (request.caller ?? ANONYMOUS).owner;
-    const created = await this.store.create({
+    const created = await this.#store.create({
       type: request.type,
       input,
       // Keys are per owner: two keys' callers can never collide on (or probe) each other's.
@@ -85,15 +92,41 @@ export class JobEngine {
   }
 
   /** The job, or `job_not_found` — also when it exists but belongs to another caller. */
-  async get(id: string, caller: Caller = ANONYMOUS): Promise<Job> {
-    const job = await this.store.get(id);
-    if (!job || !canSee(caller, job)) throw new AppError('job_not_found', `no job has id ${id}`);
-    return job;
+  get(id: string, caller: Caller = ANONYMOUS): Promise<Job> {
+    return visibleJob(this.#store, id, caller);
   }
 
   /** The caller's jobs, newest first. */
   list(query: Omit<ListQuery, 'owner'>, caller: Caller = ANONYMOUS): Promise<JobPage> {
-    return this.store.list({ ...query, owner: caller.owner });
+    return this.#store.list({ ...query, owner: caller.owner });
+  }
+
+  /**
+   * Watches one job (src/jobs/job-watch.ts): subscribes, then reads it, and rejects
+   * `job_not_found` when the caller may not see it. `start()` on the result delivers what the
+   * client has not seen (snapshot, reset or history, paced by the consumer) and then live events.
+   */
+  watch(id: string, options: WatchOptions = {}): Promise<JobWatch> {
+    return JobWatch.open(this.#store, id, options);
+  }
+
+  /**
+   * Calls `listener` with every event of every job the caller may see, from now on, in order
+   * per job (the `jobs` topic: live only, there is no global log to replay). Returns the
+   * unsubscribe function.
+   */
+  watchJobs(caller: Caller, listener: (event: JobEvent) => void): () => void {
+    return this.#store.subscribe('jobs', visibleEvents(this.#store, caller, listener));
+  }
+
+  /** Rejects when the store is unusable (/healthz). */
+  ping(): Promise<void> {
+    return this.#store.ping();
+  }
+
+  /** Jobs in the store by status (/metrics). */
+  countByStatus(): Promise<Record<JobStatus, number>> {
+    return this.#store.countByStatus();
   }
 
   /**
@@ -105,7 +138,7 @@ export class JobEngine {
     if (job.status === 'canceled') return job;
     if (job.status === 'succeeded' || job.status === 'failed') throw finished(job);
     try {
-      return (await this.store.update(id, { kind: 'canceled', reason: 'requested' })).job;
+      return (await this.#store.update(id, { kind: 'canceled', reason: 'requested' })).job;
     } catch (error) {
       // It ended between the read and the write: answer from what it became.
       if (error instanceof AppError && error.code === 'illegal_transition') {

@@ -80,7 +80,7 @@ export interface EventBus {
    *
    * Delivery may be asynchronous (Redis), so a listener can also receive an event committed
    * shortly before it subscribed, or (after a reconnect) a job's latest event again:
-   * consumers compare `seq` with what they already have, as the job feed does.
+   * consumers compare `seq` with what they already have, as the job watch does.
    */
   subscribe(topic: Topic, listener: EventListener): Unsubscribe;
   /**

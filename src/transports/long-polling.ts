@@ -3,7 +3,7 @@
  * the request until something changes, so every answer brings news and none is late.
  *
  *   GET /jobs/:id?after=<seq>&wait=<seconds>
- *   GET /check-status?jobId=<id>&after=<seq>&wait=<seconds>     (the overview's surface)
+ *   GET /check-status?jobId=<id>&after=<seq>&wait=<seconds>     (routes: src/http/routes/polling.ts)
  *
  * - The job's seq is greater than `after` (or `after` is absent): answered at once.
  * - Otherwise the request is held until the job's next event, or until `wait` seconds (at most
@@ -15,48 +15,30 @@
  * - The `Long-Poll-Outcome` header says which case it was: `immediate`, `changed`, `timeout` or
  *   `closing` (the server is shutting down).
  *
- * Event-driven: a held request is one bus subscription and one timer, no loop. It subscribes
- * before it reads the job, so a change committed between the two wakes it instead of being
- * missed. A client that goes away releases its waiter at once; at shutdown every held request
- * is answered with the current snapshot. Nothing is kept between requests: the cursor is the
- * request's `after`, so any server can answer the next poll.
+ * Event-driven: a held request is one watch on the job and one timer, no loop. The watch
+ * subscribes before it reads the job, so a change committed between the two wakes the request
+ * instead of being missed. A client that goes away releases its waiter at once; at shutdown
+ * every held request is answered with the current snapshot. Nothing is kept between requests:
+ * the cursor is the request's `after`, so any server can answer the next poll.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
-import Type from 'typebox';
-import { ANONYMOUS, canSee, type Caller } from '../auth/caller.js';
-import { AppError } from '../model/errors/app-error.js';
-import { transportMetrics, type TransportMetrics } from '../edge/transport-metrics.js';
-import { isTerminal, type Job } from '../model/job.js';
-import { type Store } from '../store/store.js';
-import { jobTopic } from '../model/topic.js';
+import type { Logger } from 'pino';
+import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import type { Guards } from '../edge/guards.js';
-import type { App } from '../edge/app-type.js';
-import { sendSnapshot } from './snapshot-reply.js';
-
-/** Query parameters long polling adds to the short-polling routes. */
-export const LongPollQuery = {
-  after: Type.Optional(
-    Type.Integer({
-      minimum: 0,
-      maximum: Number.MAX_SAFE_INTEGER,
-      description: 'The seq the client already has; with `wait`, hold until the job passes it.',
-    }),
-  ),
-  wait: Type.Optional(
-    Type.Number({
-      minimum: 0,
-      description:
-        'Seconds to hold the request while the job is still at `after` (capped by --long-poll-max-wait, default 60).',
-    }),
-  ),
-};
+import type { TransportMetrics } from '../edge/transport-metrics.js';
+import type { JobEngine } from '../jobs/engine.js';
+import type { JobWatch } from '../jobs/job-watch.js';
+import { Lifecycle, type Closeable, type LifecycleState } from '../lifecycle/lifecycle.js';
+import { isTerminal, type Job } from '../model/job.js';
+import { sendSnapshot } from './short-polling.js';
 
 export interface LongPollingOptions {
   /** Longest a request is held, in milliseconds. */
   maxWait: number;
   /** A held request takes a connection slot of its address and key. */
   guards?: Guards;
+  metrics: TransportMetrics;
+  logger: Logger;
 }
 
 /** Why a wait ended. */
@@ -76,25 +58,28 @@ export interface WaitRequest {
 
 const TRANSPORT = 'long-polling';
 
-export class LongPolling {
-  readonly #store: Store;
+export class LongPolling implements Closeable {
+  readonly #engine: JobEngine;
   readonly #options: LongPollingOptions;
-  readonly #metrics: TransportMetrics;
   /** Release functions of the held requests, for shutdown. */
   readonly #held = new Set<(outcome: WaitOutcome) => void>();
-  #closing = false;
-  /** The query parameters it reads, for the routes that delegate to it. */
-  readonly query = LongPollQuery;
+  readonly #lifecycle: Lifecycle;
 
-  constructor(store: Store, options: LongPollingOptions, registry: Registry) {
-    this.#store = store;
+  constructor(engine: JobEngine, options: LongPollingOptions) {
+    this.#engine = engine;
     this.#options = options;
-    this.#metrics = transportMetrics(registry);
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      options.logger.error({ err: error, stage }, 'closing long polling');
+    });
   }
 
   /** Number of requests held now. */
   get held(): number {
     return this.#held.size;
+  }
+
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
   }
 
   /**
@@ -104,54 +89,24 @@ export class LongPolling {
   async wait(request: WaitRequest): Promise<{ outcome: WaitOutcome; job?: Job }> {
     const { jobId, after, signal } = request;
     const caller = request.caller ?? ANONYMOUS;
-    let wake: ((outcome: WaitOutcome) => void) | undefined;
-    /** The newest seq the listener has heard of. */
-    let heard = after;
-    // Subscribe first, then read: an event committed after this line either shows in the read
-    // below or reaches this listener — there is no moment in between where it could be lost.
-    const unsubscribe = this.#store.subscribe(jobTopic(jobId), (event) => {
-      if (event.seq <= after) return;
-      heard = Math.max(heard, event.seq);
-      wake?.('changed');
-    });
+    // Subscribe first, then read: the watch registers for the job's events before it reads
+    // the job, so a change committed after this line is in `watch.job` or wakes the wait.
+    const watch = await this.#engine.watch(jobId, { after, caller });
     let outcome: WaitOutcome;
     try {
-      let job = await this.#read(jobId, caller);
-      // An event arrived while the read ran, and the read may predate it: read what it wrote.
-      if (heard > job.seq) job = await this.#read(jobId, caller);
+      const { job } = watch;
       const waitMs = Math.min(request.waitMs, this.#options.maxWait);
-      if (job.seq !== after || isTerminal(job.status) || waitMs <= 0) {
+      if (!watch.upToDate || isTerminal(job.status) || waitMs <= 0) {
         return { outcome: 'immediate', job };
       }
-      if (this.#closing) return { outcome: 'closing', job };
+      if (!this.#lifecycle.running) return { outcome: 'closing', job };
       if (signal.aborted) return { outcome: 'aborted' };
-      const releaseSlot = this.#options.guards?.holdConnection(request.ip ?? '', caller.owner);
-      outcome = await new Promise<WaitOutcome>((resolve) => {
-        let held = true;
-        const release = (why: WaitOutcome) => {
-          if (!held) return;
-          held = false;
-          releaseSlot?.();
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          this.#held.delete(release);
-          this.#metrics.open.dec({ transport: TRANSPORT });
-          resolve(why);
-        };
-        const onAbort = () => {
-          release('aborted');
-        };
-        const timer = setTimeout(release, waitMs, 'timeout');
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#held.add(release);
-        this.#metrics.open.inc({ transport: TRANSPORT });
-        wake = release;
-      });
+      outcome = await this.#hold(watch, waitMs, request, caller);
     } finally {
-      unsubscribe();
+      watch.close();
     }
     if (outcome === 'aborted') return { outcome };
-    return { outcome, job: await this.#read(jobId, caller) };
+    return { outcome, job: await this.#engine.get(jobId, caller) };
   }
 
   /** Answers a poll that carries `wait`: held as described at the top of this file. */
@@ -177,37 +132,51 @@ export class LongPolling {
     if (outcome === 'closing') void reply.header('connection', 'close');
     reply.raw.once('finish', () => {
       const length = Number(reply.getHeader('content-length') ?? 0);
-      this.#metrics.bytesSent.inc({ transport: TRANSPORT }, length);
+      this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, length);
     });
     // pollInterval 0: no Retry-After, the next long poll may (and should) follow at once.
     return sendSnapshot(request, reply, job, { pollInterval: 0 });
   }
 
-  /** Answers every held request now and holds no new ones (shutdown). */
-  releaseAll(): void {
-    this.#closing = true;
-    for (const release of [...this.#held]) release('closing');
+  /** Answers every held request now with `closing`, and holds no new ones (shutdown). */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [
+      {
+        name: 'held requests',
+        run: () => {
+          for (const release of [...this.#held]) release('closing');
+        },
+      },
+    ]);
   }
 
-  async #read(jobId: string, caller: Caller): Promise<Job> {
-    const job = await this.#store.get(jobId);
-    if (!job || !canSee(caller, job)) throw new AppError('job_not_found', `no job has id ${jobId}`);
-    return job;
+  /** Holds the request until the job changes, the wait runs out, the client leaves or shutdown. */
+  #hold(watch: JobWatch, waitMs: number, request: WaitRequest, caller: Caller) {
+    const { signal } = request;
+    const { guards, metrics } = this.#options;
+    const releaseSlot = guards?.holdConnection(request.ip ?? '', caller.owner);
+    return new Promise<WaitOutcome>((resolve) => {
+      let held = true;
+      const release = (why: WaitOutcome) => {
+        if (!held) return;
+        held = false;
+        releaseSlot?.();
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#held.delete(release);
+        metrics.open.dec({ transport: TRANSPORT });
+        resolve(why);
+      };
+      const onAbort = () => {
+        release('aborted');
+      };
+      const timer = setTimeout(release, waitMs, 'timeout');
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#held.add(release);
+      metrics.open.inc({ transport: TRANSPORT });
+      void watch.changed().then(() => {
+        release('changed');
+      });
+    });
   }
-}
-
-/** Creates the long-polling answerer for the short-polling routes; it lets go at shutdown. */
-export function longPolling(
-  app: App,
-  store: Store,
-  options: LongPollingOptions,
-  registry: Registry,
-): LongPolling {
-  const poller = new LongPolling(store, options, registry);
-  // Fastify's close waits for in-flight requests, so held ones must be answered first.
-  app.addHook('preClose', (done) => {
-    poller.releaseAll();
-    done();
-  });
-  return poller;
 }

@@ -1,132 +1,86 @@
 /**
- * Short polling: the client asks "how is job X?" on a timer and the server answers at once.
+ * Short polling: the client asks "how is job X?" on a timer and the server answers at once
+ * (`GET /jobs/:id`, `GET /check-status?jobId=<id>`; routes in src/http/routes/polling.ts).
  *
- *   POST /submit                    → 202 { jobId, ... }            (the overview's surface)
- *   GET  /check-status?jobId=<id>   → 200 snapshot
- *   GET  /jobs/:id                  → 200 snapshot                   (the REST spelling)
+ * A long-running job does not hold the request that started it: `POST /submit` answers
+ * `202 Accepted` with the job's id and where to poll, and the job runs in the background.
  *
  * Every answer carries `ETag: "<seq>"` (seq grows with every change), so a poll with
  * `If-None-Match` costs a `304 Not Modified` with no body when nothing happened, and a
  * `Retry-After` hint while the job is unfinished. `Cache-Control: no-cache` lets caches keep
  * the body but forces them to revalidate every time, which is exactly this pattern.
  *
- * With `wait` (and `after`) the same two GET routes long-poll instead: see long-polling.ts.
+ * With `wait` (and `after`) the same routes long-poll instead: see long-polling.ts, which
+ * answers with the same `sendSnapshot`.
  */
-import Type from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobEngine } from '../jobs/engine.js';
-import { JobId, JobIdParams, ProblemRef } from '../edge/schemas.js';
-import type { Guards } from '../edge/guards.js';
-import type { App } from '../edge/app-type.js';
-import type { LongPolling } from './long-polling.js';
-import { sendSnapshot, type SnapshotReplyOptions } from './snapshot-reply.js';
+import { isTerminal, type Job } from '../model/job.js';
 
-export interface ShortPollingRoutesOptions extends SnapshotReplyOptions {
-  /** Answers the same routes when a request carries `wait` (src/transports/long-polling.ts). */
-  longPolling: LongPolling;
-  /** Rate limits for POST /submit. */
-  guards?: Guards;
+export interface ShortPollingOptions {
+  /** Retry-After hint, in milliseconds (sent as whole seconds); 0 sends none. */
+  pollInterval: number;
 }
 
-const SubmitResponse = Type.Object({
-  jobId: JobId,
-  status: Type.String(),
-  progress: Type.Integer(),
-  checkStatus: Type.String({ description: 'The URL to poll.' }),
-});
+export class ShortPolling {
+  readonly #engine: JobEngine;
+  readonly #options: ShortPollingOptions;
 
-/**
- * Optional: `curl -X POST` sends no body at all. What it may contain is the demo job's input,
- * validated by the job registry against the demo schema (the one source of its rules).
- */
-const DemoBody = Type.Union([
-  Type.Object({}, { description: 'The demo job input, e.g. {"stepMs": 500}.' }),
-  Type.Null(),
-]);
+  constructor(engine: JobEngine, options: ShortPollingOptions) {
+    this.#engine = engine;
+    this.#options = options;
+  }
 
-export function shortPollingRoutes(
-  app: App,
-  engine: JobEngine,
-  options: ShortPollingRoutesOptions,
-): void {
-  const { longPolling } = options;
-  const snapshotResponses = {
-    200: Type.Ref('Job'),
-    304: Type.Null({ description: 'Not modified: the job has not changed since that ETag.' }),
-    400: ProblemRef,
-    404: ProblemRef,
-  };
+  /** Answers a poll at once: the job's snapshot, or 304 when the client already has it. */
+  async answer(request: FastifyRequest, reply: FastifyReply, jobId: string): Promise<FastifyReply> {
+    const job = await this.#engine.get(jobId, request.caller);
+    return sendSnapshot(request, reply, job, this.#options);
+  }
 
-  app.get(
-    '/jobs/:id',
-    {
-      schema: {
-        summary: 'Read a job (short polling; long polling with `after` and `wait`)',
-        description:
-          'Answers at once. Send the last ETag in If-None-Match to get 304 while nothing changed; ' +
-          'Retry-After says when to ask again. With `wait`, a job still at seq `after` holds the ' +
-          'request until its next event or the timeout (Long-Poll-Outcome says which).',
-        tags: ['short polling', 'long polling'],
-        params: JobIdParams,
-        querystring: Type.Object(longPolling.query),
-        response: snapshotResponses,
-      },
-    },
-    async (request, reply) =>
-      request.query.wait === undefined
-        ? sendSnapshot(request, reply, await engine.get(request.params.id, request.caller), options)
-        : longPolling.answer(request, reply, request.params.id, request.query),
-  );
-
-  app.get(
-    '/check-status',
-    {
-      schema: {
-        summary:
-          "Read a job (the overview's polling surface; long polling with `after` and `wait`)",
-        tags: ['short polling', 'long polling'],
-        querystring: Type.Object({ jobId: JobId, ...longPolling.query }),
-        response: snapshotResponses,
-      },
-    },
-    async (request, reply) =>
-      request.query.wait === undefined
-        ? sendSnapshot(
-            request,
-            reply,
-            await engine.get(request.query.jobId, request.caller),
-            options,
-          )
-        : longPolling.answer(request, reply, request.query.jobId, request.query),
-  );
-
-  app.post(
-    '/submit',
-    {
-      schema: {
-        summary: "Start a demo job (the overview's surface)",
-        description:
-          'Starts a `demo` job (10% every 3 s unless the optional JSON body sets stepMs) and answers 202 with its id.',
-        tags: ['short polling'],
-        body: Type.Optional(DemoBody),
-        response: { 202: SubmitResponse, 400: ProblemRef, 503: ProblemRef },
-      },
-    },
-    async (request, reply) => {
-      options.guards?.checkSubmit(request);
-      const { job } = await engine.submit({
-        type: 'demo',
-        input: request.body ?? {},
-        caller: request.caller,
+  /** Starts a demo job and answers 202 with its id and the URL to poll. */
+  async submit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: unknown,
+  ): Promise<FastifyReply> {
+    const { job } = await this.#engine.submit({ type: 'demo', input, caller: request.caller });
+    return reply
+      .code(202)
+      .header('location', `/jobs/${job.id}`)
+      .send({
+        jobId: job.id,
+        status: job.status,
+        progress: job.progress,
+        checkStatus: `/check-status?jobId=${job.id}`,
       });
-      return reply
-        .code(202)
-        .header('location', `/jobs/${job.id}`)
-        .send({
-          jobId: job.id,
-          status: job.status,
-          progress: job.progress,
-          checkStatus: `/check-status?jobId=${job.id}`,
-        });
-    },
-  );
+  }
+}
+
+export function etagOf(job: Job): string {
+  return `"${job.seq}"`;
+}
+
+/** If-None-Match matches when it lists this ETag (weak comparison) or is `*`. */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}
+
+/** Sends a snapshot with its validators, or 304 when the client already has this version. */
+export function sendSnapshot(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: Job,
+  options: ShortPollingOptions,
+): FastifyReply {
+  const etag = etagOf(job);
+  void reply.header('etag', etag).header('cache-control', 'no-cache');
+  if (!isTerminal(job.status) && options.pollInterval > 0) {
+    void reply.header('retry-after', String(Math.max(1, Math.round(options.pollInterval / 1000))));
+  }
+  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  return reply.code(200).send(job);
 }

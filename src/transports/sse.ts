@@ -1,42 +1,35 @@
 /**
- * Server-sent events: one long HTTP response that the server keeps writing events into.
+ * Server-sent events: one long HTTP response the server keeps writing events into
+ * (`GET /jobs/:id/events`, `GET /events?jobs=…&topics=jobs`; routes in src/http/routes/events.ts,
+ * wire format in docs/protocol.md). The whole pattern is `stream()` below:
  *
- *   GET /jobs/:id/events                  one job: its log from the start (or after the cursor),
- *                                         then live; the stream ends after the terminal event
- *   GET /events?jobs=<id>,<id>&topics=jobs  several jobs, and every job's events, on one
- *                                         connection (browsers allow 6 per origin on HTTP/1.1)
+ * 1. Subscribe first, then read. For every job on the stream the engine opens a watch, which
+ *    registers for the job's events before it reads the job, so a change committed in between
+ *    cannot fall through. An unknown job (or another key's) is a 404 before anything is sent; a
+ *    finished job whose last event the client has is a 204, which tells EventSource to stop.
+ * 2. Replay, paced by the socket. Each watch sends the events after the client's cursor from
+ *    the durable log, waiting whenever the socket is full: a client that reads gets every
+ *    event however long the history, and the server holds at most a socket buffer of it. A
+ *    cursor the log cannot serve (pruned, or ahead of the job) gets a `reset` with the snapshot.
+ * 3. Live. Then each event as it happens. A client that stops reading gets the newest pending
+ *    event per job (sse-stream.ts conflates; terminal events always arrive) and is cut off past
+ *    --sse-max-buffer. The stream ends after the last job's terminal event.
  *
- * Each event is `id:` (see sse-cursor.ts), `event:` (the event kind: queued, started, progress,
- * succeeded, failed, canceled, requeued — or `reset`) and `data:` (the event as JSON; for
- * `reset`, the job snapshot). The stream starts with a `retry:` hint and a comment announcing
- * the heartbeat interval (`: heartbeat-ms <ms>`), and sends a comment heartbeat after
- * --sse-heartbeat without events.
- *
- * Resume: a reconnect sends `Last-Event-ID` (EventSource does it by itself) or `?after=`; the
- * server replays exactly the events after it from the durable log, then continues live — the
- * job feed (job-feed.ts) subscribes before it reads, so nothing falls in between, and the log
- * outlives restarts. History already pruned → a `reset` event with the snapshot. A job that
- * finished and whose last event the client already has gets `204 No Content`, which tells
- * EventSource to stop reconnecting.
- *
- * `topics=jobs` events are live only: after a reconnect, read missed jobs with GET /jobs.
+ * Resume: a reconnect sends `Last-Event-ID` (EventSource does it by itself) or `?after=`, and
+ * the stream continues exactly after it, on any server: the cursor lives in the client and
+ * the log outlives restarts (sse-cursor.ts says what an id holds). `topics=jobs` is live only.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
-import { Gauge } from 'prom-client';
-import Type from 'typebox';
-import { canSee } from '../auth/caller.js';
-import { visibleEvents } from '../jobs/visible-events.js';
-import { AppError } from '../model/errors/app-error.js';
-import { transportMetrics, type TransportMetrics } from '../edge/transport-metrics.js';
-import { JobIdParams, ProblemRef } from '../edge/schemas.js';
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller.js';
+import type { TransportMetrics } from '../edge/transport-metrics.js';
 import type { Guards } from '../edge/guards.js';
-import type { App } from '../edge/app-type.js';
-import { isTerminal, type Job } from '../model/job.js';
-import type { Store } from '../store/store.js';
-import { furthest, parseCursorList, parseSeqId, type Cursors } from './sse-cursor.js';
-import { eventMessage, followJob } from './sse-follow.js';
-import { MAX_STREAM_JOBS, parseJobList, parseTopics } from './sse-request.js';
+import type { JobEngine } from '../jobs/engine.js';
+import type { JobWatch, WatchItem } from '../jobs/job-watch.js';
+import { Lifecycle, type Closeable, type LifecycleState } from '../lifecycle/lifecycle.js';
+import { AppError } from '../model/errors/app-error.js';
+import { isTerminal, type JobEvent } from '../model/job.js';
+import type { Cursors } from './sse-cursor.js';
 import { SseStream, type StreamMessage } from './sse-stream.js';
 
 export interface SseOptions {
@@ -48,201 +41,167 @@ export interface SseOptions {
   maxBuffer: number;
   /** An open stream takes a connection slot of its address and key. */
   guards?: Guards;
+  metrics: TransportMetrics;
+  logger: Logger;
 }
 
-const EventStream = {
-  description:
-    'text/event-stream: `id:`, `event:` (event kind or `reset`) and `data:` (JSON) per event; ' +
-    '`retry:` and a `: heartbeat-ms <ms>` comment first, comment heartbeats while idle. ' +
-    'See docs/protocol.md.',
-  content: { 'text/event-stream': { schema: Type.String() } },
-};
-const Finished = Type.Null({
-  description: 'The job finished and the client already has its last event: stop reconnecting.',
-});
-const StreamResponses = {
-  200: EventStream,
-  204: Finished,
-  400: ProblemRef,
-  404: ProblemRef,
-  503: ProblemRef,
-};
-const LastEventIdHeader = Type.Object({
-  'last-event-id': Type.Optional(
-    Type.String({ description: 'Sent by EventSource on reconnect: the last id it received.' }),
-  ),
-});
-
-interface StreamRequest {
+export interface StreamRequest {
   /** Where each job resumes (0 = from its first event). */
   cursors: Cursors;
+  /** `topics=jobs`: every job's events as well, live. */
   topics: boolean;
+  /** Ids name every job's position (`/events`), not just a seq (`/jobs/:id/events`). */
   multiplexed: boolean;
 }
 
-export function sseRoutes(app: App, store: Store, options: SseOptions, registry: Registry): void {
-  const metrics = transportMetrics(registry);
-  const streams = new Set<SseStream>();
-  new Gauge({
-    name: 'sse_buffered_bytes',
-    help: 'Bytes waiting to reach SSE clients (socket buffers and pending messages).',
-    registers: [registry],
-    collect() {
-      let total = 0;
-      for (const stream of streams) total += stream.bufferedBytes;
-      this.set(total);
-    },
-  });
-  const context: StreamContext = { store, options, metrics, streams, closing: false };
-  // Fastify's close waits for open responses, and a stream never ends by itself.
-  app.addHook('preClose', (done) => {
-    context.closing = true;
-    for (const stream of streams) stream.shutdown();
-    done();
-  });
+export class SseTransport implements Closeable {
+  readonly #engine: JobEngine;
+  readonly #options: SseOptions;
+  readonly #streams = new Set<SseStream>();
+  readonly #lifecycle: Lifecycle;
 
-  const open = (request: FastifyRequest, reply: FastifyReply, spec: StreamRequest) =>
-    openStream(request, reply, spec, context);
-
-  app.get(
-    '/jobs/:id/events',
-    {
-      // EventSource cannot send headers: an access token may stand in for the API key.
-      config: { access: 'stream' },
-      schema: {
-        summary: "Stream a job's events (server-sent events)",
-        tags: ['server-sent events'],
-        params: JobIdParams,
-        headers: LastEventIdHeader,
-        querystring: Type.Object({
-          after: Type.Optional(
-            Type.Integer({
-              minimum: 0,
-              maximum: Number.MAX_SAFE_INTEGER,
-              description: 'Resume after this seq (as Last-Event-ID).',
-            }),
-          ),
-        }),
-        response: StreamResponses,
-      },
-    },
-    async (request, reply) => {
-      const fromHeader = parseSeqId(request.headers['last-event-id'], 'Last-Event-ID');
-      const after = Math.max(request.query.after ?? 0, fromHeader ?? 0);
-      const cursors: Cursors = new Map([[request.params.id, after]]);
-      return open(request, reply, { cursors, topics: false, multiplexed: false });
-    },
-  );
-
-  app.get(
-    '/events',
-    {
-      config: { access: 'stream' },
-      schema: {
-        summary: 'Stream several jobs and topics on one connection (server-sent events)',
-        tags: ['server-sent events'],
-        headers: LastEventIdHeader,
-        querystring: Type.Object({
-          jobs: Type.Optional(
-            Type.String({ description: `Job ids, comma-separated (at most ${MAX_STREAM_JOBS}).` }),
-          ),
-          topics: Type.Optional(
-            Type.String({ description: '`jobs`: every job’s events, live only.' }),
-          ),
-          after: Type.Optional(
-            Type.String({ description: 'Resume positions, `jobId:seq,…` (as Last-Event-ID).' }),
-          ),
-        }),
-        response: StreamResponses,
-      },
-    },
-    async (request, reply) => {
-      const jobs = parseJobList(request.query.jobs);
-      const topics = parseTopics(request.query.topics);
-      if (jobs.length === 0 && !topics) {
-        throw new AppError('invalid_request', 'name at least one of jobs=<id>,… or topics=jobs');
-      }
-      const resumeAt = furthest(
-        parseCursorList(request.query.after, 'after', MAX_STREAM_JOBS),
-        parseCursorList(request.headers['last-event-id'], 'Last-Event-ID', MAX_STREAM_JOBS + 1),
-      );
-      const cursors: Cursors = new Map(jobs.map((id) => [id, resumeAt.get(id) ?? 0]));
-      return open(request, reply, { cursors, topics, multiplexed: true });
-    },
-  );
-}
-
-interface StreamContext {
-  store: Store;
-  options: SseOptions;
-  metrics: TransportMetrics;
-  streams: Set<SseStream>;
-  /** Set at shutdown: streams still being opened must not start. */
-  closing: boolean;
-}
-
-async function openStream(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  spec: StreamRequest,
-  context: StreamContext,
-): Promise<FastifyReply> {
-  const { store, options, metrics, streams } = context;
-  // Read every job before streaming: an unknown one is a 404, not a stream that ends at once.
-  const snapshots: Job[] = [];
-  for (const id of spec.cursors.keys()) {
-    const job = await store.get(id);
-    if (!job || !canSee(request.caller, job)) {
-      throw new AppError('job_not_found', `no job has id ${id}`);
-    }
-    snapshots.push(job);
+  constructor(engine: JobEngine, options: SseOptions) {
+    this.#engine = engine;
+    this.#options = options;
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      options.logger.error({ err: error, stage }, 'closing the event streams');
+    });
   }
-  // A finished job whose last event the client has will never send another one.
-  const following = snapshots.filter(
-    (job) => !(isTerminal(job.status) && spec.cursors.get(job.id) === job.seq),
-  );
-  if (following.length === 0 && !spec.topics) return reply.code(204).send();
-  // Shutdown began while the jobs were read: a stream opened now would hold the server open.
-  if (context.closing) throw new AppError('shutting_down', 'the server is shutting down');
 
-  const releaseSlot = options.guards?.holdConnection(request.ip, request.caller.owner);
-  void reply.hijack();
-  const stream = new SseStream(reply.raw, {
-    heartbeatMs: options.heartbeat,
-    retryMs: options.retry,
-    maxBuffer: options.maxBuffer,
-    cursors: spec.multiplexed ? spec.cursors : undefined,
-    metrics,
-  });
-  streams.add(stream);
-  stream.onClose(() => {
-    streams.delete(stream);
-    releaseSlot?.();
-  });
-  stream.start();
-  // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
-  if (request.method === 'HEAD') {
-    stream.end();
+  /** Answers one stream request: 404, 204, or the stream described at the top of this file. */
+  async stream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    spec: StreamRequest,
+  ): Promise<FastifyReply> {
+    // 1. Subscribe first, then read: every job is watched (and known to exist) before streaming.
+    const watches = await this.#watchAll(spec.cursors, request.caller);
+    const following = watches.filter((watch) => !watch.finished);
+    for (const watch of watches) if (watch.finished) watch.close();
+    if (following.length === 0 && !spec.topics) return reply.code(204).send();
+    // Shutdown began while the jobs were read: a stream opened now would hold the server open.
+    if (!this.#lifecycle.running) {
+      for (const watch of following) watch.close();
+      throw new AppError('shutting_down', 'the server is shutting down');
+    }
+
+    const stream = this.#open(request, reply, spec.multiplexed ? spec.cursors : undefined);
+    for (const watch of following) {
+      stream.onClose(() => {
+        watch.close();
+      });
+    }
+    // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
+    if (request.method === 'HEAD') {
+      stream.end();
+      return reply;
+    }
+    if (spec.topics) {
+      const unsubscribe = this.#engine.watchJobs(request.caller, (event) => {
+        // Jobs named on the stream arrive through their own watch, in order and resumable.
+        if (!spec.cursors.has(event.jobId)) stream.send(eventMessage(event));
+      });
+      stream.onClose(unsubscribe);
+    }
+
+    // 2. Replay each job's history paced by the socket, then 3. live.
+    let unfinished = following.length;
+    for (const watch of following) {
+      await watch.start({
+        onItem: (item) => {
+          stream.send(messageOf(item));
+        },
+        ready: () => (stream.congested ? stream.drained() : undefined),
+        onEnd: () => {
+          if (--unfinished === 0 && !spec.topics) stream.end();
+        },
+        onError: (error) => {
+          request.log.error({ err: error }, 'event stream failed');
+          stream.destroy();
+        },
+      });
+    }
     return reply;
   }
 
-  let unfinished = following.length;
-  const send = (message: StreamMessage) => {
-    stream.send(message);
-    if (message.final && --unfinished === 0 && !spec.topics) stream.end();
-  };
-
-  if (spec.topics) {
-    const unsubscribe = store.subscribe(
-      'jobs',
-      visibleEvents(store, request.caller, (event) => {
-        // Jobs named on the stream arrive through their own feed, in order and resumable.
-        if (!spec.cursors.has(event.jobId)) stream.send(eventMessage(event));
-      }),
-    );
-    stream.onClose(unsubscribe);
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
   }
-  const follow = { store, stream, send, log: request.log };
-  for (const job of following) await followJob(job, spec.cursors.get(job.id) ?? 0, follow);
-  return reply;
+
+  /** Bytes waiting to reach clients: socket buffers and pending messages. */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const stream of this.#streams) total += stream.bufferedBytes;
+    return total;
+  }
+
+  /** Ends every stream that keeps up and drops the others; opens no new ones (shutdown). */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [
+      {
+        name: 'event streams',
+        run: () => {
+          for (const stream of this.#streams) stream.shutdown();
+        },
+      },
+    ]);
+  }
+
+  /** Opens a watch per job, in order; if one cannot be opened, none stays open. */
+  async #watchAll(cursors: Cursors, caller: Caller): Promise<JobWatch[]> {
+    const watches: JobWatch[] = [];
+    try {
+      for (const [id, after] of cursors) {
+        watches.push(await this.#engine.watch(id, { after, caller }));
+      }
+    } catch (error) {
+      for (const watch of watches) watch.close();
+      throw error;
+    }
+    return watches;
+  }
+
+  /** Takes over the response: headers, retry hint, heartbeat; released when it closes. */
+  #open(request: FastifyRequest, reply: FastifyReply, cursors: Cursors | undefined): SseStream {
+    const options = this.#options;
+    const releaseSlot = options.guards?.holdConnection(request.ip, request.caller.owner);
+    void reply.hijack();
+    const stream = new SseStream(reply.raw, {
+      heartbeatMs: options.heartbeat,
+      retryMs: options.retry,
+      maxBuffer: options.maxBuffer,
+      cursors,
+      metrics: options.metrics,
+    });
+    this.#streams.add(stream);
+    stream.onClose(() => {
+      this.#streams.delete(stream);
+      releaseSlot?.();
+    });
+    stream.start();
+    return stream;
+  }
+}
+
+function eventMessage(event: JobEvent): StreamMessage {
+  return {
+    key: event.jobId,
+    seq: event.seq,
+    event: event.kind,
+    data: JSON.stringify(event),
+    final: isTerminal(event.status),
+  };
+}
+
+/** A job's event, or — for a snapshot or a reset — the job itself as a `reset` event. */
+function messageOf(item: WatchItem): StreamMessage {
+  if (item.type === 'event') return eventMessage(item.event);
+  const { job } = item;
+  return {
+    key: job.id,
+    seq: job.seq,
+    event: 'reset',
+    data: JSON.stringify(job),
+    final: item.final,
+  };
 }

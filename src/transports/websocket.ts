@@ -1,217 +1,191 @@
 /**
- * Push: the WebSocket transport at /ws (protocol in docs/protocol.md).
+ * Push: the WebSocket transport at /ws (the messages are in docs/protocol.md). The server keeps
+ * one connection open per client and sends on it the moment something happens. Read it in order:
  *
- * The server keeps a connection open to each client and sends job events and chat messages
- * the moment they happen. What makes push safe to run:
- * - before the upgrade completes, the Origin is checked (403), the caller authenticated when
- *   API keys are on (401; a key, or an access token since browsers cannot send headers), and
- *   connections per address and per key are capped (429); every client message is validated;
- * - one heartbeat timer for all connections pings them; a peer that misses its pong is
- *   terminated and everything it held is released (heartbeat.ts);
- * - every connection sends through an outbox that conflates job progress, honours credits for
- *   message topics, and closes a client that falls more than a cap behind (outbox.ts);
- * - job topics are adapters over the job feed: resume after a seq with no gap (job-feed.ts).
+ * 1. Connection. An upgrade that passed the gate (websocket/upgrade-gate.ts: path, draining,
+ *    Origin, authentication, connection caps) becomes a Connection (websocket/transport.ts
+ *    accepts it, tracks it and closes it at shutdown): a `welcome` with its limits, then every
+ *    client message is validated. A bad one is answered with an `error` message; a fault closes
+ *    this connection only (1011), never the process.
+ * 2. Subscribe. `job:<id>`, `jobs` and `chat:<room>` are subscriptions through the job engine
+ *    (websocket/subscription-set.ts): a job topic resumes after `after` with no gap (the
+ *    engine's watch subscribes before it reads) and ends after the job's terminal event; chat
+ *    messages fan out through the engine's topics.
+ * 3. Heartbeat. One timer for all connections pings each once per interval; a connection that
+ *    missed its pong is terminated and everything it held is released (websocket/heartbeat.ts).
+ * 4. Backpressure. Every message goes through the connection's outbox (websocket/outbox.ts):
+ *    below the high-water mark straight to the socket; above it job progress is conflated, chat
+ *    waits for credits, and a client past the byte cap is closed as a slow consumer (4008).
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { ServerOptions } from '../config/options.js';
+import type { RawData, WebSocket } from 'ws';
 import type { Caller } from '../auth/caller.js';
-import { AppError, isAppError } from '../model/errors/app-error.js';
-import { ERROR_CATALOGUE, type ErrorCode } from '../model/errors/catalogue.js';
-import { pathOf, rawProblemResponse } from '../edge/problem.js';
 import type { Guards } from '../edge/guards.js';
-import type { App } from '../edge/app-type.js';
-import type { Store } from '../store/store.js';
-import { Connection, type ConnectionLimits, type ConnectionStats } from './websocket/connection.js';
-import { Heartbeat } from './websocket/heartbeat.js';
-import {
-  webSocketMetrics,
-  type WebSocketMetrics,
-  type WebSocketView,
-} from './websocket/metrics.js';
-import { isOriginAllowed } from '../auth/origin-policy.js';
-import { Presence } from './websocket/presence.js';
-import { pushPageRoutes } from './websocket/push-page.js';
+import type { JobEngine } from '../jobs/engine.js';
+import { AppError } from '../model/errors/app-error.js';
+import { ERROR_CATALOGUE } from '../model/errors/catalogue.js';
+import { errorMessage, parseClientMessage, type ServerMessage } from '../model/ws-protocol.js';
+import type { HeartbeatPeer } from './websocket/heartbeat.js';
+import type { ConnectionStats, DisconnectReason, WebSocketMetrics } from './websocket/metrics.js';
+import type { WebSocketOptions } from './websocket/options.js';
+import { Outbox } from './websocket/outbox.js';
+import { SocketSink, textOf } from './websocket/socket-sink.js';
+import type { Subscription } from './websocket/subscription.js';
+import { SubscriptionSet } from './websocket/subscription-set.js';
 
-export const WEBSOCKET_PATH = '/ws';
+export { webSocketOptions, type WebSocketOptions } from './websocket/options.js';
 
-export type WebSocketOptions = ConnectionLimits;
-
-export function webSocketOptions(options: ServerOptions): WebSocketOptions {
-  return {
-    heartbeatMs: options.wsHeartbeat,
-    maxPayload: options.wsMaxPayload,
-    highWaterMark: options.wsHighWaterMark,
-    maxBuffered: options.wsMaxBuffered,
-    maxHeld: options.wsMaxHeld,
-    maxSubscriptions: options.wsMaxSubscriptions,
-    publishRate: options.wsPublishRate,
-  };
-}
-
-export interface WebSocketDependencies {
-  store: Store;
+export interface ConnectionDeps {
+  /** The only door to jobs, their events and the chat topics. */
+  engine: JobEngine;
   logger: Logger;
-  /** Authentication, connection caps and the per-key publish limit, shared with HTTP. */
+  /** The per-key publish limit, shared with HTTP. */
   guards: Guards;
+  /** Who opened it (API keys on: the key's name). */
+  caller: Caller;
+  metrics: WebSocketMetrics;
+  options: WebSocketOptions;
+  /** Called once, when the socket has closed and everything it held is released. */
+  onClosed(reason: DisconnectReason): void;
 }
 
-export class WebSocketTransport {
-  readonly #deps: WebSocketDependencies;
-  readonly #options: WebSocketOptions;
-  readonly #server: WebSocketServer;
-  readonly #connections = new Set<Connection>();
-  readonly #presence = new Presence();
-  readonly #heartbeat: Heartbeat;
-  #metrics: WebSocketMetrics | undefined;
-  #state: 'running' | 'closing' = 'running';
-  #closing: Promise<void> | undefined;
+export class Connection implements HeartbeatPeer {
+  alive = true;
+  readonly #ws: WebSocket;
+  readonly #deps: ConnectionDeps;
+  readonly #outbox: Outbox;
+  readonly #subscriptions: SubscriptionSet;
+  #reason: DisconnectReason | undefined;
+  #resolveReleased!: () => void;
+  /** Resolves once the socket has closed and everything it held is released. */
+  readonly released = new Promise<void>((resolve) => (this.#resolveReleased = resolve));
 
-  constructor(deps: WebSocketDependencies, options: WebSocketOptions) {
+  constructor(ws: WebSocket, deps: ConnectionDeps) {
+    this.#ws = ws;
     this.#deps = deps;
-    this.#options = options;
-    // noServer: the upgrade listener below decides first (path, state, Origin, limits).
-    this.#server = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: options.maxPayload,
-      perMessageDeflate: false,
-    });
-    this.#heartbeat = new Heartbeat(options.heartbeatMs);
-    // A malformed handshake (method, Upgrade, key, version, subprotocols): ws would answer it
-    // with a bare text/html error; answer it as a problem document like every other refusal.
-    this.#server.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
-      this.#reject(
-        socket,
-        request,
-        'invalid_request',
-        `invalid WebSocket upgrade: ${error.message}`,
-      );
-    });
-  }
-
-  /** Serves /ws on the app's HTTP server, with metrics on `registry`, and the /push/ page. */
-  register(app: App, registry: Registry): void {
-    this.#metrics = webSocketMetrics(registry, () => this.#view());
-    app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      try {
-        this.#onUpgrade(request, socket, head);
-      } catch (error) {
-        // An emitter listener that throws would take the process down; this socket is enough.
-        this.#deps.logger.error({ err: error }, 'websocket upgrade failed');
-        socket.destroy();
-      }
-    });
-    pushPageRoutes(app);
-  }
-
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
-  /** Per-connection figures, for demos and tests. */
-  stats(): ConnectionStats[] {
-    return [...this.#connections].map((connection) => connection.stats());
-  }
-
-  /**
-   * Refuses new upgrades, closes every connection with 1001 (going away), waits up to `graceMs`
-   * for the closing handshakes, then terminates the rest. Resolves when all are released.
-   */
-  close(graceMs = 1000): Promise<void> {
-    this.#closing ??= this.#close(graceMs);
-    return this.#closing;
-  }
-
-  async #close(graceMs: number): Promise<void> {
-    this.#state = 'closing';
-    this.#heartbeat.close();
-    const connections = [...this.#connections];
-    const code = ERROR_CATALOGUE.shutting_down.wsCloseCode;
-    for (const connection of connections) {
-      connection.close(code, 'server shutting down', 'shutdown');
-    }
-    const all = Promise.all(connections.map((c) => c.released));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([all, deadline]);
-    clearTimeout(timer);
-    for (const connection of this.#connections) connection.terminate();
-    await all;
-    this.#server.close();
-  }
-
-  #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = pathOf(request.url ?? '/');
-    if (path !== WEBSOCKET_PATH) {
-      this.#reject(socket, request, 'not_found', `no WebSocket endpoint at ${path}`);
-      return;
-    }
-    if (this.#state !== 'running') {
-      this.#reject(socket, request, 'shutting_down', 'the server is shutting down');
-      return;
-    }
-    const { origin, host } = request.headers;
-    if (!isOriginAllowed(this.#deps.guards.origins, origin, host)) {
-      const detail = `pages from ${origin ?? ''} may not open a WebSocket here`;
-      this.#reject(socket, request, 'origin_not_allowed', detail);
-      return;
-    }
-    const { guards } = this.#deps;
-    let caller: Caller;
-    let releaseSlot: () => void;
-    try {
-      caller = guards.auth.authenticate(request.headers, request.url, true);
-      releaseSlot = guards.holdConnection(guards.clientAddress(request), caller.owner);
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      this.#reject(socket, request, error.code, error.message);
-      return;
-    }
-    this.#server.handleUpgrade(request, socket, head, (ws) => {
-      this.#accept(ws, caller, releaseSlot);
-    });
-  }
-
-  #accept(ws: WebSocket, caller: Caller, releaseSlot: () => void): void {
-    const metrics = this.#metrics;
-    if (!metrics) throw new Error('register() before accepting connections');
-    const connection = new Connection(ws, {
-      store: this.#deps.store,
-      caller,
-      keyPublishDelay: () => this.#deps.guards.publishDelay(caller.owner),
-      presence: this.#presence,
-      metrics,
-      logger: this.#deps.logger,
-      limits: this.#options,
-      onClosed: (closed, reason) => {
-        this.#connections.delete(closed);
-        this.#heartbeat.delete(closed);
-        releaseSlot();
-        metrics.disconnected(reason);
+    const { options, metrics, guards, caller } = deps;
+    // 4. Backpressure: everything this connection sends goes through its outbox.
+    this.#outbox = new Outbox(new SocketSink(ws), options, {
+      onSent: metrics.sent,
+      onConflated: metrics.conflated,
+      onDropped: metrics.dropped,
+      onOverflow: () => {
+        this.close(ERROR_CATALOGUE.slow_consumer.wsCloseCode, 'slow consumer', 'slow_consumer');
       },
     });
-    this.#connections.add(connection);
-    this.#heartbeat.add(connection);
+    // 2. Subscribe: the topics this connection holds, through the engine.
+    this.#subscriptions = new SubscriptionSet({
+      ...deps,
+      outbox: this.#outbox,
+      maxSubscriptions: options.maxSubscriptions,
+      publishRate: options.publishRate,
+      keyPublishDelay: () => guards.publishDelay(caller.owner),
+      member: this,
+    });
+    ws.on('message', (data, isBinary) => {
+      this.#onMessage(data, isBinary);
+    });
+    // 3. Heartbeat: a pong proves the peer is alive until the next ping.
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws closes the socket itself after an error (1009 for maxPayload, 1002/1007 for bad frames).
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#reason ??= 'message_too_large';
+      deps.logger.debug({ err: error }, 'websocket error');
+    });
+    ws.on('close', () => {
+      this.#release();
+    });
+    this.#send({
+      type: 'welcome',
+      heartbeatMs: options.heartbeatMs,
+      maxPayload: options.maxPayload,
+      maxSubscriptions: options.maxSubscriptions,
+      publishPerSecond: options.publishRate,
+    });
   }
 
-  #reject(socket: Duplex, request: IncomingMessage, code: ErrorCode, detail: string): void {
-    this.#metrics?.rejected(code);
-    socket.on('error', () => socket.destroy());
-    // The path only, as on HTTP: the query may carry the access token being refused.
-    socket.end(rawProblemResponse(new AppError(code, detail), pathOf(request.url ?? '/')));
-  }
-
-  #view(): WebSocketView {
-    const subscriptions = { job: 0, jobs: 0, chat: 0 };
-    let bufferedBytes = 0;
-    for (const connection of this.#connections) {
-      connection.countSubscriptions(subscriptions);
-      bufferedBytes += connection.stats().bufferedBytes;
+  // 1. Connection: every client message is validated; a fault closes this connection only.
+  #onMessage(data: RawData, isBinary: boolean): void {
+    try {
+      if (isBinary) {
+        const detail = 'binary messages are not part of the protocol';
+        this.#send(errorMessage(new AppError('invalid_message', detail)));
+        return;
+      }
+      const parsed = parseClientMessage(textOf(data));
+      if (!parsed.ok) {
+        this.#send(errorMessage(parsed.error, { id: parsed.id }));
+        return;
+      }
+      // 2. Subscribe (and publish); credits belong to 4. Backpressure.
+      const message = parsed.message;
+      if (message.type === 'subscribe') this.#subscriptions.subscribe(message);
+      else if (message.type === 'unsubscribe') this.#subscriptions.unsubscribe(message);
+      else if (message.type === 'publish') this.#subscriptions.publish(message);
+      else this.#outbox.grant(message.n);
+    } catch (error) {
+      this.#deps.logger.error({ err: error }, 'websocket message handling failed');
+      this.close(ERROR_CATALOGUE.internal_error.wsCloseCode, 'internal error', 'internal_error');
     }
-    return { connections: this.#connections.size, subscriptions, bufferedBytes };
+  }
+
+  // 3. Heartbeat: a protocol ping for liveness, plus a `heartbeat` message browser code can see.
+  ping(): void {
+    this.#ws.ping();
+    // A client that is still being sent data will know the server is alive from that.
+    if (this.#outbox.idle) this.#send({ type: 'heartbeat', at: new Date().toISOString() });
+  }
+
+  timeOut(): void {
+    this.#reason ??= 'heartbeat_timeout';
+    this.#ws.terminate();
+  }
+
+  // 4. Backpressure: a message to the outbox, which decides when it reaches the socket.
+  #send(message: ServerMessage): void {
+    this.#outbox.push(JSON.stringify(message));
+  }
+
+  /** Starts the closing handshake; `reason` is what metrics record. */
+  close(code: number, text: string, reason: DisconnectReason): void {
+    this.#reason ??= reason;
+    this.#outbox.close();
+    this.#ws.close(code, text);
+  }
+
+  /** Drops the connection at once (the shutdown deadline passed). */
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  get bufferedBytes(): number {
+    return this.#outbox.bufferedBytes;
+  }
+
+  stats(): ConnectionStats {
+    const topics = this.#subscriptions.topics;
+    return {
+      subscriptions: topics,
+      names: topics.flatMap((t) => this.#deps.engine.topics.nameOf(t, this) ?? []),
+      bufferedBytes: this.#outbox.bufferedBytes,
+      peakBufferedBytes: this.#outbox.peakBytes,
+      held: this.#outbox.heldCount,
+      credits: this.#outbox.credits,
+      closing: this.#reason,
+    };
+  }
+
+  /** Adds this connection's subscriptions to `into`, by kind (metrics). */
+  countSubscriptions(into: Record<Subscription['kind'], number>): void {
+    this.#subscriptions.count(into);
+  }
+
+  #release(): void {
+    this.#subscriptions.closeAll();
+    this.#outbox.close();
+    this.#deps.onClosed(this.#reason ?? 'client');
+    this.#resolveReleased();
   }
 }

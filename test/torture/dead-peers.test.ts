@@ -40,7 +40,7 @@ async function resources({ server, url }: TestServer): Promise<Resources> {
   );
   return {
     connections: server.websocket.connectionCount,
-    busSubscriptions: busSubscriptions(server.engine.store),
+    busSubscriptions: busSubscriptions(server.store),
     wsSubscriptions: subscriptions.reduce((a, b) => a + b, 0),
     openWebSockets: await metricValue(url, 'transport_open_connections', {
       transport: 'websocket',

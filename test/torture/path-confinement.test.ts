@@ -239,7 +239,7 @@ describe('torture 8: path confinement', () => {
       { numRuns: RUNS },
     );
     for (const id of accepted) {
-      const job = await waitForJob(server.engine.store, id, isFinished, 60_000);
+      const job = await waitForJob(server.store, id, isFinished, 60_000);
       if (job.status === 'succeeded') {
         const { sha256 } = job.result as { sha256: string };
         expect(lay.secrets.has(sha256), `job ${id} read ${JSON.stringify(job.input)}`).toBe(false);
@@ -276,7 +276,7 @@ describe('torture 8: path confinement', () => {
         else expect(body.code).toBe('path_not_allowed');
       }
       for (const id of ids) {
-        const job = await waitForJob(server.engine.store, id, isFinished, 60_000);
+        const job = await waitForJob(server.store, id, isFinished, 60_000);
         const key = job.status === 'succeeded' ? 'hashed inside' : (job.error?.code ?? '');
         if (job.status === 'succeeded') {
           expect(lay.secrets.has((job.result as { sha256: string }).sha256)).toBe(false);

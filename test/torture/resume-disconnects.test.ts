@@ -46,7 +46,7 @@ describe('torture 2: resume under disconnects', () => {
         const cuts = await cutRepeatedly(client, sockets, random, DISCONNECTS);
         await client.done;
         client.stop();
-        const log = (await server.engine.store.events(job.id, 0, 100_000))?.events ?? [];
+        const log = (await server.store.events(job.id, 0, 100_000))?.events ?? [];
         return {
           transport,
           client,

@@ -40,7 +40,7 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
     async (_request, reply) => {
       let status: 'ok' | 'draining' | 'failing' = deps.engine.accepting ? 'ok' : 'draining';
       try {
-        await deps.engine.store.ping();
+        await deps.engine.ping();
       } catch (error) {
         app.log.error({ err: error }, 'store ping failed');
         status = 'failing';

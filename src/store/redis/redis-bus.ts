@@ -13,7 +13,7 @@
  *
  * Redis pub/sub is at-most-once: events published while the connection was down are lost.
  * After a reconnect the bus re-delivers each watched job's latest event from its stream, so
- * consumers learn where the job is now; the job feed fills any gap from the log and drops a
+ * consumers learn where the job is now; the job watch fills any gap from the log and drops a
  * repeated seq, so resuming clients see neither a gap nor a duplicate.
  */
 import type { Redis } from 'ioredis';

@@ -1,22 +1,12 @@
 /**
- * Chat topics (`chat:<room>`): messages fan out through the bus with no log (at-most-once). A
- * subscription numbers what it receives (`seq` 1, 2, 3, … from when it joined), so a message
- * dropped for a client out of credits shows as a gap, never silently. Members who subscribe
- * with a name are announced with join/leave notices on the same topic.
+ * Chat topics (`chat:<room>`): messages fan out through the engine's topics with no log
+ * (at-most-once). A subscription numbers what it receives (`seq` 1, 2, 3, … from when it
+ * joined), so a message dropped for a client out of credits shows as a gap, never silently.
+ * Members who subscribe with a name are announced with join/leave notices on the same topic.
  */
-import type { Store } from '../../store/store.js';
+import type { TopicPayload } from '../../jobs/topics.js';
 import type { MessageTopic, TopicMessage } from '../../model/topic.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
-
-/** What travels on the bus: a client's message, or the server's notice. Clients cannot forge notices. */
-type ChatPayload =
-  | { kind: 'publish'; data: unknown }
-  | { kind: 'presence'; event: 'join' | 'leave'; name: string; members: number };
-
-export function publishChat(store: Store, topic: MessageTopic, data: unknown): Promise<void> {
-  const payload: ChatPayload = { kind: 'publish', data };
-  return store.publishMessage(topic, payload);
-}
 
 /**
  * One message goes to every subscriber, and only `seq` differs between their copies: render
@@ -36,7 +26,7 @@ function render(message: TopicMessage, seq: number): string | undefined {
 
 /** The message around its `seq`, or null when it is not one clients may see. */
 function renderParts(message: TopicMessage): readonly [string, string] | null {
-  const payload = message.data as Partial<ChatPayload> | null;
+  const payload = message.data as Partial<TopicPayload> | null;
   const before = `"topic":${JSON.stringify(message.topic)},"seq":`;
   const at = `,"at":${JSON.stringify(message.at)}`;
   if (payload?.kind === 'presence') {
@@ -61,7 +51,7 @@ export class ChatSubscription implements Subscription {
   constructor(ctx: SubscriptionContext, topic: MessageTopic) {
     this.#ctx = ctx;
     this.#topic = topic;
-    this.#unsubscribe = ctx.store.subscribeMessages(topic, (message) => {
+    this.#unsubscribe = ctx.engine.topics.subscribe(topic, (message) => {
       const text = render(message, this.#seq + 1);
       if (text === undefined) return;
       this.#seq += 1;
@@ -71,21 +61,13 @@ export class ChatSubscription implements Subscription {
 
   /** Joins the room's presence under `name` and announces it. */
   announce(name: string): Promise<void> {
-    const members = this.#ctx.presence.join(this.#topic, this.#ctx.member, name);
-    return this.#notice({ kind: 'presence', event: 'join', name, members });
+    return this.#ctx.engine.topics.join(this.#topic, this.#ctx.member, name);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
-    const left = this.#ctx.presence.leave(this.#topic, this.#ctx.member);
-    // The bus refuses only once the store is closed, at shutdown, when nobody is left to tell.
-    if (left)
-      void this.#notice({ kind: 'presence', event: 'leave', ...left }).catch(() => undefined);
-  }
-
-  #notice(payload: ChatPayload): Promise<void> {
-    return this.#ctx.store.publishMessage(this.#topic, payload);
+    this.#ctx.engine.topics.leave(this.#topic, this.#ctx.member);
   }
 }

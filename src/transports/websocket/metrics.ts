@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of the WebSocket transport, on the app's registry. Gauges are read from
- * the live connections when scraped, so they can never drift from the truth.
+ * the live connections when scraped, so they can never drift from the truth. Also what each
+ * connection reports about itself (`ConnectionStats`), for demos and tests.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { transportMetrics } from '../../edge/transport-metrics.js';
@@ -15,10 +16,41 @@ export type DisconnectReason =
   | 'shutdown'
   | 'internal_error';
 
-export interface WebSocketView {
-  connections: number;
-  subscriptions: Record<'job' | 'jobs' | 'chat', number>;
+type SubscriptionCounts = Record<'job' | 'jobs' | 'chat', number>;
+
+export interface ConnectionStats {
+  subscriptions: string[];
+  /** Names it announced in chat rooms. */
+  names: string[];
   bufferedBytes: number;
+  peakBufferedBytes: number;
+  held: number;
+  credits: number | undefined;
+  /** Why the server is closing it, while the closing handshake runs. */
+  closing: DisconnectReason | undefined;
+}
+
+/** What the gauges read from each live connection. */
+export interface MeteredConnection {
+  readonly bufferedBytes: number;
+  /** Adds its subscriptions to `into`, by kind. */
+  countSubscriptions(into: SubscriptionCounts): void;
+}
+
+interface WebSocketView {
+  connections: number;
+  subscriptions: SubscriptionCounts;
+  bufferedBytes: number;
+}
+
+function viewOf(connections: ReadonlySet<MeteredConnection>): WebSocketView {
+  const subscriptions = { job: 0, jobs: 0, chat: 0 };
+  let bufferedBytes = 0;
+  for (const connection of connections) {
+    connection.countSubscriptions(subscriptions);
+    bufferedBytes += connection.bufferedBytes;
+  }
+  return { connections: connections.size, subscriptions, bufferedBytes };
 }
 
 export interface WebSocketMetrics {
@@ -29,8 +61,12 @@ export interface WebSocketMetrics {
   rejected: (code: string) => void;
 }
 
-export function webSocketMetrics(registry: Registry, view: () => WebSocketView): WebSocketMetrics {
+export function webSocketMetrics(
+  registry: Registry,
+  connections: ReadonlySet<MeteredConnection>,
+): WebSocketMetrics {
   const registers = [registry];
+  const view = () => viewOf(connections);
   // The figures every transport reports alike, for side-by-side dashboards.
   const shared = transportMetrics(registry);
   shared.observeOpen(TRANSPORT, () => view().connections);

@@ -1,16 +1,17 @@
 /**
- * A connection's subscriptions: `subscribe` and `unsubscribe` requests, the per-connection
- * limit, and the bookkeeping that keeps a topic's answers in order when requests race (a job
- * subscription opens asynchronously; a newer request for the same topic replaces it).
+ * A connection's topics: `subscribe`, `unsubscribe` and `publish` requests, the
+ * per-connection limits (subscriptions held, publishes a second), and the bookkeeping that
+ * keeps a topic's answers in order when requests race (a job subscription opens
+ * asynchronously; a newer request for the same topic replaces it).
  */
 import type { Logger } from 'pino';
 import { AppError } from '../../model/errors/app-error.js';
 import type { Caller } from '../../auth/caller.js';
-import type { Store } from '../../store/store.js';
+import type { JobEngine } from '../../jobs/engine.js';
+import { TokenBucket } from '../../limits/token-bucket.js';
 import { ChatSubscription } from './chat-subscription.js';
 import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
 import type { Outbox } from './outbox.js';
-import type { Presence } from './presence.js';
 import {
   errorMessage,
   parseTopic,
@@ -25,28 +26,28 @@ type Of<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 type About = { id?: RequestId; topic?: string };
 
 export interface SubscriptionSetDeps {
-  store: Store;
+  engine: JobEngine;
   caller: Caller;
   outbox: Outbox;
-  presence: Presence;
   logger: Logger;
   maxSubscriptions: number;
+  /** Publishes (and joins under a name) a connection may make per second. */
+  publishRate: number;
+  /** The per-key publish limit: 0 to go ahead, else the ms to wait. */
+  keyPublishDelay(): number;
   /** The connection, as the identity of a room member. */
   member: object;
-  /**
-   * Takes a publish token, or says why not. A join notice reaches the whole room like a
-   * message, so joining under a name is rate limited like publishing.
-   */
-  admitPublish(): AppError | undefined;
 }
 
 export class SubscriptionSet {
   readonly #deps: SubscriptionSetDeps;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #context: SubscriptionContext;
+  readonly #publishes: TokenBucket;
 
   constructor(deps: SubscriptionSetDeps) {
     this.#deps = deps;
+    this.#publishes = new TokenBucket(deps.publishRate);
     this.#context = {
       ...deps,
       send: (message, key) => {
@@ -87,7 +88,7 @@ export class SubscriptionSet {
       this.#error(invalidField('name', 'applies to chat:<room> topics only'), about);
       return;
     }
-    const limited = name === undefined ? undefined : this.#deps.admitPublish();
+    const limited = name === undefined ? undefined : this.#admitPublish();
     if (limited) {
       this.#error(limited, about);
       return;
@@ -137,18 +138,63 @@ export class SubscriptionSet {
     this.#send({ type: 'unsubscribed', topic: topic.topic, reason: 'requested', id }, topic.topic);
   }
 
+  /** Publishes a client's message to a chat topic, within the rate limits. */
+  publish({ topic: text, data, id }: Of<'publish'>): void {
+    const topic = parseTopic(text);
+    if (topic instanceof AppError) {
+      this.#error(topic, { id, topic: text });
+      return;
+    }
+    const about = { id, topic: topic.topic };
+    if (topic.kind !== 'chat') {
+      const detail = `${topic.topic} is written by the server; publish to chat:<room> topics`;
+      this.#error(new AppError('publish_not_allowed', detail), about);
+      return;
+    }
+    const limited = this.#admitPublish();
+    if (limited) {
+      this.#error(limited, about);
+      return;
+    }
+    this.#deps.engine.topics.publish(topic.topic, data).then(
+      () => {
+        if (id !== undefined) this.#send({ type: 'published', topic: topic.topic, id });
+      },
+      (error: unknown) => {
+        this.#error(error, about, 'websocket publish failed');
+      },
+    );
+  }
+
   closeAll(): void {
     for (const subscription of this.#subscriptions.values()) subscription.close();
     this.#subscriptions.clear();
+  }
+
+  /**
+   * Takes a publish token, or says why not. A join notice reaches the whole room like a
+   * message, so joining under a name is rate limited like publishing.
+   */
+  #admitPublish(): AppError | undefined {
+    const retryAfterMs = this.#publishes.take();
+    if (retryAfterMs > 0) {
+      const detail = `at most ${this.#deps.publishRate} publishes (or joins) a second`;
+      return new AppError('rate_limited', detail, { retryAfterMs });
+    }
+    const keyWait = this.#deps.keyPublishDelay();
+    if (keyWait > 0) {
+      const detail = 'too many publishes from this API key (--publish-rate-per-key)';
+      return new AppError('rate_limited', detail, { retryAfterMs: keyWait });
+    }
+    return undefined;
   }
 
   #send(message: ServerMessage, key?: string): void {
     this.#deps.outbox.push(JSON.stringify(message), key);
   }
 
-  #error(error: unknown, about: About): void {
-    const reported = asClientError(error, this.#deps.logger, 'websocket subscription failed');
-    this.#send(errorMessage(reported, about));
+  #error(error: unknown, about: About, context = 'websocket subscription failed'): void {
+    this.#send(errorMessage(asClientError(error, this.#deps.logger, context), about));
   }
 
   /** Closes and forgets the subscription to `topic`, if any. */

@@ -1,22 +1,21 @@
 /** What a connection's subscriptions share with it, and what it needs from each of them. */
 import type { Caller } from '../../auth/caller.js';
-import type { Store } from '../../store/store.js';
+import type { JobEngine } from '../../jobs/engine.js';
 import type { Outbox } from './outbox.js';
-import type { Presence } from './presence.js';
 import type { ServerMessage } from '../../model/ws-protocol.js';
 
 export interface Subscription {
   readonly kind: 'job' | 'jobs' | 'chat';
-  /** Releases its bus subscription (and leaves the room). Idempotent. */
+  /** Releases its subscription in the engine (and leaves the room). Idempotent. */
   close(): void;
 }
 
 export interface SubscriptionContext {
-  readonly store: Store;
+  /** The only door to jobs, their events and the message topics. */
+  readonly engine: JobEngine;
   /** Whose connection this is: job topics show only the jobs it may see. */
   readonly caller: Caller;
   readonly outbox: Outbox;
-  readonly presence: Presence;
   /** The connection, as the identity of a room member. */
   readonly member: object;
   /** Queues a message; `key` keeps it in order with conflated progress for that key. */

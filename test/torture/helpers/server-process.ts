@@ -29,7 +29,7 @@ const server = await createServer(options, { jobTypes: [tickerJobType] });
 const url = await server.listen();
 closeOnSignals(server.logger, server.options.shutdownTimeout, () => server.close());
 
-const store = server.engine.store;
+const store = server.store;
 process.on('message', (message: ParentMessage) => {
   // With --expose-gc the figures count live memory, not garbage not yet collected.
   if (message.gc) globalThis.gc?.();

@@ -1,17 +1,32 @@
 /**
- * Filters the `jobs` topic (every job's events) down to the jobs a caller may see, keeping the
- * order of events. With API keys off everything passes straight through. Otherwise each job's
- * owner is looked up once (then remembered, up to a bound) and events wait in order behind a
- * lookup in progress.
+ * Who may see which job, once for every surface: another caller's job looks exactly like a
+ * missing one. `visibleJob` answers for one job (`job_not_found` either way); `visibleEvents`
+ * filters the `jobs` topic (every job's events) down to the caller's, keeping their order.
  */
-import type { JobEvent } from '../model/job.js';
-import type { EventListener, Store } from '../store/store.js';
-import type { Caller } from '../auth/caller.js';
+import { canSee, type Caller } from '../auth/caller.js';
+import { AppError } from '../model/errors/app-error.js';
+import type { Job, JobEvent } from '../model/job.js';
+import type { EventListener, JobStore } from '../store/store.js';
+
+/** The job, or `job_not_found` — also when it exists but belongs to another caller. */
+export async function visibleJob(store: JobStore, id: string, caller: Caller): Promise<Job> {
+  const job = await store.get(id);
+  if (!job || !canSee(caller, job)) throw notFound(id);
+  return job;
+}
+
+export function notFound(id: string): AppError {
+  return new AppError('job_not_found', `no job has id ${id}`);
+}
 
 const REMEMBERED_JOBS = 10_000;
 
+/**
+ * With API keys off everything passes straight through. Otherwise each job's owner is looked
+ * up once (then remembered, up to a bound) and events wait in order behind a lookup in progress.
+ */
 export function visibleEvents(
-  store: Store,
+  store: JobStore,
   caller: Caller,
   listener: EventListener,
 ): EventListener {
@@ -36,7 +51,7 @@ export function visibleEvents(
         let mine = visible.get(event.jobId);
         if (mine === undefined) {
           const job = await store.get(event.jobId).catch(() => undefined);
-          mine = job?.owner === owner;
+          mine = job !== undefined && canSee(caller, job);
           remember(event.jobId, mine);
         }
         if (mine) listener(event);

@@ -1,0 +1,113 @@
+/**
+ * Who may open a WebSocket, decided before the upgrade completes: the path is /ws, the server
+ * is not draining (503), the page's Origin is allowed (403), the caller is authenticated when
+ * API keys are on (401: a key, or an access token since browsers cannot send headers), and
+ * the address and key hold fewer connections than their caps (429). A refusal — and a
+ * malformed handshake — is answered on the raw socket as a problem document, like every other
+ * HTTP error; ws's bare text/html answer is never sent.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Caller } from '../../auth/caller.js';
+import { isOriginAllowed } from '../../auth/origin-policy.js';
+import type { Guards } from '../../edge/guards.js';
+import { pathOf, rawProblemResponse } from '../../edge/problem.js';
+import { AppError, isAppError } from '../../model/errors/app-error.js';
+import type { ErrorCode } from '../../model/errors/catalogue.js';
+
+export const WEBSOCKET_PATH = '/ws';
+
+export interface UpgradeGateOptions {
+  guards: Guards;
+  logger: Logger;
+  maxPayload: number;
+  /** False once the transport is closing: upgrades are refused as `shutting_down`. */
+  accepting(): boolean;
+  /** Each upgrade that passed, with its caller; `release` frees its connection slot. */
+  onConnection(ws: WebSocket, caller: Caller, release: () => void): void;
+  /** Each refusal, by error code (metrics). */
+  onRejected(code: ErrorCode): void;
+}
+
+export class UpgradeGate {
+  readonly #options: UpgradeGateOptions;
+  readonly #server: WebSocketServer;
+
+  constructor(options: UpgradeGateOptions) {
+    this.#options = options;
+    // noServer: the upgrade listener below decides first.
+    this.#server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxPayload,
+      perMessageDeflate: false,
+    });
+    // A malformed handshake (method, Upgrade, key, version, subprotocols).
+    this.#server.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+      this.#reject(
+        socket,
+        request,
+        'invalid_request',
+        `invalid WebSocket upgrade: ${error.message}`,
+      );
+    });
+  }
+
+  /** Answers the upgrades of `server`. */
+  listen(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.#onUpgrade(request, socket, head);
+      } catch (error) {
+        // An emitter listener that throws would take the process down; this socket is enough.
+        this.#options.logger.error({ err: error }, 'websocket upgrade failed');
+        socket.destroy();
+      }
+    });
+  }
+
+  close(): void {
+    this.#server.close();
+  }
+
+  #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = pathOf(request.url ?? '/');
+    if (path !== WEBSOCKET_PATH) {
+      this.#reject(socket, request, 'not_found', `no WebSocket endpoint at ${path}`);
+      return;
+    }
+    if (!this.#options.accepting()) {
+      this.#reject(socket, request, 'shutting_down', 'the server is shutting down');
+      return;
+    }
+    const { guards } = this.#options;
+    const { origin, host } = request.headers;
+    if (!isOriginAllowed(guards.origins, origin, host)) {
+      const detail = `pages from ${origin ?? ''} may not open a WebSocket here`;
+      this.#reject(socket, request, 'origin_not_allowed', detail);
+      return;
+    }
+    let caller: Caller;
+    let release: () => void;
+    try {
+      caller = guards.auth.authenticate(request.headers, request.url, true);
+      release = guards.holdConnection(guards.clientAddress(request), caller.owner);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      this.#reject(socket, request, error.code, error.message);
+      return;
+    }
+    this.#server.handleUpgrade(request, socket, head, (ws) => {
+      this.#options.onConnection(ws, caller, release);
+    });
+  }
+
+  #reject(socket: Duplex, request: IncomingMessage, code: ErrorCode, detail: string): void {
+    this.#options.onRejected(code);
+    socket.on('error', () => socket.destroy());
+    // The path only, as on HTTP: the query may carry the access token being refused.
+    socket.end(rawProblemResponse(new AppError(code, detail), pathOf(request.url ?? '/')));
+  }
+}
