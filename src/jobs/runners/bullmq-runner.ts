@@ -13,7 +13,6 @@
 import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
-import type { JobDispatcher } from './job-dispatcher.js';
 import { isTerminal } from '../../model/job.js';
 import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
@@ -25,8 +24,6 @@ export interface BullmqRunnerOptions extends ExecutorOptions {
   maxAttempts: number;
   /** How long a worker may stay silent before its jobs are offered to another worker. */
   stallTimeoutMs: number;
-  /** Used at start to re-enqueue stored jobs that never reached BullMQ. */
-  dispatcher: JobDispatcher;
 }
 
 const WORKER_LOST = 'the worker running the job stopped responding';
@@ -49,7 +46,6 @@ export class BullmqRunner implements JobRunner {
   }
 
   async start(): Promise<void> {
-    await this.#reconcile();
     const { url, storePrefix, concurrency, stallTimeoutMs, maxAttempts } = this.#options;
     const worker = new Worker<QueuedJobData>(
       QUEUE_NAME,
@@ -70,6 +66,14 @@ export class BullmqRunner implements JobRunner {
     });
     worker.on('error', (error) => {
       this.#log.warn({ err: error }, 'BullMQ worker error (it reconnects by itself)');
+    });
+    // Redis lost the data this process knew: take no more jobs (their records are gone).
+    this.#options.store.subscribeFaults?.((error) => {
+      this.#log.error(
+        { err: error },
+        'the job store lost its data; this worker takes no more jobs',
+      );
+      void worker.pause(true).catch(() => undefined);
     });
     this.#worker = worker;
     void worker.run();
@@ -131,19 +135,5 @@ export class BullmqRunner implements JobRunner {
         message: job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE,
       },
     });
-  }
-
-  /** Stored jobs still queued are (re-)enqueued: BullMQ ignores those it already has. */
-  async #reconcile(): Promise<void> {
-    const { store, dispatcher } = this.#options;
-    let cursor: string | undefined;
-    let count = 0;
-    do {
-      const page = await store.list({ status: 'queued', limit: 100, cursor });
-      for (const job of page.jobs) await dispatcher.dispatch(job);
-      count += page.jobs.length;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    if (count > 0) this.#log.info({ count }, 'reconciled queued jobs with BullMQ');
   }
 }

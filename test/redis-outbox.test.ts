@@ -1,0 +1,81 @@
+/**
+ * Store and queue cannot disagree for long (Redis mode): a job that was stored but whose
+ * enqueue failed (the submit answered 503 "stored but could not be queued") is enqueued by the
+ * outbox reconciler of a running process within seconds — no restart, no new submit.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { JobEngine } from '../src/jobs/engine.js';
+import type { JobDispatcher } from '../src/jobs/runners/job-dispatcher.js';
+import { AppError } from '../src/model/errors/app-error.js';
+import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
+import { redisForSuite } from './helpers/redis-suite.js';
+import { startTestServer } from './helpers/test-server.js';
+import { isFinished, waitForJob } from './helpers/wait-for-job.js';
+
+/** The reconciler's grace (2 s) and interval (1 s), with room for a loaded machine. */
+const BOUND_MS = 8000;
+
+/** The error a submit rejected with. */
+async function refusal(submit: Promise<unknown>): Promise<AppError> {
+  const error = await submit.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof AppError)) throw new Error('the submit was not refused');
+  return error;
+}
+
+const brokenQueue: JobDispatcher = {
+  dispatch: () => Promise.reject(new Error('the queue is unreachable')),
+  close: () => Promise.resolve(),
+};
+
+describe.skipIf(!redisAvailable)('Redis mode: the dispatch outbox', () => {
+  const redis = redisForSuite();
+
+  it('runs a job whose enqueue failed within seconds, on a worker that was already running', async () => {
+    const { server } = await startTestServer({
+      redis: redis().url,
+      redisPrefix: `o${randomUUID().slice(0, 8)}:`,
+      runJobs: true,
+    });
+    // A gateway whose BullMQ connection fails while the store works.
+    const gateway = new JobEngine(server.engine.store, server.engine.registry, brokenQueue);
+    const refused = await refusal(gateway.submit({ type: 'demo', input: { stepMs: 10 } }));
+    expect(refused.code).toBe('store_unavailable');
+    expect(refused.message).toBe('the job was stored but could not be queued');
+    const jobId = refused.extensions.jobId as string;
+    expect(await server.engine.store.get(jobId)).toMatchObject({ status: 'queued' });
+    const started = performance.now();
+    const done = await waitForJob(server.engine.store, jobId, isFinished, BOUND_MS);
+    expect(done.status).toBe('succeeded');
+    console.log(
+      `job stored but not queued ran ${Math.round(performance.now() - started)} ms after the 503`,
+    );
+  });
+
+  it('leaves nothing in the outbox once jobs are queued, started or canceled', async () => {
+    const prefix = `o${randomUUID().slice(0, 8)}:`;
+    const { server } = await startTestServer({
+      redis: redis().url,
+      redisPrefix: prefix,
+      runJobs: false,
+    });
+    const store = server.engine.store;
+    const queued = await server.engine.submit({ type: 'demo', input: { stepMs: 10 } });
+    const gateway = new JobEngine(store, server.engine.registry, brokenQueue);
+    const orphan = (await refusal(gateway.submit({ type: 'demo' }))).extensions.jobId as string;
+    await server.engine.cancel(orphan);
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis().url);
+    try {
+      expect(await admin.zrange(`${prefix}outbox`, 0, -1)).toEqual([]);
+      expect(await admin.exists(`${prefix}bull:jobs:${queued.job.id}`)).toBe(1);
+    } finally {
+      await admin.quit();
+    }
+  });
+});
+
+if (!redisAvailable) it.skip(`Redis outbox (skipped): ${redisSkipReason}`, () => undefined);
