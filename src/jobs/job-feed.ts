@@ -6,7 +6,8 @@
  * Events are delivered strictly in seq order, each once: a live event the replay already
  * covered is dropped, and a live event that skips ahead (a bus that lost a message) is preceded
  * by the missing ones, read from the log. When the history asked for has been pruned, the feed
- * says so with a `reset` carrying the current snapshot instead of leaving a silent gap.
+ * says so with a `reset` carrying the current snapshot instead of leaving a silent gap; when the
+ * store lost its data altogether (Redis restarted empty), the feed ends with `onError`.
  */
 import { isTerminal, type Job, type JobEvent } from '../model/job.js';
 import { type Store } from '../store/store.js';
@@ -31,7 +32,7 @@ export interface JobFeedOptions {
   after: number;
   /** Receives items in order. Called synchronously from the bus or after a store read. */
   onItem(item: FeedItem): void;
-  /** A store read failed while filling a gap; the feed is closed. */
+  /** A store read failed while filling a gap, or the store lost its data; the feed is closed. */
   onError?(error: unknown): void;
   /** Largest number of events read from the store at once. */
   pageSize?: number;
@@ -122,7 +123,16 @@ export async function openJobFeed(
     );
   };
 
-  const unsubscribe = store.subscribe(jobTopic(jobId), onLive);
+  const unsubscribeLive = store.subscribe(jobTopic(jobId), onLive);
+  const unsubscribeFaults = store.subscribeFaults?.((error) => {
+    if (closed) return;
+    feed.close();
+    options.onError?.(error);
+  });
+  const unsubscribe = () => {
+    unsubscribeLive();
+    unsubscribeFaults?.();
+  };
   const feed: JobFeed = {
     get lastSeq() {
       return lastSeq;

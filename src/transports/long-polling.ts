@@ -109,11 +109,17 @@ export class LongPolling {
     let heard = after;
     // Subscribe first, then read: an event committed after this line either shows in the read
     // below or reaches this listener — there is no moment in between where it could be lost.
-    const unsubscribe = this.#store.subscribe(jobTopic(jobId), (event) => {
+    const unsubscribeLive = this.#store.subscribe(jobTopic(jobId), (event) => {
       if (event.seq <= after) return;
       heard = Math.max(heard, event.seq);
       wake?.('changed');
     });
+    // The store lost its data (Redis mode): answer now; the read below says why.
+    const unsubscribeFaults = this.#store.subscribeFaults?.(() => wake?.('changed'));
+    const unsubscribe = () => {
+      unsubscribeLive();
+      unsubscribeFaults?.();
+    };
     let outcome: WaitOutcome;
     try {
       let job = await this.#read(jobId, caller);

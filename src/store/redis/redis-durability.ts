@@ -26,7 +26,7 @@ export interface Persistence {
 export interface DurabilityPlan {
   /** Every acknowledged write is on disk before it is acknowledged. */
   onDisk: boolean;
-  /** Confirm acknowledged writes with WAITAOF (Redis ≥ 7.2, appendonly, not `always`). */
+  /** Confirm acknowledged writes with WAITAOF (fsync demanded, Redis ≥ 7.2, `everysec`). */
   waitAof: boolean;
   /** The guarantee in plain words, for the start-up log line and the docs. */
   guarantee: string;
@@ -43,10 +43,10 @@ export function hasWaitAof(version: string): boolean {
 export function durabilityPlan(settings: Persistence, demanded: Durability): DurabilityPlan {
   const { appendonly, appendfsync, version } = settings;
   const aof = appendonly === 'yes';
-  const waitAof = demanded === 'fsync' && aof && appendfsync !== 'always' && hasWaitAof(version);
+  const waitAof = demanded === 'fsync' && aof && appendfsync === 'everysec' && hasWaitAof(version);
   const onDisk = (aof && appendfsync === 'always') || waitAof;
   const guarantee = waitAof
-    ? `appendfsync ${appendfsync ?? 'unknown'} with WAITAOF: each acknowledged job is on disk before it is acknowledged`
+    ? `appendfsync everysec with WAITAOF: each acknowledged job is on disk before it is acknowledged`
     : describe(settings);
   if (demanded !== 'fsync' || onDisk) return { onDisk, waitAof, guarantee };
   const fix =
