@@ -13,7 +13,8 @@
 import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
-import { isTerminal } from '../../model/job.js';
+import { isAppError } from '../../model/errors/app-error.js';
+import { isTerminal, type Job } from '../../model/job.js';
 import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
 
@@ -95,10 +96,35 @@ export class BullmqRunner implements JobRunner {
   }
 
   async #process(bullJob: BullJob<QueuedJobData>, token: string | undefined): Promise<void> {
+    const { recovery } = this.#options;
+    const job = await this.#start(bullJob.data.id).catch(async (error: unknown) => {
+      // The store could not be read or written (Redis restarting): the job must neither be
+      // completed in BullMQ nor failed for it. Hand it back; if even that fails, BullMQ finds
+      // it stalled once its lock expires and offers it again.
+      this.#log.warn(
+        { jobId: bullJob.data.id, err: error },
+        'job store unavailable: job handed back',
+      );
+      await bullJob.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    });
+    if (!job) return;
+    const end = await this.#executor.run(job);
+    if (end === 'shutdown' && recovery === 'requeue') {
+      // Recorded as requeued by the executor; give BullMQ the job back for another worker.
+      await bullJob.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  /**
+   * Moves the stored job to running (after recording a lost worker's attempt): the job, or
+   * undefined when there is nothing to run. Rejects when the store cannot be reached.
+   */
+  async #start(id: string): Promise<Job | undefined> {
     const { store, recovery, maxAttempts } = this.#options;
-    const id = bullJob.data.id;
     const stored = await store.get(id);
-    if (!stored || isTerminal(stored.status)) return; // canceled while queued, or pruned
+    if (!stored || isTerminal(stored.status)) return undefined; // canceled while queued, or pruned
     if (stored.status === 'running') {
       const requeue = recovery === 'requeue' && stored.attempt < maxAttempts;
       this.#log.warn({ jobId: id, attempt: stored.attempt, requeue }, 'job lost its worker');
@@ -108,19 +134,15 @@ export class BullmqRunner implements JobRunner {
           ? { kind: 'requeued', reason: 'worker-lost' }
           : { kind: 'failed', error: { code: 'interrupted', message: WORKER_LOST } },
       );
-      if (!requeue) return;
+      if (!requeue) return undefined;
     }
-    let job;
     try {
-      job = (await store.update(id, { kind: 'started' })).job;
-    } catch {
-      return; // canceled between the read and the start
-    }
-    const end = await this.#executor.run(job);
-    if (end === 'shutdown' && recovery === 'requeue') {
-      // Recorded as requeued by the executor; give BullMQ the job back for another worker.
-      await bullJob.moveToWait(token);
-      throw new WaitingError();
+      return (await store.update(id, { kind: 'started' })).job;
+    } catch (error) {
+      // Canceled or pruned between the read and the start: nothing to run.
+      const gone = ['illegal_transition', 'job_not_found'];
+      if (isAppError(error) && gone.includes(error.code)) return undefined;
+      throw error;
     }
   }
 
