@@ -5,9 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { WorkerPool } from '../src/execution/worker-pool.js';
 import { JobEngine } from '../src/jobs/engine.js';
+import { BullmqRunner } from '../src/jobs/runners/bullmq-runner.js';
 import type { JobDispatcher } from '../src/jobs/runners/job-dispatcher.js';
 import { AppError } from '../src/model/errors/app-error.js';
+import { delegatingStore } from './helpers/delegating-store.js';
 import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { startTestServer } from './helpers/test-server.js';
@@ -74,6 +78,53 @@ describe.skipIf(!redisAvailable)('Redis mode: the dispatch outbox', () => {
       expect(await admin.exists(`${prefix}bull:jobs:${queued.job.id}`)).toBe(1);
     } finally {
       await admin.quit();
+    }
+  });
+});
+
+describe.skipIf(!redisAvailable)('Redis mode: the BullMQ runner', () => {
+  const redis = redisForSuite();
+
+  it('hands a job back when the store fails before the start, and runs it later', async () => {
+    const prefix = `r${randomUUID().slice(0, 8)}:`;
+    const { server } = await startTestServer({
+      redis: redis().url,
+      redisPrefix: prefix,
+      runJobs: false,
+    });
+    const real = server.engine.store;
+    // The first start of the job fails as if Redis were restarting.
+    let failures = 1;
+    const store = delegatingStore(real, {
+      update: (id, change) =>
+        change.kind === 'started' && failures-- > 0
+          ? Promise.reject(new AppError('store_unavailable', 'Redis is restarting'))
+          : real.update(id, change),
+    });
+    const pool = new WorkerPool({ size: 1 });
+    const runner = new BullmqRunner({
+      store,
+      registry: server.engine.registry,
+      pool,
+      logger: pino({ level: 'silent' }),
+      recovery: 'requeue',
+      url: redis().url,
+      storePrefix: prefix,
+      concurrency: 1,
+      maxAttempts: 3,
+      stallTimeoutMs: 2000,
+    });
+    await runner.start();
+    try {
+      const { job } = await server.engine.submit({ type: 'demo', input: { stepMs: 10 } });
+      const done = await waitForJob(real, job.id, isFinished, BOUND_MS);
+      // Before, the failed start was taken for a cancel: BullMQ completed the job, and it
+      // stayed queued in the store for good.
+      expect(done).toMatchObject({ status: 'succeeded', attempt: 1 });
+      expect(failures).toBe(-1);
+    } finally {
+      await runner.close();
+      await pool.close();
     }
   });
 });

@@ -58,6 +58,9 @@ export class BullmqRunner implements JobRunner {
         lockDuration: stallTimeoutMs,
         stalledInterval: stallTimeoutMs,
         maxStalledCount: maxAttempts,
+        // After a connection error BullMQ waits this long before fetching again (default
+        // 15 s): a Redis restart should hold the work up for about a second, not many.
+        runRetryDelay: 1000,
         autorun: false,
       },
     );
