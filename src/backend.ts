@@ -15,6 +15,7 @@ import { Runner, type JobRunner } from './jobs/runners/runner.js';
 import { builtInJobTypes } from './jobs/types/built-in.js';
 import { BullmqDispatcher } from './jobs/runners/bullmq-dispatcher.js';
 import { BullmqRunner } from './jobs/runners/bullmq-runner.js';
+import { OutboxReconciler } from './jobs/runners/outbox-reconciler.js';
 import { RedisStore } from './store/redis/redis-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -24,6 +25,8 @@ export interface Backend {
   readonly engine: JobEngine;
   /** The worker threads for CPU work (idle, holding no threads, when this process runs no jobs). */
   readonly pool: WorkerPool;
+  /** The deployment's clock: Redis's in Redis mode, so every process reads the same time. */
+  readonly clock: () => number;
   /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
   readonly runner: JobRunner | undefined;
   /** Stops the runner: running jobs get `graceMs` to finish, then are handed back. */
@@ -52,6 +55,8 @@ export async function createBackend(
 
   let store: Store;
   let dispatcher: JobDispatcher | undefined;
+  let reconciler: OutboxReconciler | undefined;
+  let clock: () => number = Date.now;
   if (options.redis === undefined) {
     store = new SqliteStore({
       path: databasePath(options),
@@ -62,13 +67,26 @@ export async function createBackend(
     const onConnectionError = (error: Error) => {
       logger.warn({ err: error }, 'Redis connection error (reconnecting)');
     };
-    store = await RedisStore.open({
+    const redisStore = await RedisStore.open({
       url: options.redis,
       prefix: options.redisPrefix,
+      durability: options.redisDurability,
       onListenerError,
       onConnectionError,
+      onWarning: (message) => {
+        logger.warn({ event: 'redis-safety' }, message);
+      },
     });
-    dispatcher = new BullmqDispatcher(options.redis, options.redisPrefix, onConnectionError);
+    store = redisStore;
+    clock = () => redisStore.now();
+    const { outbox } = redisStore;
+    dispatcher = new BullmqDispatcher(
+      options.redis,
+      options.redisPrefix,
+      outbox,
+      onConnectionError,
+    );
+    reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
   }
 
   const pool = new WorkerPool({ size: options.cpuWorkers });
@@ -89,13 +107,13 @@ export async function createBackend(
             concurrency: options.concurrency,
             maxAttempts: options.maxAttempts,
             stallTimeoutMs: options.stallTimeout,
-            dispatcher,
           });
     await runner.start();
   }
 
   return {
     store,
+    clock,
     engine: new JobEngine(store, registry, dispatcher),
     runner,
     pool,
@@ -103,6 +121,7 @@ export async function createBackend(
       await runner?.close(graceMs);
     },
     async close() {
+      await reconciler?.close();
       await dispatcher?.close();
       await pool.close();
       await store.close();

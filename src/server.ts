@@ -62,7 +62,7 @@ export async function createServer(
   const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
-  const guards = new Guards(options);
+  const guards = new Guards(options, backend.clock);
   const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
   const app = await buildApp(options, {
     engine,

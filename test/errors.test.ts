@@ -140,6 +140,7 @@ function upgradeRequest(headers: Record<string, string> = {}): string {
 const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   illegal_transition: 'raised by the store; covered by the store conformance suite',
   store_unavailable: 'needs a Redis to stop; covered by test/redis-mode.test.ts',
+  redis_unsafe: 'needs a Redis that lost its data or evicts; covered by test/redis-safety.test.ts',
   invalid_message: 'WebSocket only; test/websocket-protocol.test.ts',
   invalid_topic: 'WebSocket only; test/websocket-protocol.test.ts',
   publish_not_allowed: 'WebSocket only; test/websocket-protocol.test.ts',

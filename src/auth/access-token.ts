@@ -5,7 +5,9 @@
  *
  * Format: base64url(JSON { o: owner, e: expiry ms }) "." base64url(HMAC-SHA256(secret, payload)).
  * Stateless, so any gateway sharing --token-secret accepts it; it expires after --token-ttl,
- * which bounds what a token leaked from a URL (logs, history) can do.
+ * which bounds what a token leaked from a URL (logs, history) can do. Expiry is read on the
+ * deployment's clock (in Redis mode Redis's, so a gateway with a skewed clock neither issues
+ * tokens that are already expired elsewhere nor accepts expired ones).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -17,22 +19,24 @@ export interface AccessToken {
 
 export class AccessTokens {
   readonly #secret: Buffer;
-  readonly #ttlMs: number;
+  readonly #clock: () => number;
+  readonly ttlMs: number;
 
   /** Without a secret, a random one: tokens then work only on this process. */
-  constructor(secret: string | undefined, ttlMs: number) {
+  constructor(secret: string | undefined, ttlMs: number, clock: () => number = Date.now) {
     this.#secret = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
-    this.#ttlMs = ttlMs;
+    this.ttlMs = ttlMs;
+    this.#clock = clock;
   }
 
-  issue(owner: string, now = Date.now()): AccessToken {
-    const expiresAt = now + this.#ttlMs;
+  issue(owner: string, now = this.#clock()): AccessToken {
+    const expiresAt = now + this.ttlMs;
     const payload = Buffer.from(JSON.stringify({ o: owner, e: expiresAt })).toString('base64url');
     return { token: `${payload}.${this.#sign(payload)}`, owner, expiresAt: new Date(expiresAt) };
   }
 
   /** The owner a valid, unexpired token names; undefined for anything else. */
-  verify(token: string, now = Date.now()): string | undefined {
+  verify(token: string, now = this.#clock()): string | undefined {
     const dot = token.indexOf('.');
     if (dot < 1 || token.length > 2048) return undefined;
     const payload = token.slice(0, dot);

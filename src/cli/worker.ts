@@ -21,6 +21,13 @@ export async function runWorker(given: Partial<ServerOptions>): Promise<void> {
     { event: 'worker-ready', concurrency: options.concurrency },
     'backend-patterns worker ready',
   );
+  // Redis lost the data this worker knew (restarted empty, flushed): exit non-zero, so that a
+  // supervisor restarts it on the new data, rather than idle with jobs it cannot record.
+  backend.store.subscribeFaults?.((error) => {
+    logger.fatal({ err: error }, 'the job store lost its data: exiting');
+    setTimeout(() => process.exit(1), 2000).unref();
+    void backend.stopRunner(0).finally(() => process.exit(1));
+  });
   closeOnSignals(logger, options.shutdownTimeout, async () => {
     await backend.stopRunner(Math.max(0, options.shutdownTimeout - 1000));
     await backend.close();

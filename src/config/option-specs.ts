@@ -194,6 +194,15 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     description: 'prefix of every Redis key, so deployments can share a Redis',
     worker: true,
   },
+  redisDurability: {
+    flag: '--redis-durability',
+    env: 'REDIS_DURABILITY',
+    kind: 'choice',
+    choices: ['warn', 'fsync'],
+    description:
+      'with --redis: fsync refuses a Redis that could lose an acknowledged job; warn logs what it could lose',
+    worker: true,
+  },
   runJobs: {
     flag: '--run-jobs',
     env: 'RUN_JOBS',

@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** Redis URL; `undefined` selects the embedded SQLite store. */
   redis: string | undefined;
   redisPrefix: string;
+  /** With --redis: `fsync` acknowledges only jobs Redis has on disk; `warn` says what may be lost. */
+  redisDurability: 'warn' | 'fsync';
   /** With --redis: whether this process also runs job handlers (a worker always does). */
   runJobs: boolean;
   stallTimeout: number;
@@ -83,6 +85,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   logLevel: 'info',
   redis: undefined,
   redisPrefix: 'bp:',
+  redisDurability: 'warn',
   runJobs: true,
   stallTimeout: 30_000,
   // Socket.IO's ping interval: rare enough to cost nothing, short enough to notice a dead peer.

@@ -30,10 +30,11 @@ export class Guards {
   readonly #publishPerKey: KeyedRateLimit;
   #limited: Counter<'limit'> | undefined;
 
-  constructor(options: ServerOptions) {
+  /** `clock`: the deployment's clock, for access-token expiry (Redis's in Redis mode). */
+  constructor(options: ServerOptions, clock: () => number = Date.now) {
     this.auth = authenticator(
       ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
-      new AccessTokens(options.tokenSecret, options.tokenTtl),
+      new AccessTokens(options.tokenSecret, options.tokenTtl, clock),
     );
     this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
     this.trustedProxies = parseTrustedProxies(options.trustProxy);

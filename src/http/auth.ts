@@ -60,7 +60,7 @@ export function registerAuth(app: App, auth: Authenticator): void {
         throw new AppError('not_found', 'authentication is off: no token is needed');
       }
       const issued = auth.tokens.issue(owner);
-      const maxAge = Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000);
+      const maxAge = Math.floor(auth.tokens.ttlMs / 1000);
       const secure = request.protocol === 'https' ? '; Secure' : '';
       void reply.header(
         'set-cookie',

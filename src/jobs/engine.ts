@@ -81,8 +81,8 @@ export class JobEngine {
       try {
         await this.#dispatcher.dispatch(created.job);
       } catch {
-        // Not acknowledged: a retry with the same Idempotency-Key enqueues it again, and
-        // workers re-enqueue stored queued jobs when they start.
+        // Not acknowledged: a retry with the same Idempotency-Key enqueues it again, and the
+        // outbox reconciler of any running process does within seconds (outbox-reconciler.ts).
         throw new AppError('store_unavailable', 'the job was stored but could not be queued', {
           jobId: created.job.id,
         });

@@ -16,6 +16,9 @@
  * - History gone (pruned) → a `reset` with the snapshot instead of a silent gap.
  * - Terminal → end: after the terminal event (or a terminal snapshot) nothing can follow; the
  *   watch lets go of the bus and says so.
+ * - Store fault → error: a store that can no longer vouch for its jobs (Redis restarted empty)
+ *   ends every watch with `onError` and wakes every waiting `changed()`, whose next read then
+ *   says why, instead of leaving clients waiting in silence.
  *
  * Live events are not buffered while the watch reads the log: it remembers the newest seq the
  * bus announced and reads again until it has caught up. The bus publishes an event only once it
@@ -53,7 +56,7 @@ export interface WatchConsumer {
   ready?(): Promise<void> | undefined;
   /** Nothing more can come: the final item was delivered, or the client already had it. */
   onEnd?(): void;
-  /** A store read failed, or the job vanished while watched; the watch is closed. */
+  /** A store read failed, the store lost its data, or the job vanished; the watch is closed. */
   onError?(error: unknown): void;
 }
 
@@ -65,6 +68,7 @@ export class JobWatch {
   readonly #after: number | undefined;
   readonly #pageSize: number;
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeFaults: (() => void) | undefined;
   #job: Job | undefined;
   #state: 'opened' | 'reading' | 'live' | 'ended' | 'closed' = 'opened';
   #consumer: WatchConsumer | undefined;
@@ -99,6 +103,9 @@ export class JobWatch {
     this.#pageSize = options.pageSize ?? PAGE_SIZE;
     this.#unsubscribe = store.subscribe(jobTopic(jobId), (event) => {
       this.#onLive(event);
+    });
+    this.#unsubscribeFaults = store.subscribeFaults?.((error) => {
+      this.#onFault(error);
     });
   }
 
@@ -212,6 +219,11 @@ export class JobWatch {
     void this.#catchUp();
   }
 
+  #onFault(error: unknown): void {
+    for (const resolve of this.#onChange.splice(0)) resolve();
+    this.#fail(error);
+  }
+
   #deliver(item: WatchItem): void {
     this.#lastSeq = item.type === 'event' ? item.event.seq : item.job.seq;
     this.#consumer?.onItem(item);
@@ -238,6 +250,7 @@ export class JobWatch {
 
   #release(): void {
     this.#unsubscribe();
+    this.#unsubscribeFaults?.();
     this.#onChange.length = 0;
   }
 }

@@ -7,6 +7,7 @@
  * - `JobStore`: jobs and their append-only event logs, with atomic "change + event" writes;
  * - `EventBus`: live notification of each appended event, published only after it is durable.
  */
+import type { AppError } from '../model/errors/app-error.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
@@ -92,7 +93,16 @@ export interface EventBus {
   subscribeMessages(topic: MessageTopic, listener: MessageListener): Unsubscribe;
 }
 
+export type FaultListener = (error: AppError) => void;
+
 export interface Store extends JobStore, EventBus {
   /** Idempotent; pending calls settle before it resolves. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` once if the store finds it can no longer vouch for the jobs it held (in
+   * Redis mode: Redis lost this deployment's data), so that live followers stop and report
+   * `error` instead of waiting in silence. Stores whose data cannot vanish behind the process's
+   * back leave it out.
+   */
+  subscribeFaults?(listener: FaultListener): Unsubscribe;
 }

@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,8 +24,11 @@ export interface RedisProcess {
   pid(): number;
   /** Stops the server (SIGTERM, or SIGKILL with `hard`) and waits for it to exit. */
   stop(hard?: boolean): Promise<void>;
-  /** Starts it again on the same port and directory (for restart tests). */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and directory (for restart tests); `empty` first deletes
+   * what it persisted, `args` are added to its command line (`--maxmemory-policy allkeys-lru`).
+   */
+  restart(options?: { empty?: boolean; args?: string[] }): Promise<void>;
   /** Freezes / thaws the process (SIGSTOP / SIGCONT). */
   freeze(): void;
   thaw(): void;
@@ -42,15 +45,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<RedisProcess> {
+export interface RedisStartOptions {
+  appendOnly?: boolean;
+  /** With appendOnly (default `always`). */
+  appendfsync?: 'always' | 'everysec' | 'no';
+}
+
+export async function startRedis(options: RedisStartOptions = {}): Promise<RedisProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bp-redis-'));
   let child: ChildProcess | undefined;
 
-  const launch = async () => {
+  const launch = async (extra: string[] = []) => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
     args.push('--appendonly', options.appendOnly ? 'yes' : 'no');
-    if (options.appendOnly) args.push('--appendfsync', 'always');
+    if (options.appendOnly) args.push('--appendfsync', options.appendfsync ?? 'always');
+    args.push(...extra);
     const proc = spawn(REDIS_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     await new Promise<void>((resolve, reject) => {
@@ -84,9 +94,13 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     url: `redis://127.0.0.1:${port}`,
     port,
     stop,
-    restart: async () => {
+    restart: async ({ empty = false, args = [] } = {}) => {
       await stop();
-      await launch();
+      if (empty) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir);
+      }
+      await launch(args);
     },
     pid: () => child?.pid ?? 0,
     freeze: () => child?.kill('SIGSTOP'),

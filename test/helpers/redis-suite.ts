@@ -3,13 +3,18 @@
  * outside Vitest).
  */
 import { afterAll, beforeAll } from 'vitest';
-import { startRedis, stopRedis, type RedisProcess } from './redis-server.js';
+import {
+  startRedis,
+  stopRedis,
+  type RedisProcess,
+  type RedisStartOptions,
+} from './redis-server.js';
 
 /**
  * One redis-server for the enclosing describe block: started before its tests and stopped
  * after them. The function it returns hands the server to a test.
  */
-export function redisForSuite(options: { appendOnly?: boolean } = {}): () => RedisProcess {
+export function redisForSuite(options: RedisStartOptions = {}): () => RedisProcess {
   let redis: RedisProcess | undefined;
   beforeAll(async () => {
     redis = await startRedis(options);

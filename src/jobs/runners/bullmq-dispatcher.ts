@@ -1,9 +1,11 @@
 /**
  * Gateway side of the BullMQ queue: after a job is stored, it is added to the BullMQ queue
- * under the same id. BullMQ ignores an add whose job id already exists, which makes a retried
- * submit (Idempotency-Key) and the workers' start-up reconciliation safe.
+ * under the same id, then taken out of the store's dispatch outbox. BullMQ ignores an add whose
+ * job id already exists, which makes a retried submit (Idempotency-Key) and the outbox
+ * reconciler (outbox-reconciler.ts) safe.
  */
 import { Queue } from 'bullmq';
+import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 import type { Job } from '../../model/job.js';
 
@@ -20,8 +22,15 @@ export function bullmqPrefix(storePrefix: string): string {
 
 export class BullmqDispatcher implements JobDispatcher {
   readonly #queue: Queue<QueuedJobData>;
+  readonly #outbox: DispatchOutbox;
 
-  constructor(url: string, storePrefix: string, onError: (error: Error) => void) {
+  constructor(
+    url: string,
+    storePrefix: string,
+    outbox: DispatchOutbox,
+    onError: (error: Error) => void,
+  ) {
+    this.#outbox = outbox;
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, {
       connection: { url, maxRetriesPerRequest: 1 },
       prefix: bullmqPrefix(storePrefix),
@@ -35,8 +44,11 @@ export class BullmqDispatcher implements JobDispatcher {
     this.#queue.on('error', onError);
   }
 
-  async dispatch(job: Job): Promise<void> {
+  async dispatch(job: Pick<Job, 'id' | 'type'>): Promise<void> {
     await this.#queue.add(job.type, { id: job.id }, { jobId: job.id });
+    // Not awaited, so a submit waits for no extra round trip. If it fails, the job stays in
+    // the outbox and is enqueued once more: harmless.
+    void this.#outbox.dispatched(job.id).catch(() => undefined);
   }
 
   async close(): Promise<void> {

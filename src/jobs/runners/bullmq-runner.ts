@@ -13,8 +13,8 @@
 import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
 import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
-import type { JobDispatcher } from './job-dispatcher.js';
-import { isTerminal } from '../../model/job.js';
+import { isAppError } from '../../model/errors/app-error.js';
+import { isTerminal, type Job } from '../../model/job.js';
 import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
 
@@ -25,8 +25,6 @@ export interface BullmqRunnerOptions extends ExecutorOptions {
   maxAttempts: number;
   /** How long a worker may stay silent before its jobs are offered to another worker. */
   stallTimeoutMs: number;
-  /** Used at start to re-enqueue stored jobs that never reached BullMQ. */
-  dispatcher: JobDispatcher;
 }
 
 const WORKER_LOST = 'the worker running the job stopped responding';
@@ -49,7 +47,6 @@ export class BullmqRunner implements JobRunner {
   }
 
   async start(): Promise<void> {
-    await this.#reconcile();
     const { url, storePrefix, concurrency, stallTimeoutMs, maxAttempts } = this.#options;
     const worker = new Worker<QueuedJobData>(
       QUEUE_NAME,
@@ -61,6 +58,9 @@ export class BullmqRunner implements JobRunner {
         lockDuration: stallTimeoutMs,
         stalledInterval: stallTimeoutMs,
         maxStalledCount: maxAttempts,
+        // After a connection error BullMQ waits this long before fetching again (default
+        // 15 s): a Redis restart should hold the work up for about a second, not many.
+        runRetryDelay: 1000,
         autorun: false,
       },
     );
@@ -70,6 +70,14 @@ export class BullmqRunner implements JobRunner {
     });
     worker.on('error', (error) => {
       this.#log.warn({ err: error }, 'BullMQ worker error (it reconnects by itself)');
+    });
+    // Redis lost the data this process knew: take no more jobs (their records are gone).
+    this.#options.store.subscribeFaults?.((error) => {
+      this.#log.error(
+        { err: error },
+        'the job store lost its data; this worker takes no more jobs',
+      );
+      void worker.pause(true).catch(() => undefined);
     });
     this.#worker = worker;
     void worker.run();
@@ -91,10 +99,35 @@ export class BullmqRunner implements JobRunner {
   }
 
   async #process(bullJob: BullJob<QueuedJobData>, token: string | undefined): Promise<void> {
+    const { recovery } = this.#options;
+    const job = await this.#start(bullJob.data.id).catch(async (error: unknown) => {
+      // The store could not be read or written (Redis restarting): the job must neither be
+      // completed in BullMQ nor failed for it. Hand it back; if even that fails, BullMQ finds
+      // it stalled once its lock expires and offers it again.
+      this.#log.warn(
+        { jobId: bullJob.data.id, err: error },
+        'job store unavailable: job handed back',
+      );
+      await bullJob.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    });
+    if (!job) return;
+    const end = await this.#executor.run(job);
+    if (end === 'shutdown' && recovery === 'requeue') {
+      // Recorded as requeued by the executor; give BullMQ the job back for another worker.
+      await bullJob.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  /**
+   * Moves the stored job to running (after recording a lost worker's attempt): the job, or
+   * undefined when there is nothing to run. Rejects when the store cannot be reached.
+   */
+  async #start(id: string): Promise<Job | undefined> {
     const { store, recovery, maxAttempts } = this.#options;
-    const id = bullJob.data.id;
     const stored = await store.get(id);
-    if (!stored || isTerminal(stored.status)) return; // canceled while queued, or pruned
+    if (!stored || isTerminal(stored.status)) return undefined; // canceled while queued, or pruned
     if (stored.status === 'running') {
       const requeue = recovery === 'requeue' && stored.attempt < maxAttempts;
       this.#log.warn({ jobId: id, attempt: stored.attempt, requeue }, 'job lost its worker');
@@ -104,19 +137,15 @@ export class BullmqRunner implements JobRunner {
           ? { kind: 'requeued', reason: 'worker-lost' }
           : { kind: 'failed', error: { code: 'interrupted', message: WORKER_LOST } },
       );
-      if (!requeue) return;
+      if (!requeue) return undefined;
     }
-    let job;
     try {
-      job = (await store.update(id, { kind: 'started' })).job;
-    } catch {
-      return; // canceled between the read and the start
-    }
-    const end = await this.#executor.run(job);
-    if (end === 'shutdown' && recovery === 'requeue') {
-      // Recorded as requeued by the executor; give BullMQ the job back for another worker.
-      await bullJob.moveToWait(token);
-      throw new WaitingError();
+      return (await store.update(id, { kind: 'started' })).job;
+    } catch (error) {
+      // Canceled or pruned between the read and the start: nothing to run.
+      const gone = ['illegal_transition', 'job_not_found'];
+      if (isAppError(error) && gone.includes(error.code)) return undefined;
+      throw error;
     }
   }
 
@@ -131,19 +160,5 @@ export class BullmqRunner implements JobRunner {
         message: job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE,
       },
     });
-  }
-
-  /** Stored jobs still queued are (re-)enqueued: BullMQ ignores those it already has. */
-  async #reconcile(): Promise<void> {
-    const { store, dispatcher } = this.#options;
-    let cursor: string | undefined;
-    let count = 0;
-    do {
-      const page = await store.list({ status: 'queued', limit: 100, cursor });
-      for (const job of page.jobs) await dispatcher.dispatch(job);
-      count += page.jobs.length;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    if (count > 0) this.#log.info({ count }, 'reconciled queued jobs with BullMQ');
   }
 }

@@ -6,6 +6,6 @@ import type { Job } from '../../model/job.js';
  */
 export interface JobDispatcher {
   /** Enqueues `job`; enqueuing the same job twice must be harmless. */
-  dispatch(job: Job): Promise<void>;
+  dispatch(job: Pick<Job, 'id' | 'type'>): Promise<void>;
   close(): Promise<void>;
 }

@@ -137,6 +137,12 @@ export const ERROR_CATALOGUE = {
     description:
       'The job store (Redis) cannot be reached right now; nothing was changed. Retry, ideally with an `Idempotency-Key`.',
   },
+  redis_unsafe: {
+    status: 503,
+    title: 'Redis unsafe for this deployment',
+    description:
+      "Redis mode only. Redis lost this deployment's data (restarted empty or flushed: reads and writes are refused until the server processes are restarted), or it now may evict keys (`maxmemory-policy`) or, with `--redis-durability fsync`, could lose an acknowledged write (new jobs are refused until that is fixed). `detail` says which; `/healthz` fails meanwhile (docs/scaling.md).",
+  },
   shutting_down: {
     status: 503,
     title: 'Server shutting down',

@@ -4,21 +4,23 @@
  * (scripts.ts) so the state machine, the log and the PUBLISH are atomic. Live events travel
  * over RedisBus. Passes the same conformance suite as the SQLite store.
  *
- * Durability is Redis's: with `appendonly yes` and `appendfsync everysec` (the recommended
- * setting) an acknowledged job survives a Redis crash minus at most about a second of writes;
- * `appendfsync always` loses none. See docs/scaling.md.
+ * Durability is Redis's (redis-durability.ts): with `appendfsync always` nothing acknowledged
+ * is lost; `--redis-durability fsync` refuses any setting that could lose an acknowledged job.
+ * Whether Redis still holds this deployment's data safely (epoch, eviction policy) is checked
+ * by redis-safety.ts; timestamps come from Redis's clock (scripts.ts). See docs/scaling.md.
  */
 import { Redis } from 'ioredis';
 import { AppError } from '../../model/errors/app-error.js';
 import { newJobId } from '../job-id.js';
 import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../model/job.js';
-import { changeEffect } from '../change-effect.js';
+import type { DispatchOutbox, OutboxEntry } from '../dispatch-outbox.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { requestHash } from '../request-hash.js';
 import type {
   CreateResult,
   EventListener,
   EventPage,
+  FaultListener,
   JobChange,
   MessageListener,
   NewJob,
@@ -27,49 +29,54 @@ import type {
 } from '../store.js';
 import type { MessageTopic, Topic } from '../../model/topic.js';
 import type { JobPage, ListQuery } from '../../model/job-page.js';
-import {
-  eventFromEntry,
-  eventFromPayload,
-  hashFromList,
-  jobFromHash,
-  jobNumber,
-  type StreamEntry,
-} from './codec.js';
+import { eventFromEntry, hashFromList, jobFromHash, jobNumber, type StreamEntry } from './codec.js';
+import { AofConfirmer } from './aof-confirmer.js';
 import { RedisBus } from './redis-bus.js';
-import { CLAIM_SCRIPT, CREATE_SCRIPT, PRUNE_SCRIPT, UPDATE_SCRIPT } from './scripts.js';
+import { RedisClock } from './redis-clock.js';
+import type { Durability } from './redis-durability.js';
+import { listIndexKey } from './redis-keys.js';
+import { RedisSafety } from './redis-safety.js';
+import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
 
 export interface RedisStoreOptions {
   url: string;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
+  /** `--redis-durability` (default `warn`). */
+  durability?: Durability;
+  /** How often Redis's settings are re-checked besides on reconnects (default 5 s; 0: never). */
+  checkIntervalMs?: number;
+  /** Most finished jobs one prune() deletes (default 10,000); the rest wait for the next. */
+  pruneLimit?: number;
   onListenerError?: (error: unknown) => void;
   /** Told about connection errors; ioredis keeps reconnecting by itself. */
   onConnectionError?: (error: Error) => void;
+  /** Told what Redis's settings risk, and when it lost or endangers the data. */
+  onWarning?: (message: string) => void;
 }
-
-type ScriptReply = [string, ...unknown[]];
 
 const PRUNE_BATCH = 500;
+/** Most finished jobs one prune() call deletes by default. */
+export const PRUNE_PASS_LIMIT = 10_000;
 /** Far above a command's time on a working Redis (well under 10 ms), below a client's patience. */
 const COMMAND_TIMEOUT_MS = 3000;
-
-declare module 'ioredis' {
-  interface RedisCommander {
-    bpCreate(...args: string[]): Promise<ScriptReply>;
-    bpUpdate(...args: string[]): Promise<ScriptReply>;
-    bpClaim(...args: string[]): Promise<ScriptReply>;
-    bpPrune(...args: string[]): Promise<number>;
-  }
-}
+/** How long a WAITAOF may wait for the fsync of an acknowledged write. */
+const WAITAOF_TIMEOUT_MS = 2000;
 
 export class RedisStore implements Store {
   readonly #redis: Redis;
   readonly #subscriber: Redis;
   readonly #bus: RedisBus;
   readonly #prefix: string;
+  readonly #options: RedisStoreOptions;
+  #safety: RedisSafety | undefined;
+  #clock: RedisClock | undefined;
+  /** With WAITAOF: the connection and group commit for acknowledged writes. */
+  #durable: { redis: Redis; confirmer: AofConfirmer } | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(options: RedisStoreOptions) {
+    this.#options = options;
     this.#prefix = options.prefix ?? 'bp:';
     // Fail a command after one reconnect attempt rather than queueing it for long: an HTTP
     // client is better served by a quick 503 than by a request that hangs. A Redis that stops
@@ -84,10 +91,7 @@ export class RedisStore implements Store {
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     this.#redis.on('error', onConnectionError);
     this.#subscriber.on('error', onConnectionError);
-    this.#redis.defineCommand('bpCreate', { numberOfKeys: 0, lua: CREATE_SCRIPT });
-    this.#redis.defineCommand('bpUpdate', { numberOfKeys: 0, lua: UPDATE_SCRIPT });
-    this.#redis.defineCommand('bpClaim', { numberOfKeys: 0, lua: CLAIM_SCRIPT });
-    this.#redis.defineCommand('bpPrune', { numberOfKeys: 0, lua: PRUNE_SCRIPT });
+    defineScripts(this.#redis);
     this.#bus = new RedisBus(
       this.#subscriber,
       this.#redis,
@@ -96,12 +100,28 @@ export class RedisStore implements Store {
     );
   }
 
-  /** Connects, checks the server's eviction policy, and subscribes to the events channel. */
+  /**
+   * Connects, checks that Redis is safe to use (redis-safety.ts: eviction policy, persistence
+   * against `durability`, the deployment epoch), and subscribes to the events channel.
+   */
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
     const store = new RedisStore(options);
     try {
       await store.#redis.connect();
-      await store.#checkEvictionPolicy();
+      const safety = await RedisSafety.open(store.#redis, options.url, {
+        prefix: store.#prefix,
+        durability: options.durability ?? 'warn',
+        checkIntervalMs: options.checkIntervalMs ?? 5000,
+        onWarning: options.onWarning ?? (() => undefined),
+      });
+      store.#safety = safety;
+      store.#clock = await RedisClock.open(store.#redis);
+      if (safety.waitAof) {
+        const redis = store.#redis.duplicate();
+        defineScripts(redis);
+        redis.on('error', options.onConnectionError ?? (() => undefined));
+        store.#durable = { redis, confirmer: new AofConfirmer(redis, WAITAOF_TIMEOUT_MS) };
+      }
       await store.#bus.start();
     } catch (error) {
       await store.close();
@@ -110,22 +130,43 @@ export class RedisStore implements Store {
     return store;
   }
 
+  /** The deployment's clock (Redis's TIME), for what is decided outside the scripts. */
+  now(): number {
+    return this.#clock?.now() ?? Date.now();
+  }
+
+  /** The outbox of jobs stored but not yet confirmed in the queue (dispatch-outbox.ts). */
+  readonly outbox: DispatchOutbox = {
+    due: (graceMs, limit) => guard(this.#due(graceMs, limit)),
+    dispatched: (id) => guard(this.#redis.zrem(`${this.#prefix}outbox`, id).then(() => undefined)),
+  };
+
+  subscribeFaults(listener: FaultListener): Unsubscribe {
+    return this.#checked.onFault(listener);
+  }
+
   create(request: NewJob): Promise<CreateResult> {
     return guard(this.#create(request));
   }
 
   async #create(request: NewJob): Promise<CreateResult> {
+    await this.#checked.admitNewJob();
     const hash = requestHash(request.type, request.input);
-    const reply = await this.#redis.bpCreate(
+    const args = [
       this.#prefix,
+      this.#checked.epoch,
       newJobId(),
       request.type,
       JSON.stringify(request.input ?? null),
       request.idempotencyKey ?? '',
       hash,
-      String(Date.now()),
       request.owner ?? '',
-    );
+    ];
+    const durable = this.#durable;
+    const reply = durable
+      ? await durable.confirmer.write(() => durable.redis.bpCreate(...args))
+      : await this.#redis.bpCreate(...args);
+    if (reply[0] === 'epoch') return this.#refusedForEpoch();
     if (reply[0] === 'existing') {
       const existing = hashFromList(reply[1] as string[]);
       const outcome = existing.hash === hash ? 'replayed' : 'conflict';
@@ -139,43 +180,29 @@ export class RedisStore implements Store {
   }
 
   async #get(id: string): Promise<Job | undefined> {
+    this.#checked.assertDataKept();
     const hash = await this.#redis.hgetall(this.#key('job', id));
-    return hash.id === undefined ? undefined : jobFromHash(hash);
+    if (hash.id !== undefined) return jobFromHash(hash);
+    await this.#checked.confirmDataKept(); // a missing job, or a Redis that lost everything?
+    return undefined;
   }
 
   list(query: ListQuery): Promise<JobPage> {
     return guard(this.#list(query));
   }
 
+  /** One index holds exactly the matching jobs (redis-keys.ts): one range, one script. */
   async #list(query: ListQuery): Promise<JobPage> {
+    this.#checked.assertDataKept();
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    // The most selective index is read in chunks; the other filters apply to what it returns.
-    const index = query.owner
-      ? this.#key('ow', query.owner)
-      : query.status
-        ? this.#key('st', query.status)
-        : query.type
-          ? this.#key('ty', query.type)
-          : `${this.#prefix}all`;
-    const wanted = query.limit + 1;
-    const found: Record<string, string>[] = [];
-    let max = before === undefined ? '+inf' : `(${before}`;
-    while (found.length < wanted) {
-      const ids = await this.#redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, wanted);
-      if (ids.length === 0) break;
-      const pipeline = this.#redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.#key('job', id));
-      const hashes = ((await pipeline.exec()) ?? []).map(([, h]) => h as Record<string, string>);
-      for (const hash of hashes) {
-        if (hash.id === undefined) continue; // pruned between the two reads
-        if (query.type && hash.type !== query.type) continue;
-        if (query.status && hash.status !== query.status) continue;
-        if (found.length < wanted) found.push(hash);
-      }
-      const last = hashes.at(-1);
-      if (ids.length < wanted || !last) break;
-      max = `(${String(jobNumber(last))}`;
-    }
+    const [epoch, ...lists] = await this.#redis.bpList(
+      this.#prefix,
+      listIndexKey(this.#prefix, query),
+      before === undefined ? '+inf' : `(${before}`,
+      String(query.limit + 1),
+    );
+    if (epoch !== this.#checked.epoch) await this.#checked.confirmDataKept();
+    const found = lists.map(hashFromList);
     const page = found.slice(0, query.limit);
     const last = page.at(-1);
     const nextCursor = found.length > query.limit && last ? encodeCursor(jobNumber(last)) : null;
@@ -187,8 +214,15 @@ export class RedisStore implements Store {
   }
 
   async #update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
-    const reply = await this.#redis.bpUpdate(this.#prefix, id, ...changeArgs(change));
-    return this.#applied(id, change.kind, reply);
+    this.#checked.assertDataKept();
+    const args = [this.#prefix, this.#checked.epoch, id, ...changeArgs(change)];
+    // A cancel is acknowledged to a client: with WAITAOF it waits for the disk like a submit.
+    const durable = change.kind === 'canceled' ? this.#durable : undefined;
+    const reply = durable
+      ? await durable.confirmer.write(() => durable.redis.bpUpdate(...args))
+      : await this.#redis.bpUpdate(...args);
+    if (reply[0] === 'epoch') return this.#refusedForEpoch();
+    return appliedChange(id, change.kind, reply);
   }
 
   claimNext(): Promise<Job | undefined> {
@@ -196,10 +230,12 @@ export class RedisStore implements Store {
   }
 
   async #claimNext(): Promise<Job | undefined> {
-    const reply = await this.#redis.bpClaim(this.#prefix, String(Date.now()));
+    this.#checked.assertDataKept();
+    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch);
+    if (reply[0] === 'epoch') return this.#refusedForEpoch();
     if (reply[0] === 'none') return undefined;
     const hash = hashFromList(reply[2] as string[]);
-    return this.#applied(hash.id ?? '', 'started', reply).job;
+    return appliedChange(hash.id ?? '', 'started', reply).job;
   }
 
   events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {
@@ -207,6 +243,7 @@ export class RedisStore implements Store {
   }
 
   async #events(id: string, afterSeq: number, limit: number): Promise<EventPage | undefined> {
+    this.#checked.assertDataKept();
     const key = this.#key('ev', id);
     const [[, exists], [, first], [, entries]] = ((await this.#redis
       .multi()
@@ -218,7 +255,10 @@ export class RedisStore implements Store {
       [unknown, StreamEntry[]],
       [unknown, StreamEntry[]],
     ];
-    if (!exists) return undefined;
+    if (!exists) {
+      await this.#checked.confirmDataKept();
+      return undefined;
+    }
     const firstEntry = first[0];
     return {
       events: entries.map((entry) => eventFromEntry(id, entry)),
@@ -230,17 +270,29 @@ export class RedisStore implements Store {
     return guard(this.#prune(before));
   }
 
+  /**
+   * `before` is read on this process's clock only to learn the age asked for: the scripts
+   * compare that age with Redis's clock, so a skewed or jumping clock here prunes nothing
+   * early. At most `pruneLimit` jobs go per call, in batches (each one script) with other
+   * commands in between; the retention pruner calls again for the rest.
+   */
   async #prune(before: Date): Promise<number> {
+    const ageMs = Date.now() - before.getTime();
+    const limit = this.#options.pruneLimit ?? PRUNE_PASS_LIMIT;
     let total = 0;
-    for (;;) {
+    while (total < limit) {
+      const batch = Math.min(PRUNE_BATCH, limit - total);
       const deleted = await this.#redis.bpPrune(
         this.#prefix,
-        String(before.getTime()),
-        String(PRUNE_BATCH),
+        this.#checked.epoch,
+        String(ageMs),
+        String(batch),
       );
+      if (deleted < 0) return this.#refusedForEpoch();
       total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
+      if (deleted < batch) break;
     }
+    return total;
   }
 
   countByStatus(): Promise<Record<JobStatus, number>> {
@@ -261,7 +313,7 @@ export class RedisStore implements Store {
   }
 
   async #ping(): Promise<void> {
-    await this.#redis.ping();
+    await this.#checked.assertHealthy();
   }
 
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
@@ -281,64 +333,39 @@ export class RedisStore implements Store {
   }
 
   close(): Promise<void> {
-    this.#closed ??= Promise.allSettled([this.#subscriber.quit(), this.#redis.quit()]).then(
-      () => undefined,
-    );
+    this.#safety?.close();
+    this.#clock?.close();
+    this.#closed ??= Promise.allSettled([
+      this.#subscriber.quit(),
+      this.#redis.quit(),
+      this.#durable?.redis.quit(),
+    ]).then(() => undefined);
     return this.#closed;
+  }
+
+  get #checked(): RedisSafety {
+    if (!this.#safety) throw new Error('the Redis store is not open');
+    return this.#safety;
+  }
+
+  async #due(graceMs: number, limit: number): Promise<OutboxEntry[]> {
+    const args = [this.#prefix, this.#checked.epoch, String(graceMs), String(limit)];
+    const reply = await this.#redis.bpOutbox(...args);
+    if (reply[0] === 'epoch') return this.#refusedForEpoch();
+    const entries: OutboxEntry[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      entries.push({ id: reply[i] ?? '', type: reply[i + 1] ?? '' });
+    }
+    return entries;
+  }
+
+  /** A script found another epoch: the data is gone (this throws why), or it changed twice. */
+  async #refusedForEpoch(): Promise<never> {
+    await this.#checked.confirmDataKept();
+    throw new AppError('redis_unsafe', 'the deployment epoch in Redis changed during the write');
   }
 
   #key(kind: string, name: string): string {
     return `${this.#prefix}${kind}:${name}`;
   }
-
-  #applied(id: string, kind: string, reply: ScriptReply): { job: Job; event: JobEvent } {
-    if (reply[0] === 'missing') throw new AppError('job_not_found', `no job has id ${id}`);
-    if (reply[0] === 'illegal') {
-      throw new AppError('illegal_transition', `a ${String(reply[1])} job cannot become ${kind}`);
-    }
-    return {
-      job: jobFromHash(hashFromList(reply[2] as string[])),
-      event: eventFromPayload(reply[1] as string),
-    };
-  }
-
-  /** Evicting keys would silently lose jobs and logs: refuse to run on such a Redis. */
-  async #checkEvictionPolicy(): Promise<void> {
-    let policy: string | undefined;
-    try {
-      const reply = (await this.#redis.config('GET', 'maxmemory-policy')) as string[];
-      policy = reply[1];
-    } catch {
-      return; // CONFIG is disabled on some managed services: nothing to check with
-    }
-    if (policy !== undefined && policy !== 'noeviction') {
-      throw new Error(
-        `Redis maxmemory-policy is "${policy}"; it must be "noeviction" or jobs can silently disappear`,
-      );
-    }
-  }
-}
-
-/**
- * Connection failures become `store_unavailable` (503: retry later) instead of an internal
- * error; the job store's own errors (job_not_found, illegal_transition) pass through.
- */
-async function guard<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('store_unavailable', 'the job store cannot be reached; retry later');
-  }
-}
-
-/** The update script's arguments after prefix and id: kind, progress, data, result, error, now. */
-function changeArgs(change: JobChange): string[] {
-  const effect = changeEffect(change);
-  // The script reads `progress` for progress changes only, and sets it for the others.
-  const progress = String(effect.progress ?? 0);
-  const data = effect.data === undefined ? '' : JSON.stringify(effect.data);
-  const result = 'result' in effect ? JSON.stringify(effect.result) : '';
-  const error = effect.error ? JSON.stringify(effect.error) : '';
-  return [change.kind, progress, data, result, error, String(Date.now())];
 }

@@ -1,14 +1,19 @@
 /**
  * Lua scripts: every change to a job is one script, so the state-machine check, the job hash,
- * the event stream entry, the indexes and the PUBLISH happen atomically and in order. Checks
- * come before the first write, because a Lua script that errors half-way keeps its writes.
+ * the event stream entry, the indexes, the dispatch outbox and the PUBLISH happen atomically
+ * and in order. Checks come before the first write, because a Lua script that errors half-way
+ * keeps its writes.
  *
- * Keys (prefix P): P..'job:'..id hash; P..'ev:'..id stream (entry ids 0-<seq>);
- * P..'idem:'..key → id; P..'n' insertion counter; sorted sets by insertion number P..'all',
- * P..'st:'..status, P..'ty:'..type, P..'ow:'..owner; P..'done' finished jobs by last change
- * (for pruning).
- * Keys are derived inside the scripts, so this layout suits one Redis (or a primary with
- * replicas), not Redis Cluster.
+ * Two rules every writing script follows:
+ * - **One clock**: timestamps (createdAt, updatedAt, each event's `at`, the retention and
+ *   outbox scores) come from Redis's `TIME`, never from the calling process, so a process with
+ *   a skewed clock can neither get jobs pruned early nor late (docs/scaling.md).
+ * - **One dataset**: the caller passes the deployment epoch it opened with (redis-safety.ts);
+ *   a Redis that lost its data (restarted empty, flushed) has no or another epoch, and the
+ *   script refuses with {'epoch'} before writing anything.
+ *
+ * The key layout (prefix P) is in redis-keys.ts; keys are derived inside the scripts, so this
+ * layout suits one Redis (or a primary with replicas), not Redis Cluster.
  */
 import { TERMINAL_STATUSES } from '../../model/job.js';
 import { legalTransitions } from '../../model/state-machine.js';
@@ -25,22 +30,53 @@ function luaTransitionTable(): string {
 const TERMINAL = `local TERMINAL = { ${TERMINAL_STATUSES.map((s) => `${s} = true`).join(', ')} }`;
 
 /**
- * apply(p, id, kind, progress, data, result, err, now) → {'ok', payload, hash} | {'missing'} |
+ * Helpers shared by the scripts: Redis's clock in milliseconds, the epoch check, and the list
+ * indexes a job belongs to (mirrored by listIndexKey in redis-keys.ts).
+ */
+const COMMON = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function sameEpoch(p, epoch)
+  return redis.call('GET', p .. 'epoch') == epoch
+end
+local function fixedIndexes(p, jobType, owner)
+  local keys = { p .. 'all', p .. 'ty:' .. jobType }
+  if owner and owner ~= '' then
+    keys[3] = p .. 'ow:' .. owner
+    keys[4] = p .. 'oty:' .. owner .. ':' .. jobType
+  end
+  return keys
+end
+local function statusIndexes(p, status, jobType, owner)
+  local keys = { p .. 'st:' .. status, p .. 'sty:' .. status .. ':' .. jobType }
+  if owner and owner ~= '' then
+    keys[3] = p .. 'ost:' .. owner .. ':' .. status
+    keys[4] = p .. 'osty:' .. owner .. ':' .. status .. ':' .. jobType
+  end
+  return keys
+end
+`;
+
+/**
+ * apply(p, id, kind, progress, data, result, err) → {'ok', payload, hash} | {'missing'} |
  * {'illegal', status}. `data` '' means none; for `started` the script builds it.
  */
 const APPLY = `
 ${luaTransitionTable()}
 ${TERMINAL}
-local function apply(p, id, kind, progressArg, data, result, err, now)
+local function apply(p, id, kind, progressArg, data, result, err)
   local key = p .. 'job:' .. id
-  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt')
+  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner')
   local status = cur[1]
   if not status then return {'missing'} end
   local to = T[status] and T[status][kind]
   if not to then return {'illegal', status} end
   local progress = tonumber(cur[2])
   local attempt = tonumber(cur[3])
-  if tonumber(now) < tonumber(cur[5]) then now = cur[5] end
+  -- Never backwards, even if Redis's own clock is stepped back.
+  local now = math.max(nowMs(), tonumber(cur[5]))
   local seq = redis.call('HINCRBY', key, 'seq', 1)
   if kind == 'started' then
     attempt = attempt + 1
@@ -63,8 +99,9 @@ local function apply(p, id, kind, progressArg, data, result, err, now)
     redis.call('XADD', p .. 'ev:' .. id, '0-' .. seq, 'k', kind, 's', to, 'p', progress, 't', now)
   end
   if to ~= status then
-    redis.call('ZREM', p .. 'st:' .. status, id)
-    redis.call('ZADD', p .. 'st:' .. to, cur[4], id)
+    for _, index in ipairs(statusIndexes(p, status, cur[6], cur[7])) do redis.call('ZREM', index, id) end
+    for _, index in ipairs(statusIndexes(p, to, cur[6], cur[7])) do redis.call('ZADD', index, cur[4], id) end
+    if status == 'queued' then redis.call('ZREM', p .. 'outbox', id) end
     if TERMINAL[to] then redis.call('ZADD', p .. 'done', now, id) end
   end
   local payload = '{"jobId":"' .. id .. '","seq":' .. seq .. ',"kind":"' .. kind ..
@@ -76,26 +113,31 @@ local function apply(p, id, kind, progressArg, data, result, err, now)
 end
 `;
 
-/** ARGV: prefix, id, kind, progress, data, result, error, now. */
-export const UPDATE_SCRIPT = `${APPLY}
-return apply(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
+/** ARGV: prefix, epoch, id, kind, progress, data, result, error. */
+export const UPDATE_SCRIPT = `${COMMON}${APPLY}
+if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
+return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
 
-/** ARGV: prefix, now. Starts the oldest queued job: {'none'} or apply's reply. */
-export const CLAIM_SCRIPT = `${APPLY}
+/** ARGV: prefix, epoch. Starts the oldest queued job: {'none'} or apply's reply. */
+export const CLAIM_SCRIPT = `${COMMON}${APPLY}
+if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
 local ids = redis.call('ZRANGE', ARGV[1] .. 'st:queued', 0, 0)
 if #ids == 0 then return {'none'} end
-return apply(ARGV[1], ids[1], 'started', '0', '', '', '', ARGV[2])`;
+return apply(ARGV[1], ids[1], 'started', '0', '', '', '')`;
 
 /**
- * ARGV: prefix, id, type, input, idempotency key ('' for none), request hash, now, owner ('' for
- * none). → {'created', payload, hash} | {'existing', hash}
+ * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''
+ * for none). → {'created', payload, hash} | {'existing', hash} | {'epoch'}. The job also enters
+ * the dispatch outbox, which it leaves once the queue confirmed it (or it stops being queued).
  */
-export const CREATE_SCRIPT = `
-local p, id, jobType, input, idem, hash, now, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+export const CREATE_SCRIPT = `${COMMON}
+local p, epoch, id, jobType, input, idem, hash, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if not sameEpoch(p, epoch) then return {'epoch'} end
 if idem ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. idem)
   if existing then return {'existing', redis.call('HGETALL', p .. 'job:' .. existing)} end
 end
+local now = nowMs()
 local key = p .. 'job:' .. id
 local n = redis.call('INCR', p .. 'n')
 redis.call('HSET', key, 'n', n, 'id', id, 'type', jobType, 'status', 'queued', 'progress', 0,
@@ -104,31 +146,73 @@ if idem ~= '' then
   redis.call('HSET', key, 'idem', idem)
   redis.call('SET', p .. 'idem:' .. idem, id)
 end
-if owner ~= '' then
-  redis.call('HSET', key, 'owner', owner)
-  redis.call('ZADD', p .. 'ow:' .. owner, n, id)
-end
+if owner ~= '' then redis.call('HSET', key, 'owner', owner) end
 redis.call('XADD', p .. 'ev:' .. id, '0-1', 'k', 'queued', 's', 'queued', 'p', 0, 't', now)
-redis.call('ZADD', p .. 'all', n, id)
-redis.call('ZADD', p .. 'st:queued', n, id)
-redis.call('ZADD', p .. 'ty:' .. jobType, n, id)
+for _, index in ipairs(fixedIndexes(p, jobType, owner)) do redis.call('ZADD', index, n, id) end
+for _, index in ipairs(statusIndexes(p, 'queued', jobType, owner)) do redis.call('ZADD', index, n, id) end
+redis.call('ZADD', p .. 'outbox', now, id)
 local payload = '{"jobId":"' .. id .. '","seq":1,"kind":"queued","status":"queued","progress":0,"at":' .. now .. '}'
 redis.call('PUBLISH', p .. 'events', payload)
 return {'created', payload, redis.call('HGETALL', key)}`;
 
-/** ARGV: prefix, before (ms), limit. Deletes a batch of finished jobs; returns how many. */
-export const PRUNE_SCRIPT = `
+/**
+ * ARGV: prefix, epoch, age (ms), limit. Deletes up to `limit` finished jobs whose last change
+ * is more than `age` ago on Redis's clock; returns how many, or -1 for another epoch.
+ */
+export const PRUNE_SCRIPT = `${COMMON}
 local p = ARGV[1]
-local ids = redis.call('ZRANGEBYSCORE', p .. 'done', '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+if not sameEpoch(p, ARGV[2]) then return -1 end
+local cutoff = nowMs() - tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', p .. 'done', '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[4]))
 for _, id in ipairs(ids) do
   local key = p .. 'job:' .. id
   local h = redis.call('HMGET', key, 'status', 'type', 'idem', 'owner')
   redis.call('DEL', key, p .. 'ev:' .. id)
   if h[3] then redis.call('DEL', p .. 'idem:' .. h[3]) end
-  redis.call('ZREM', p .. 'all', id)
+  if h[2] then
+    for _, index in ipairs(fixedIndexes(p, h[2], h[4])) do redis.call('ZREM', index, id) end
+    if h[1] then
+      for _, index in ipairs(statusIndexes(p, h[1], h[2], h[4])) do redis.call('ZREM', index, id) end
+    end
+  end
   redis.call('ZREM', p .. 'done', id)
-  if h[1] then redis.call('ZREM', p .. 'st:' .. h[1], id) end
-  if h[2] then redis.call('ZREM', p .. 'ty:' .. h[2], id) end
-  if h[4] then redis.call('ZREM', p .. 'ow:' .. h[4], id) end
+  redis.call('ZREM', p .. 'outbox', id)
 end
 return #ids`;
+
+/**
+ * ARGV: prefix, index key, max score ('+inf' or '(n'), count. One page of a list: the epoch,
+ * then the hashes of up to `count` jobs from one index, newest first.
+ */
+export const LIST_SCRIPT = `
+local p = ARGV[1]
+local ids = redis.call('ZREVRANGEBYSCORE', ARGV[2], ARGV[3], '-inf', 'LIMIT', 0, tonumber(ARGV[4]))
+local reply = { redis.call('GET', p .. 'epoch') or '' }
+for _, id in ipairs(ids) do
+  local hash = redis.call('HGETALL', p .. 'job:' .. id)
+  if #hash > 0 then reply[#reply + 1] = hash end
+end
+return reply`;
+
+/**
+ * ARGV: prefix, epoch, grace (ms), limit. The jobs whose enqueue was not confirmed within
+ * `grace`: [id, type, id, type, …]. Each is pushed back by `grace`, so that one reconciler pass
+ * (in any process) takes it at a time; entries of jobs no longer queued are dropped.
+ */
+export const OUTBOX_SCRIPT = `${COMMON}
+local p, grace = ARGV[1], tonumber(ARGV[3])
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local now = nowMs()
+local ids = redis.call('ZRANGEBYSCORE', p .. 'outbox', '-inf', now - grace, 'LIMIT', 0, tonumber(ARGV[4]))
+local due = {}
+for _, id in ipairs(ids) do
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'type')
+  if h[1] == 'queued' then
+    redis.call('ZADD', p .. 'outbox', now, id)
+    due[#due + 1] = id
+    due[#due + 1] = h[2]
+  else
+    redis.call('ZREM', p .. 'outbox', id)
+  end
+end
+return due`;

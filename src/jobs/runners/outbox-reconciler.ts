@@ -1,0 +1,70 @@
+/**
+ * Keeps the store and the queue from disagreeing for long (Redis mode). Every job enters the
+ * store's dispatch outbox in the same script that stores it and leaves it once BullMQ has it;
+ * this pass, run every second in every Redis-mode process, re-enqueues what stayed longer than
+ * the grace period: a submit answered `503 … stored but could not be queued`, or a gateway
+ * killed between storing and enqueuing. BullMQ ignores a job id it already holds, and the
+ * worker skips a job the store says is finished, so an extra enqueue is harmless.
+ *
+ * Bound: a stored job is in the queue at most about grace + interval after it was stored (3 s
+ * by default) once some process can reach both, without waiting for a restart or a new submit.
+ */
+import type { Logger } from 'pino';
+import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
+import type { JobDispatcher } from './job-dispatcher.js';
+
+export interface ReconcilerOptions {
+  outbox: DispatchOutbox;
+  dispatcher: JobDispatcher;
+  logger: Logger;
+  /** An enqueue not confirmed after this long is retried (default 2 s). */
+  graceMs?: number;
+  /** Time between passes (default 1 s). */
+  intervalMs?: number;
+}
+
+/** Entries taken per pass; more wait for the next one. */
+const BATCH = 500;
+
+export class OutboxReconciler {
+  readonly #options: ReconcilerOptions;
+  readonly #log: Logger;
+  readonly #timer: NodeJS.Timeout;
+  #running: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'outbox-reconciler' });
+    this.#timer = setInterval(() => void this.pass(), options.intervalMs ?? 1000).unref();
+  }
+
+  /** One pass (passes never overlap); resolves with it. Failures are logged, then retried. */
+  pass(): Promise<void> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Stops the timer and waits for a pass in progress. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  async #pass(): Promise<void> {
+    if (this.#closed) return;
+    const { outbox, dispatcher } = this.#options;
+    try {
+      const due = await outbox.due(this.#options.graceMs ?? 2000, BATCH);
+      for (const entry of due) await dispatcher.dispatch(entry);
+      if (due.length > 0) {
+        this.#log.warn({ count: due.length }, 're-enqueued jobs stored but missing from the queue');
+      }
+    } catch (error) {
+      this.#log.debug({ err: error }, 'outbox pass failed; the next one retries');
+    }
+  }
+}
