@@ -51,8 +51,12 @@ export function parseCommandLine<S extends Specs>(program: Program<S>, argv: str
   }
   let given: Record<string, string | boolean | undefined>;
   try {
-    given = parseArgs({ args: argv, options: config, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
+    given = parseArgs({
+      args: argv,
+      options: config,
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (error) {
     return { kind: 'error', message: parseArgsMessage(error) };
   }

@@ -14,7 +14,10 @@ await serveChapter({
   name: 'push',
   title: 'Push',
   settings: { PORT: '8080', WS_HEARTBEAT: '3s', ALLOW_NULL_ORIGIN: 'true' },
-  steps: (base, server) => `  WebSocket at ${base.replace('http', 'ws')}/ws, heartbeat every ${server.options.wsHeartbeat / 1000} s
+  steps: (
+    base,
+    server,
+  ) => `  WebSocket at ${base.replace('http', 'ws')}/ws, heartbeat every ${server.options.wsHeartbeat / 1000} s
 
   Chat: open the page in two browser tabs, straight from disk
           file://${page}
