@@ -1,7 +1,7 @@
 /**
  * Short polling: the client asks "how is job X?" on a timer and the server answers at once.
  *
- *   POST /submit                    → 202 { jobId, ... }            (the overview's surface)
+ *   POST /submit                    → 202 { id, jobId, ... }        (the overview's surface)
  *   GET  /check-status?jobId=<id>   → 200 snapshot
  *   GET  /jobs/:id                  → 200 snapshot                   (the REST spelling)
  *
@@ -28,6 +28,8 @@ export interface ShortPollingRoutesOptions extends SnapshotReplyOptions {
 }
 
 const SubmitResponse = Type.Object({
+  id: JobId,
+  /** The same id under the overview's name. */
   jobId: JobId,
   status: Type.String(),
   progress: Type.Integer(),
@@ -122,6 +124,7 @@ export function shortPollingRoutes(
         .code(202)
         .header('location', `/jobs/${job.id}`)
         .send({
+          id: job.id,
           jobId: job.id,
           status: job.status,
           progress: job.progress,
