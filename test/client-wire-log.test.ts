@@ -94,9 +94,7 @@ describe('the wire log of a watch', () => {
     const empty = responses.filter((r) => !r.news);
     expect(empty.length).toBe(stats.requests - stats.updates);
     expect(empty.length).toBeGreaterThan(0);
-    expect(empty.every((r) => r.status === 304 && r.bytes === 0 && r.retryAfterS === 2)).toBe(
-      true,
-    );
+    expect(empty.every((r) => r.status === 304 && r.bytes === 0 && r.retryAfterS === 2)).toBe(true);
   });
 
   it.each(['sse', 'websocket'] as const)(

@@ -17,7 +17,11 @@ export async function* recheck(context: TransportContext): AsyncGenerator<Update
     meter.bytes(answer.bytes);
     const job = answer.body as Job;
     const news = job.seq > context.current().seq;
-    exchange.answered(answer.status, answer.bytes, { news, seq: job.seq, changedAt: job.updatedAt });
+    exchange.answered(answer.status, answer.bytes, {
+      news,
+      seq: job.seq,
+      changedAt: job.updatedAt,
+    });
     if (news) yield { job, at: job.updatedAt };
   } catch (error) {
     exchange.closed(reasonOf(error));

@@ -9,12 +9,7 @@ import { applyEvent } from '../apply-event.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { isPermanent } from '../client-error.js';
 import { readEventStream } from '../event-stream.js';
-import {
-  reasonOf,
-  TransportUnavailable,
-  type TransportContext,
-  type Update,
-} from './context.js';
+import { reasonOf, TransportUnavailable, type TransportContext, type Update } from './context.js';
 import { recheck } from './recheck.js';
 
 const KINDS: ReadonlySet<string> = new Set<EventKind>(EVENT_KINDS);
