@@ -2,8 +2,10 @@
  * The client commands end to end: the real CLI in a child process against a real server, its
  * output (JSON and text) and its exit codes.
  */
-import { execFile } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Job, JobPage } from '../src/client/index.js';
 import { freePort } from './helpers/redis-server.js';
 import { startTestServer } from './helpers/test-server.js';
@@ -145,4 +147,48 @@ describe('backend-patterns client commands', () => {
       expect(top.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
+
+  it('from a clone (npm run -s cli): submit --watch names the job at once; Ctrl-C says how to find it again', async () => {
+    const { url } = await startTestServer();
+    const root = new URL('..', import.meta.url).pathname;
+    const args = ['run', '-s', 'cli', '--', 'submit', 'demo', '--input', '{"stepMs":60000}'];
+    const child = spawn('npm', [...args, '--watch', '--url', url], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid ?? 0;
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-pid, 'SIGKILL');
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: child.stdout });
+    const [first] = (await once(lines, 'line')) as [string];
+    const id = /^job ([0-9a-f-]{36})$/.exec(first)?.[1] ?? '';
+    expect(first).toBe(`job ${id}`); // before any progress, while the job runs for minutes
+    const [second] = (await once(lines, 'line')) as [string];
+    expect(second).toMatch(/^(queued|running) /);
+
+    const exited = once(child, 'exit');
+    process.kill(-pid, 'SIGINT'); // a terminal's Ctrl-C reaches npm and the CLI alike
+    await exited;
+    expect(stderr).toContain(`stopped watching; the job goes on: npm run -s cli -- status ${id}`);
+
+    // That command, as printed, shows the job (npm's own echo of the command line, which masks
+    // anything shaped like a UUID as ***, is what -s leaves out).
+    const status = await new Promise<Run>((resolve) => {
+      execFile(
+        'npm',
+        ['run', '-s', 'cli', '--', 'status', id, '--url', url],
+        { cwd: root },
+        (error, stdout, err) => {
+          resolve({ code: error ? 1 : 0, stdout, stderr: err });
+        },
+      );
+    });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^id +${id}\\n`));
+    expect(status.stdout).not.toContain('***');
+  }, 60_000);
 });

@@ -2,7 +2,9 @@
  * The dashboard in Chromium: submit a demo job from the generated form and watch it through all
  * four transports at once. The counters must tell the patterns apart the way the overview
  * predicts: short polling asks more often than anything changes, long polling asks about once
- * per change, SSE and WebSocket use one connection each. Saves a screenshot in test-output/.
+ * per change, SSE and WebSocket use one connection each — and the timeline must draw exactly
+ * that, mark for mark. Saves a screenshot in test-output/. At phone width: nothing wider than
+ * the screen, and a failed job's error and a finished job's result are shown.
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -10,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../scripts/build-web.js';
 import { TRANSPORTS, type TransportName } from '../src/client/index.js';
 import { launchBrowser } from './helpers/browser.js';
+import { postJson } from './helpers/http.js';
 import { startTestServer } from './helpers/test-server.js';
 
 const OUTPUT = new URL('../test-output/', import.meta.url);
@@ -48,6 +51,8 @@ describe('dashboard', () => {
     const stepMs = page.locator('#input-stepMs');
     await stepMs.waitFor();
     expect(await stepMs.getAttribute('min')).toBe('10');
+    // By default short polling asks as often as the server's Retry-After says.
+    expect(await page.inputValue('#poll-interval')).toBe('');
     await stepMs.fill('250');
     await page.fill('#poll-interval', '50');
     await page.click('#submit-job');
@@ -78,6 +83,40 @@ describe('dashboard', () => {
       expect(seen[stream]).toMatchObject({ requests: 1, connections: 1, updates: CHANGES });
     }
 
+    // The timeline draws what went over the wire: a bar per request, a tick per event.
+    const marks = (lane: TransportName, selector: string) =>
+      page.locator(`#timeline [data-lane="${lane}"] ${selector}`).count();
+    await page.locator('#timeline-detail').waitFor();
+    for (const stream of ['sse', 'websocket'] as const) {
+      await expect.poll(() => marks(stream, '[data-mark="event"]')).toBe(CHANGES);
+      expect(await marks(stream, '[data-mark="request"]')).toBe(1);
+    }
+    await expect.poll(() => marks('long-poll', '[data-mark="request"]')).toBe(longPoll.requests);
+    // One held request per change: every answer was news.
+    expect(await marks('long-poll', '[data-news="true"]')).toBe(longPoll.updates);
+    const shortPoll = seen['short-poll'];
+    await expect.poll(() => marks('short-poll', '[data-mark="request"]')).toBe(shortPoll.requests);
+    expect(await marks('short-poll', '[data-news="false"]')).toBe(
+      shortPoll.requests - shortPoll.updates,
+    );
+    // Pointing at a mark says what went over the wire.
+    // The event ticks are seq 2, 3, …: the fifth is seq 6.
+    const tick = page.locator('#timeline [data-lane="sse"] [data-mark="event"]').nth(4);
+    const box = await tick.boundingBox();
+    const chart = await page.locator('#timeline svg').boundingBox();
+    if (!box || !chart) throw new Error('the timeline is not drawn');
+    await page.locator('#timeline svg').hover({
+      position: { x: box.x - chart.x + box.width / 2, y: box.y - chart.y + box.height / 2 },
+    });
+    expect(await page.locator('#timeline-detail').textContent()).toMatch(
+      /^Server-sent events: event, seq 6 · \d+ B · delivered \d+ ms after the change · at \d+\.\d\d s$/,
+    );
+
+    // The watched job's outcome, once it ended.
+    expect(await page.locator('#job-outcome').textContent()).toBe(
+      'succeeded — result: {"steps":10,"stepMs":250}',
+    );
+
     // The jobs table heard of the job over its own stream and shows how it ended.
     const row = page.locator('#jobs-table tbody tr').first();
     await row.filter({ hasText: 'succeeded' }).waitFor();
@@ -85,9 +124,17 @@ describe('dashboard', () => {
     // The server charts are drawing.
     await page.locator('#connections-chart polyline[points*=","]').first().waitFor();
 
-    // What the README shows (docs/dashboard.png is a copy): the form, the panels, the charts.
+    // What the README shows (docs/dashboard.png is a copy): the form, the panels, the timeline.
     mkdirSync(OUTPUT, { recursive: true });
-    await page.screenshot({ path: new URL('dashboard.png', OUTPUT).pathname });
+    // Down to the timeline's bottom edge, in page (not viewport) coordinates.
+    const bottom = await page.evaluate<number>(
+      "document.getElementById('wire').getBoundingClientRect().bottom + window.scrollY",
+    );
+    await page.screenshot({
+      path: new URL('dashboard.png', OUTPUT).pathname,
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1200, height: Math.ceil(bottom + 12) },
+    });
 
     // The chat renders what people send as text.
     await page.fill('#chat-name', 'Ada');
@@ -105,4 +152,46 @@ describe('dashboard', () => {
     // No script errors and no Content-Security-Policy violations.
     expect(problems).toEqual([]);
   }, 90_000); // Chromium can take a while to start on a loaded machine
+
+  it('at phone width (390 px): nothing wider than the screen; a failed job shows its error, a finished one its result', async () => {
+    const { url } = await startTestServer();
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${url}/`);
+    await page.locator('#input-stepMs').waitFor();
+
+    // Straight from the form: a hash-file job for a file that is not there.
+    await page.selectOption('#job-type', 'hash-file');
+    await page.fill('#input-path', 'nope.txt');
+    await page.click('#submit-job');
+    await page.locator('#job-outcome[data-status="failed"]').waitFor();
+    expect(await page.locator('#job-outcome').textContent()).toBe(
+      'failed — file_not_found: no file "nope.txt"',
+    );
+    const failedRow = page.locator('#jobs-table tbody tr', { hasText: 'hash-file' });
+    await failedRow.locator('td.outcome', { hasText: 'file_not_found' }).waitFor();
+    expect(await failedRow.locator('td.outcome').textContent()).toBe(
+      'file_not_found: no file "nope.txt"',
+    );
+
+    // A primes job from elsewhere: the table shows its count when it ends.
+    await postJson(`${url}/jobs`, { type: 'primes', input: { n: 1000 } });
+    const primesRow = page.locator('#jobs-table tbody tr', { hasText: 'primes' });
+    await primesRow.locator('td.outcome', { hasText: 'result' }).waitFor();
+    expect(await primesRow.locator('td.outcome').textContent()).toBe(
+      'result: {"n":1000,"count":168}',
+    );
+
+    // Nothing sticks out: the page is as wide as the screen, and so is every element in it.
+    // (Text, not a function: the tests are type-checked without the DOM's types.)
+    const overflow = await page.evaluate(`({
+      page: document.documentElement.scrollWidth,
+      wider: [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((element) => element.tagName.toLowerCase() + '#' + element.id),
+    })`);
+    expect(overflow).toEqual({ page: 390, wider: [] });
+    // The timeline fits too, its four lanes drawn.
+    expect(await page.locator('#timeline [data-lane]').count()).toBe(4);
+  }, 60_000);
 });

@@ -24,7 +24,7 @@ describe('push demo page', () => {
   });
 
   it('in Chromium: chats between two pages opened from disk, as text, and with a page served at /push/', async () => {
-    const { url } = await startTestServer({ allowNullOrigin: true, wsHeartbeat: 500 });
+    const { url, server } = await startTestServer({ allowNullOrigin: true, wsHeartbeat: 500 });
     const browser = await launchBrowser();
     const open = async (address: string, name: string) => {
       const page = await browser.newPage();
@@ -73,5 +73,17 @@ describe('push demo page', () => {
     await served.close();
     await ada.locator('#messages li', { hasText: 'Cy left' }).waitFor();
     expect(await ada.locator('#users').textContent()).toBe('2');
+
+    // The server goes away: the page reconnects with backoff, and the heartbeat age goes on
+    // counting how long it has heard nothing (it used to freeze at its last value).
+    await server.close();
+    await bob.locator('#state', { hasText: 'reconnecting' }).waitFor();
+    const ageText = async () => (await bob.locator('#heartbeat-age').textContent()) ?? '';
+    await expect.poll(ageText).toMatch(/^\d+\.\d s ago \(the server is gone\)$/);
+    const first = Number.parseFloat(await ageText());
+    await expect
+      .poll(async () => Number.parseFloat(await ageText()), { timeout: 5000 })
+      .toBeGreaterThan(first + 1);
+    expect(await ageText()).toMatch(/the server is gone/);
   }, 60_000); // Chromium can take a while to start on a loaded machine
 });

@@ -11,8 +11,9 @@ describe('short polling', () => {
     await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } });
     const submitted = await fetch(`${url}/submit`, { method: 'POST' });
     expect(submitted.status).toBe(202);
-    const body = await json<{ jobId: string; checkStatus: string }>(submitted);
-    expect(body).toMatchObject({ status: 'queued', progress: 0 });
+    const body = await json<{ id: string; jobId: string; checkStatus: string }>(submitted);
+    // `jobId` as in the overview, `id` as everywhere else in the API.
+    expect(body).toMatchObject({ id: body.jobId, status: 'queued', progress: 0 });
     expect(body.checkStatus).toBe(`/check-status?jobId=${body.jobId}`);
 
     const status = await fetch(`${url}${body.checkStatus}`);

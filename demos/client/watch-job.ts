@@ -4,20 +4,24 @@
  *
  *   npx tsx demos/client/watch-job.ts [--url http://localhost:8000] [--via auto] [--step-ms 500]
  */
-import { parseArgs } from 'node:util';
-import { ClientError, createClient, type TransportChoice } from '../../src/client/index.js';
+import { createClient, TRANSPORTS, type TransportChoice } from '../../src/client/index.js';
+import { commandLine } from '../command-line.js';
+import { CLIENT_OPTIONS } from '../demo-client.js';
+import { reportClientError } from './report-client-error.js';
 
-const { values } = parseArgs({
+const values = commandLine({
+  command: 'npx tsx demos/client/watch-job.ts',
+  summary: 'Submits a demo job and follows it to the end with the client SDK.',
   options: {
-    url: { type: 'string', default: 'http://localhost:8000' },
-    via: { type: 'string', default: 'auto' },
-    'step-ms': { type: 'string', default: '500' },
+    ...CLIENT_OPTIONS,
+    'step-ms': { ...CLIENT_OPTIONS['step-ms'], default: 500 },
+    via: { kind: 'choice', default: 'auto', choices: ['auto', ...TRANSPORTS], help: 'transport' },
   },
 });
 const client = createClient({ baseUrl: values.url });
 
 try {
-  const job = await client.submit('demo', { stepMs: Number(values['step-ms']) });
+  const job = await client.submit('demo', { stepMs: values['step-ms'] });
   const watch = client.watch(job, { transport: values.via as TransportChoice });
   for await (const snapshot of watch) {
     console.log(`${snapshot.status} ${snapshot.progress}% (seq ${snapshot.seq})`);
@@ -28,8 +32,5 @@ try {
       `mean delay ${Math.round(meanDelayMs ?? 0)} ms`,
   );
 } catch (error) {
-  // The server's error codes (docs/errors.md), or network_error when it is not there.
-  if (!(error instanceof ClientError)) throw error;
-  console.error(`${error.code}${error.status ? ` (HTTP ${error.status})` : ''}: ${error.message}`);
-  process.exitCode = 1;
+  reportClientError(error);
 }

@@ -6,10 +6,24 @@
  *
  *   npx tsx demos/long-polling/client.ts [--url http://localhost:8000] [--wait 30] [--step-ms 3000]
  */
-import { clientArgs, elapsed, stamp, submitDemoJob } from '../demo-client.js';
+import { commandLine } from '../command-line.js';
+import { CLIENT_OPTIONS, EXIT, elapsed, runClient, stamp, submitDemoJob } from '../demo-client.js';
 
-const { base, stepMs, extra } = clientArgs({ wait: '30' });
-const waitSeconds = Number(extra.wait);
+const args = commandLine({
+  command: 'npx tsx demos/long-polling/client.ts',
+  summary: 'Submits a demo job and long-polls it: each request is held until the job changes.',
+  options: {
+    ...CLIENT_OPTIONS,
+    wait: {
+      kind: 'integer',
+      default: 30,
+      min: 1,
+      max: 600,
+      help: 'seconds the server may hold each request (it caps this at --long-poll-max-wait)',
+    },
+  },
+});
+const { url: base, 'step-ms': stepMs, wait: waitSeconds } = args;
 
 interface Snapshot {
   status: string;
@@ -17,48 +31,50 @@ interface Snapshot {
   seq: number;
 }
 
-const jobId = await submitDemoJob(base, stepMs);
-console.log(
-  `${stamp()}  submitted job ${jobId} (10% every ${stepMs} ms); long polling with wait=${waitSeconds}`,
-);
-
-// The cursor is all the state there is: the seq of the last snapshot seen (0 = none yet).
-let after = 0;
-let requests = 0;
-let timeouts = 0;
-let changes = 0;
-for (;;) {
-  const response = await fetch(
-    `${base}/check-status?jobId=${jobId}&after=${after}&wait=${waitSeconds}`,
-  );
-  requests++;
-  const body = await response.text();
-  if (response.status !== 200) {
-    console.error(`${stamp()}  request ${requests}: ${response.status} ${body}`);
-    process.exit(1);
-  }
-  const job = JSON.parse(body) as Snapshot;
-  const outcome = response.headers.get('long-poll-outcome') ?? '?';
-  if (job.seq === after) {
-    // The wait ran out with nothing new: ask again at once.
-    timeouts++;
-    console.log(
-      `${stamp()}  request ${String(requests).padStart(2)}: no change in ${waitSeconds} s`,
-    );
-    continue;
-  }
-  changes++;
-  after = job.seq;
+await runClient(base, 'npx tsx demos/long-polling/index.ts', async () => {
+  const jobId = await submitDemoJob(base, stepMs);
   console.log(
-    `${stamp()}  request ${String(requests).padStart(2)}: seq ${job.seq} ${job.status} ${job.progress}% (${outcome})`,
+    `${stamp()}  submitted job ${jobId} (10% every ${stepMs} ms); long polling with wait=${waitSeconds}`,
   );
-  if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') break;
-}
 
-console.log(
-  `
+  // The cursor is all the state there is: the seq of the last snapshot seen (0 = none yet).
+  let after = 0;
+  let requests = 0;
+  let timeouts = 0;
+  let changes = 0;
+  for (;;) {
+    const response = await fetch(
+      `${base}/check-status?jobId=${jobId}&after=${after}&wait=${waitSeconds}`,
+    );
+    requests++;
+    const body = await response.text();
+    if (response.status !== 200) {
+      console.error(`${stamp()}  request ${requests}: ${response.status} ${body}`);
+      process.exit(EXIT.refused);
+    }
+    const job = JSON.parse(body) as Snapshot;
+    const outcome = response.headers.get('long-poll-outcome') ?? '?';
+    if (job.seq === after) {
+      // The wait ran out with nothing new: ask again at once.
+      timeouts++;
+      console.log(
+        `${stamp()}  request ${String(requests).padStart(2)}: no change in ${waitSeconds} s`,
+      );
+      continue;
+    }
+    changes++;
+    after = job.seq;
+    console.log(
+      `${stamp()}  request ${String(requests).padStart(2)}: seq ${job.seq} ${job.status} ${job.progress}% (${outcome})`,
+    );
+    if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') break;
+  }
+
+  console.log(
+    `
 ${requests} requests in ${elapsed()} s: ${changes} brought news, ` +
-    `${timeouts} timed out with no change.
+      `${timeouts} timed out with no change.
 Each answer came the moment the job changed. The short-polling client polls every 2 s and
 learns nothing from about a third of its polls; here a request waits on the server instead.`,
-);
+  );
+});

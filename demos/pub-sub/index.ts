@@ -15,17 +15,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createServer } from '../../src/server.js';
+import { commandLine } from '../command-line.js';
 
-const { values } = parseArgs({
+const values = commandLine({
+  command: 'npx tsx demos/pub-sub/index.ts',
+  summary:
+    'Runs a server, two publishers and three subscribers (one slow) and prints what each gets.',
   options: {
-    credits: { type: 'boolean', default: false },
-    seconds: { type: 'string', default: '10' },
+    credits: { kind: 'flag', help: 'subscribers take only what they can (a prefetch window)' },
+    seconds: { kind: 'integer', default: 10, min: 1, max: 600, help: 'how long publishers run' },
   },
 });
-const seconds = Number(values.seconds);
+const seconds = values.seconds;
 const dataDir = mkdtempSync(join(tmpdir(), 'pub-sub-demo-'));
 const server = await createServer(
   { port: 0, host: '127.0.0.1', dataDir, db: ':memory:', wsPublishRate: 5000, logLevel: 'warn' },

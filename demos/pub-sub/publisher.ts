@@ -6,23 +6,29 @@
  */
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { commandLine } from '../command-line.js';
+import { runClient } from '../demo-client.js';
+import { PUB_SUB_OPTIONS } from './options.js';
 
-const { values } = parseArgs({
+const values = commandLine({
+  command: 'npx tsx demos/pub-sub/publisher.ts',
+  summary: 'Publishes messages to a topic at a steady rate, printing its counters as JSON lines.',
   options: {
-    url: { type: 'string', default: 'ws://localhost:8000/ws' },
-    topic: { type: 'string', default: 'chat:prices' },
-    name: { type: 'string', default: 'publisher' },
-    rate: { type: 'string', default: '500' },
-    size: { type: 'string', default: '1024' },
-    seconds: { type: 'string', default: '10' },
+    url: PUB_SUB_OPTIONS.url,
+    topic: { kind: 'text', default: 'chat:prices', help: 'the topic to publish to' },
+    name: { ...PUB_SUB_OPTIONS.name, default: 'publisher' },
+    rate: { kind: 'integer', default: 500, min: 1, max: 100_000, help: 'messages a second' },
+    size: { kind: 'integer', default: 1024, min: 0, max: 60_000, help: 'bytes of padding each' },
+    seconds: PUB_SUB_OPTIONS.seconds,
   },
 });
-const rate = Number(values.rate);
-const pad = 'x'.repeat(Number(values.size));
+const rate = values.rate;
+const pad = 'x'.repeat(values.size);
 const ws = new WebSocket(values.url);
-await once(ws, 'open');
+await runClient(values.url, 'npm start', async () => {
+  await once(ws, 'open');
+});
 
 let published = 0;
 let refused = 0;
@@ -36,7 +42,7 @@ const report = setInterval(() => {
 
 // Bounded in time; each 10 ms tick sends what the rate owes since the start (timers run late).
 const started = performance.now();
-const endAt = started + Number(values.seconds) * 1000;
+const endAt = started + values.seconds * 1000;
 while (performance.now() < endAt && ws.readyState === ws.OPEN) {
   const owed = Math.floor(((performance.now() - started) * rate) / 1000);
   while (published < owed) {

@@ -9,21 +9,37 @@
  */
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { commandLine } from '../command-line.js';
+import { runClient } from '../demo-client.js';
+import { PUB_SUB_OPTIONS } from './options.js';
 
-const { values } = parseArgs({
+const values = commandLine({
+  command: 'npx tsx demos/pub-sub/subscriber.ts',
+  summary: 'Subscribes to topics and counts what arrives, printing its counters as JSON lines.',
   options: {
-    url: { type: 'string', default: 'ws://localhost:8000/ws' },
-    name: { type: 'string', default: 'subscriber' },
-    topics: { type: 'string', default: 'chat:prices' },
-    'work-ms': { type: 'string', default: '0' },
-    credits: { type: 'string' },
-    seconds: { type: 'string', default: '12' },
+    url: PUB_SUB_OPTIONS.url,
+    name: PUB_SUB_OPTIONS.name,
+    topics: { kind: 'text', default: 'chat:prices', help: 'topics, comma-separated' },
+    'work-ms': {
+      kind: 'integer',
+      default: 0,
+      min: 0,
+      max: 10_000,
+      help: 'ms of work per message, reading nothing meanwhile',
+    },
+    credits: {
+      kind: 'integer',
+      default: 0,
+      min: 0,
+      max: 100_000,
+      help: 'prefetch window: messages it takes at once (0: no credits, take everything)',
+    },
+    seconds: { ...PUB_SUB_OPTIONS.seconds, default: 12 },
   },
 });
-const workMs = Number(values['work-ms']);
-const window = values.credits === undefined ? undefined : Number(values.credits);
+const workMs = values['work-ms'];
+const window = values.credits === 0 ? undefined : values.credits;
 
 interface Message {
   type: string;
@@ -32,7 +48,9 @@ interface Message {
 }
 
 const ws = new WebSocket(values.url);
-await once(ws, 'open');
+await runClient(values.url, 'npm start', async () => {
+  await once(ws, 'open');
+});
 if (window !== undefined) ws.send(JSON.stringify({ type: 'credit', n: window }));
 for (const topic of values.topics.split(',')) {
   // The name shows in the server's stats and in the room's presence notices.
@@ -80,12 +98,9 @@ const report = () => {
   console.log(JSON.stringify({ name: values.name, received, gaps, waiting: queue.length }));
 };
 const timer = setInterval(report, 500);
-const stop = setTimeout(
-  () => {
-    ws.terminate();
-  },
-  Number(values.seconds) * 1000,
-);
+const stop = setTimeout(() => {
+  ws.terminate();
+}, values.seconds * 1000);
 const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
 clearInterval(timer);
 clearTimeout(stop);

@@ -7,9 +7,10 @@
  */
 import { serveChapter } from '../serve-chapter.js';
 
-await serveChapter(
-  'Short polling',
-  (base) => `  1. Submit a job:        curl -X POST ${base}/submit
+await serveChapter({
+  name: 'short-polling',
+  title: 'Short polling',
+  steps: (base) => `  1. Submit a job:        curl -X POST ${base}/submit
   2. Every 2 seconds ask: curl "${base}/check-status?jobId=<jobId from step 1>"
   Or let a client do it:  npx tsx demos/short-polling/client.ts`,
-);
+});

@@ -7,10 +7,11 @@
  */
 import { serveChapter } from '../serve-chapter.js';
 
-await serveChapter(
-  'Server-sent events',
-  (base) => `  1. Submit a job:        curl -X POST ${base}/submit
+await serveChapter({
+  name: 'sse',
+  title: 'Server-sent events',
+  steps: (base) => `  1. Submit a job:        curl -X POST ${base}/submit
   2. Watch it stream:     curl -N ${base}/jobs/<jobId>/events
   3. Resume after seq 5:  curl -N ${base}/jobs/<jobId>/events -H "Last-Event-ID: 5"
   In a browser:           ${base}/sse/`,
-);
+});

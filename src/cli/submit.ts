@@ -22,13 +22,19 @@ export async function submit(client: Client, type: string, flags: SubmitFlags): 
     process.stdout.write(`${json ? JSON.stringify(job) : describeJob(job)}\n`);
     return EXIT.ok;
   }
-  const display = watchDisplay(json ? 'json' : process.stderr.isTTY ? 'tty' : 'lines');
-  // Ctrl-C stops watching, not the job: say how to find it again.
+  const mode = json ? 'json' : process.stderr.isTTY ? 'tty' : 'lines';
+  // The id at once, so the job can be looked at or canceled from another terminal meanwhile
+  // (with --json the first snapshot carries it).
+  if (mode === 'tty') process.stderr.write(`job ${job.id} submitted; Ctrl-C stops watching\n`);
+  if (mode === 'lines') process.stdout.write(`job ${job.id}\n`);
+  const display = watchDisplay(mode);
+  // Ctrl-C stops watching, not the job: say how to find it again. A wrapper (npm run) relays
+  // the terminal's SIGINT once more; every copy lands here, none ends the process early.
   const controller = new AbortController();
   const onSigint = () => {
     controller.abort();
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   const watch = client.watch(job, { transport: flags.via, signal: controller.signal });
   let last: Job = job;
   try {
@@ -39,7 +45,7 @@ export async function submit(client: Client, type: string, flags: SubmitFlags): 
   } catch (error) {
     if (!controller.signal.aborted) throw error;
     display.stop();
-    process.stderr.write(`stopped watching; the job goes on: backend-patterns status ${job.id}\n`);
+    process.stderr.write(`stopped watching; the job goes on: ${cliName()} status ${job.id}\n`);
     return EXIT.interrupted;
   } finally {
     process.off('SIGINT', onSigint);
@@ -55,4 +61,13 @@ function outcome(job: Job, via: string | undefined): string {
   if (job.status === 'succeeded') return `${head}\nresult: ${JSON.stringify(job.result)}`;
   if (job.error) return `${head}\nerror: ${job.error.code}: ${job.error.message}`;
   return head;
+}
+
+/**
+ * How this command is started here: `npm run -s cli --` in a clone (npm sets
+ * npm_lifecycle_event; `-s` also keeps npm from echoing the command line, where it masks
+ * anything shaped like a UUID as `***`), the `backend-patterns` bin where it is installed.
+ */
+export function cliName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.npm_lifecycle_event === 'cli' ? 'npm run -s cli --' : 'backend-patterns';
 }

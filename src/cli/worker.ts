@@ -3,9 +3,9 @@
  * no HTTP side. Start as many as the work needs, on any machine that reaches the Redis; each
  * reads `hash-file` paths from its own --data-dir.
  */
-import { pino } from 'pino';
 import { createBackend } from '../backend.js';
 import { OptionsError, resolveOptions, type ServerOptions } from '../config/options.js';
+import { cliLogger } from './logger.js';
 import { closeOnSignals } from './shutdown-signals.js';
 
 export async function runWorker(given: Partial<ServerOptions>): Promise<void> {
@@ -15,7 +15,7 @@ export async function runWorker(given: Partial<ServerOptions>): Promise<void> {
       'worker needs --redis (REDIS_URL); without Redis, `serve` runs jobs itself',
     );
   }
-  const logger = pino({ level: options.logLevel });
+  const logger = cliLogger(options);
   const backend = await createBackend(options, { logger, runJobs: true });
   logger.info(
     { event: 'worker-ready', concurrency: options.concurrency },

@@ -24,7 +24,14 @@ export type StreamItem =
   | { kind: 'open' }
   /** 204: the server has nothing more for this cursor (the job finished); nothing follows. */
   | { kind: 'finished' }
-  | { kind: 'event'; event: string; data: string; id: string };
+  /**
+   * What the stream carried, with the bytes it took: the bytes of the chunks that completed
+   * items, shared among the items each completed (a server writes one item per chunk, mostly).
+   */
+  | { kind: 'event'; event: string; data: string; id: string; bytes: number }
+  /** A comment line: `heartbeat`, `heartbeat-ms 15000`, … */
+  | { kind: 'comment'; text: string; bytes: number }
+  | { kind: 'retry'; ms: number; bytes: number };
 
 export interface EventStreamOptions {
   /** Path and query, relative to the client's base URL. */
@@ -74,6 +81,7 @@ export async function* readEventStream(
     const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
     const parser = new SseParser();
     let heartbeatMs: number | undefined;
+    let unattributed = 0;
     for (let first = true; ; first = false) {
       const allowed = first
         ? Math.max(0, firstByteBy - Date.now())
@@ -82,11 +90,15 @@ export async function* readEventStream(
       const { done, value } = await within(reader.read(), allowed, connection, why);
       if (done) return;
       options.onBytes?.(value.byteLength);
-      for (const item of parser.push(value)) {
-        if (item.kind === 'event') yield item;
-        else if (item.kind === 'comment') heartbeatMs = announced(item.text) ?? heartbeatMs;
+      unattributed += value.byteLength;
+      const items = parser.push(value);
+      for (const [index, item] of items.entries()) {
+        const bytes = share(unattributed, items.length, index);
+        if (item.kind === 'comment') heartbeatMs = announced(item.text) ?? heartbeatMs;
         // `retry:` is for EventSource's own reconnects; callers reconnect with their backoff.
+        yield { ...item, bytes };
       }
+      if (items.length > 0) unattributed = 0;
     }
   } catch (error) {
     // The caller's abort ends it as the caller's abort; the silence timer's as its own error.
@@ -97,6 +109,12 @@ export async function* readEventStream(
     signal.removeEventListener('abort', follow);
     connection.abort();
   }
+}
+
+/** Item `index`'s part of `bytes` shared by `count` items (the first takes the remainder). */
+function share(bytes: number, count: number, index: number): number {
+  const each = Math.floor(bytes / count);
+  return index === 0 ? bytes - each * (count - 1) : each;
 }
 
 /** `: heartbeat-ms <ms>` → ms; undefined for any other comment (a heartbeat, say). */

@@ -65,3 +65,49 @@ export interface WatchStats {
   /** Mean delivery delay over all changes. */
   meanDelayMs: number | undefined;
 }
+
+/**
+ * One thing that went over the wire for a watch, in order (`WatchOptions.onWire`): each
+ * request, its answer, each message on an open stream or socket, and each close. Entries of one
+ * request or connection share its `exchange` number. Times are this client's clock
+ * (`Date.now()`). The dashboard draws its timeline from these; they also make a watch easy to
+ * debug.
+ */
+export type WireEntry =
+  /** A request sent: a poll, an event-stream request, a WebSocket upgrade. */
+  | (WireBase & { kind: 'request'; path: string })
+  /**
+   * Its answer: for a poll the whole answer (`bytes` of body); for a stream or socket the
+   * moment it opened (status 200 or 101, no bytes yet).
+   */
+  | (WireBase & {
+      kind: 'response';
+      status: number;
+      bytes: number;
+      /** How long the answer took: a short poll's round trip, a long poll's hold. */
+      waitedMs: number;
+      /** A poll answer that carried a newer snapshot. */
+      news: boolean;
+      /** The server's `Retry-After` hint, in seconds, when it sent one. */
+      retryAfterS?: number;
+      delayMs?: number;
+      seq?: number;
+    })
+  /** A message on an open stream or socket: an event, a heartbeat, a welcome… */
+  | (WireBase & {
+      kind: 'message';
+      /** `event` for a job event (or a reset snapshot), `heartbeat`, or what else it was. */
+      what: string;
+      bytes: number;
+      seq?: number;
+      /** For a change: receive time − the server's time of it. */
+      delayMs?: number;
+    })
+  /** A request or connection that ended without an answer, or a stream or socket that closed. */
+  | (WireBase & { kind: 'closed'; reason: string });
+
+interface WireBase {
+  transport: TransportName;
+  exchange: number;
+  at: number;
+}

@@ -22,8 +22,9 @@ import { longPoll } from './transports/long-poll.js';
 import { shortPoll } from './transports/short-poll.js';
 import { sse } from './transports/sse.js';
 import { webSocket } from './transports/websocket.js';
-import type { TransportChoice, TransportName, WatchStats } from './types.js';
+import type { TransportChoice, TransportName, WatchStats, WireEntry } from './types.js';
 import { WatchMeter } from './watch-meter.js';
+import { WireLog } from './wire-log.js';
 
 export interface WatchOptions {
   /** Default `auto`. */
@@ -38,6 +39,8 @@ export interface WatchOptions {
   connectTimeoutMs?: number;
   /** Called whenever a counter changes. */
   onStats?: (stats: Readonly<WatchStats>) => void;
+  /** Called with each request, answer, message and close, as it happens (WireEntry). */
+  onWire?: (entry: WireEntry) => void;
 }
 
 export interface JobWatch extends AsyncIterable<Job> {
@@ -65,13 +68,14 @@ export function watchJob(
   deps: WatchDependencies,
 ): JobWatch {
   const meter = new WatchMeter(options.onStats);
+  const wire = new WireLog(options.onWire);
   let started = false;
   return {
     stats: meter.stats,
     [Symbol.asyncIterator]() {
       if (started) throw new Error('a watch can be iterated once; call watch() again');
       started = true;
-      return run(target, options, deps, meter);
+      return run(target, options, deps, { meter, wire });
     },
   };
 }
@@ -80,7 +84,7 @@ async function* run(
   target: string | Job,
   options: WatchOptions,
   deps: WatchDependencies,
-  meter: WatchMeter,
+  { meter, wire }: { meter: WatchMeter; wire: WireLog },
 ): AsyncGenerator<Job> {
   // One signal for everything this watch opens; also aborted when the consumer stops early.
   const controller = new AbortController();
@@ -102,6 +106,7 @@ async function* run(
         jobId: current.id,
         current: () => current,
         meter,
+        wire: wire.for(name),
         signal,
         backoff: deps.backoff,
         mayFallBack: index < order.length - 1,

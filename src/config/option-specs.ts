@@ -3,7 +3,7 @@
  * parsed, its bounds and its one-line description (used by --help, and checked against the
  * README's table by a test).
  */
-import { LOG_LEVELS, type ServerOptions } from './server-options.js';
+import { LOG_FORMATS, LOG_LEVELS, type ServerOptions } from './server-options.js';
 
 export type Kind = 'integer' | 'string' | 'duration' | 'size' | 'choice' | 'boolean';
 
@@ -177,6 +177,20 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     choices: LOG_LEVELS,
     description: 'pino log level',
     worker: true,
+  },
+  logFormat: {
+    flag: '--log-format',
+    env: 'LOG_FORMAT',
+    kind: 'choice',
+    choices: LOG_FORMATS,
+    description: 'auto: readable lines (pino-pretty) when stdout is a terminal, JSON otherwise',
+    worker: true,
+  },
+  logRequests: {
+    flag: '--log-requests',
+    env: 'LOG_REQUESTS',
+    kind: 'boolean',
+    description: 'log every HTTP request and response at info (otherwise at debug)',
   },
   redis: {
     flag: '--redis',

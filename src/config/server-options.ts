@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 export interface ServerOptions {
   port: number;
@@ -28,6 +29,10 @@ export interface ServerOptions {
   headersTimeout: number;
   shutdownTimeout: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: (typeof LOG_FORMATS)[number];
+  /** Fastify's per-request lines at info (otherwise at debug). */
+  logRequests: boolean;
   /** Redis URL; `undefined` selects the embedded SQLite store. */
   redis: string | undefined;
   redisPrefix: string;
@@ -83,6 +88,8 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   headersTimeout: 10_000,
   shutdownTimeout: 10_000,
   logLevel: 'info',
+  logFormat: 'auto',
+  logRequests: false,
   redis: undefined,
   redisPrefix: 'bp:',
   redisDurability: 'warn',

@@ -24,6 +24,7 @@ import { registerCors } from './cors.js';
 import type { Guards } from '../edge/guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { RequestLogController } from './request-log.js';
 import {
   handleClientError,
   handleFrameworkError,
@@ -50,6 +51,8 @@ export interface AppOptions {
   sseHeartbeat: number;
   sseRetry: number;
   sseMaxBuffer: number;
+  /** Per-request log lines at info rather than debug (request-log.ts). */
+  logRequests?: boolean;
 }
 
 export interface AppDependencies {
@@ -68,6 +71,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
     loggerInstance,
+    logController: new RequestLogController(options.logRequests === true),
     // request.ip: the client behind the proxies --trust-proxy names (client-address.ts).
     trustProxy: deps.guards.trustedProxies ?? false,
     bodyLimit: options.bodyLimit,

@@ -48,6 +48,7 @@ export class ShortPolling {
       .code(202)
       .header('location', `/jobs/${job.id}`)
       .send({
+        id: job.id,
         jobId: job.id,
         status: job.status,
         progress: job.progress,

@@ -1,10 +1,12 @@
 /**
  * Recent jobs, kept live over one event stream (GET /events?topics=jobs through the SDK): rows
- * change as events arrive, new jobs appear on top. The topic has no replay, so every time the
- * stream (re)connects the table is read again with GET /jobs.
+ * change as events arrive, new jobs appear on top, and a finished job shows how it ended (its
+ * result, or its error code and message — terminal events carry them). The topic has no
+ * replay, so every time the stream (re)connects the table is read again with GET /jobs.
  */
-import type { Client, Job, JobEvent } from '../../src/client/index.js';
+import type { Client, Job, JobError, JobEvent } from '../../src/client/index.js';
 import { byId, el, timeOf } from './dom.js';
+import { outcomeText } from './outcome.js';
 
 const ROWS = 12;
 
@@ -13,6 +15,7 @@ interface Row {
   status: HTMLTableCellElement;
   progress: HTMLTableCellElement;
   updated: HTMLTableCellElement;
+  outcome: HTMLTableCellElement;
 }
 
 export class JobsTable {
@@ -56,9 +59,13 @@ export class JobsTable {
     const row = this.#rows.get(event.jobId);
     if (row) {
       row.status.textContent = event.status;
-      row.status.className = `status-${event.status}`;
+      row.status.className = `status status-${event.status}`;
       row.progress.textContent = `${event.progress}%`;
       row.updated.textContent = timeOf(event.at);
+      const data = (event.data ?? {}) as { result?: unknown; error?: JobError };
+      const outcome = outcomeText({ status: event.status, result: data.result, error: data.error });
+      row.outcome.textContent = outcome;
+      row.outcome.className = `outcome status-${event.status}`;
       return;
     }
     // A job we do not show yet: fetch its snapshot (type, times) once.
@@ -67,21 +74,23 @@ export class JobsTable {
 
   #add(job: Job): void {
     if (this.#rows.has(job.id)) return;
-    const status = el('td', { text: job.status, className: `status-${job.status}` });
-    const progress = el('td', { text: `${job.progress}%` });
-    const updated = el('td', { text: timeOf(job.updatedAt) });
+    const status = el('td', { text: job.status, className: `status status-${job.status}` });
+    const progress = el('td', { text: `${job.progress}%`, className: 'progress' });
+    const updated = el('td', { text: timeOf(job.updatedAt), className: 'updated' });
+    const outcome = el('td', { text: outcomeText(job), className: `outcome status-${job.status}` });
     const element = el(
       'tr',
       {},
       el('td', { text: job.id.slice(0, 8), className: 'id', title: job.id }),
-      el('td', { text: job.type }),
+      el('td', { text: job.type, className: 'type' }),
       status,
       progress,
       updated,
+      outcome,
     );
     element.dataset.jobId = job.id;
     this.#body.prepend(element);
-    this.#rows.set(job.id, { element, status, progress, updated });
+    this.#rows.set(job.id, { element, status, progress, updated, outcome });
     while (this.#rows.size > ROWS) {
       const oldest = this.#body.lastElementChild;
       if (!(oldest instanceof HTMLTableRowElement)) break;

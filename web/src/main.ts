@@ -4,12 +4,14 @@
  * server's live figures and the push chapter's chat. Everything talks to the server through
  * the client SDK (src/client/).
  */
-import { createClient, TRANSPORTS, type Job } from '../../src/client/index.js';
+import { createClient, TRANSPORTS, type Job, type WireEntry } from '../../src/client/index.js';
 import { ChatPanel } from './chat-panel.js';
 import { byId } from './dom.js';
 import { JobForm } from './job-form.js';
 import { JobsTable } from './jobs-table.js';
+import { outcomeText } from './outcome.js';
 import { followServer } from './server-charts.js';
+import { Timeline } from './timeline.js';
 import { TransportPanel } from './transport-panel.js';
 
 // For servers run with --api-keys: the key lives in this tab's session storage only, and the
@@ -32,8 +34,10 @@ window.addEventListener('pagehide', () => {
 const form = new JobForm();
 const panelsRoot = byId('panels', HTMLDivElement);
 const panels = TRANSPORTS.map((transport) => new TransportPanel(transport, panelsRoot));
+const timeline = new Timeline(byId('timeline', HTMLElement));
 const submitStatus = byId('submit-status', HTMLOutputElement);
 const watched = byId('watched-job', HTMLParagraphElement);
+const outcome = byId('job-outcome', HTMLParagraphElement);
 const cancelButton = byId('cancel-job', HTMLButtonElement);
 const pollInterval = byId('poll-interval', HTMLInputElement);
 let watching: AbortController | undefined;
@@ -51,6 +55,7 @@ async function submit(): Promise<void> {
   const { type, input } = form.read();
   submitStatus.textContent = 'submitting…';
   submitStatus.className = 'hint';
+  const submittedAt = Date.now();
   let job: Job;
   try {
     job = await client.submit(type, input);
@@ -59,21 +64,41 @@ async function submit(): Promise<void> {
     return;
   }
   submitStatus.textContent = '';
-  watchEverywhere(job);
+  watchEverywhere(job, submittedAt);
 }
 
 /** The same job, four transports, at once; a new job replaces the one watched. */
-function watchEverywhere(job: Job): void {
+function watchEverywhere(job: Job, submittedAt: number): void {
   watching?.abort();
   const controller = new AbortController();
   watching = controller;
   current = job;
   watched.textContent = `Job ${job.id} (${job.type}, input ${JSON.stringify(job.input)})`;
+  outcome.textContent = '';
+  delete outcome.dataset.status;
   cancelButton.disabled = false;
-  const everyMs = Math.max(50, Number(pollInterval.value) || 500);
+  // Empty: as the server's Retry-After says, like any well-behaved poller.
+  const everyMs = pollInterval.value === '' ? undefined : Math.max(50, Number(pollInterval.value));
   const signal = AbortSignal.any([page.signal, controller.signal]);
-  void Promise.all(panels.map((panel) => panel.watch(client, job, everyMs, signal))).then(() => {
-    if (watching === controller) cancelButton.disabled = true;
+  timeline.start(submittedAt);
+  const settings = {
+    pollIntervalMs: everyMs,
+    signal,
+    onWire: (entry: WireEntry) => {
+      if (watching === controller) timeline.add(entry);
+    },
+    onFinished: (last: Job) => {
+      if (watching !== controller || outcome.dataset.status) return;
+      const how = outcomeText(last);
+      outcome.textContent = how === last.status ? how : `${last.status} — ${how}`;
+      outcome.className = `status-${last.status}`;
+      outcome.dataset.status = last.status;
+    },
+  };
+  void Promise.all(panels.map((panel) => panel.watch(client, job, settings))).then(() => {
+    if (watching !== controller) return;
+    cancelButton.disabled = true;
+    timeline.stop();
   });
 }
 

@@ -1,28 +1,47 @@
 /**
  * One transport's panel: the job's progress and status as that transport sees it, and what it
- * cost — the counters that make the four patterns' trade-offs visible side by side.
+ * cost — the counters that make the four patterns' trade-offs visible side by side. A counter
+ * that does not apply to a pattern shows a dash and says why (polling holds no connection;
+ * a stream has no empty answers).
  */
-import type { Client, Job, TransportName, WatchStats } from '../../src/client/index.js';
+import {
+  isTerminal,
+  type Client,
+  type Job,
+  type TransportName,
+  type WatchStats,
+  type WireEntry,
+} from '../../src/client/index.js';
 import { el, formatBytes, formatMs } from './dom.js';
+import { TITLES } from './transport-titles.js';
 
-const TITLES: Readonly<Record<TransportName, string>> = {
-  'short-poll': 'Short polling',
-  'long-poll': 'Long polling',
-  sse: 'Server-sent events',
-  websocket: 'WebSocket push',
-};
+const POLLING: ReadonlySet<TransportName> = new Set(['short-poll', 'long-poll']);
 
 const COUNTERS = [
   ['requests', 'HTTP requests'],
-  ['empty', 'requests without news'],
-  ['connections', 'connections opened'],
-  ['updates', 'events seen'],
+  ['empty', 'answers without news'],
+  ['connections', 'streams or sockets opened'],
+  ['updates', 'changes seen'],
   ['bytes', 'bytes received'],
   ['lastDelay', 'delay, last'],
   ['meanDelay', 'delay, mean'],
-  ['reconnects', 'reconnects'],
+  ['reconnects', 'reconnects and retries'],
 ] as const;
 type Counter = (typeof COUNTERS)[number][0];
+
+const NOT_APPLICABLE: Partial<Record<Counter, string>> = {
+  connections: 'none held open: each poll is a request of its own',
+  empty: 'a stream sends only news',
+};
+
+export interface WatchSettings {
+  /** Short polling's interval; undefined: as the server's Retry-After says. */
+  pollIntervalMs: number | undefined;
+  signal: AbortSignal;
+  onWire: (entry: WireEntry) => void;
+  /** The job's final snapshot, the moment this transport sees it. */
+  onFinished: (job: Job) => void;
+}
 
 export class TransportPanel {
   readonly transport: TransportName;
@@ -31,6 +50,7 @@ export class TransportPanel {
   readonly #progress = el('progress');
   readonly #status = el('p', { text: 'waiting for a job' });
   readonly #counters = new Map<Counter, HTMLElement>();
+  #retryAfterS: number | undefined;
 
   constructor(transport: TransportName, container: HTMLElement) {
     this.transport = transport;
@@ -56,9 +76,11 @@ export class TransportPanel {
     container.append(this.#root);
   }
 
-  /** Follows `job` until it ends or `signal` aborts; never throws (errors are shown). */
-  async watch(client: Client, job: Job, pollIntervalMs: number, signal: AbortSignal) {
-    this.#how.textContent = describe(this.transport, pollIntervalMs);
+  /** Follows `job` until it ends or the signal aborts; resolves with the last snapshot seen. */
+  async watch(client: Client, job: Job, settings: WatchSettings): Promise<Job | undefined> {
+    const { pollIntervalMs, signal } = settings;
+    this.#retryAfterS = undefined;
+    this.#how.textContent = this.#describe(pollIntervalMs);
     delete this.#root.dataset.status;
     const watch = client.watch(job, {
       transport: this.transport,
@@ -67,14 +89,28 @@ export class TransportPanel {
       onStats: (stats) => {
         this.#showStats(stats);
       },
+      onWire: (entry) => {
+        const hint = entry.kind === 'response' ? entry.retryAfterS : undefined;
+        if (hint !== undefined && hint !== this.#retryAfterS) {
+          this.#retryAfterS = hint;
+          this.#how.textContent = this.#describe(pollIntervalMs);
+        }
+        settings.onWire(entry);
+      },
     });
+    let last: Job | undefined;
     try {
-      for await (const snapshot of watch) this.#showJob(snapshot);
+      for await (const snapshot of watch) {
+        last = snapshot;
+        this.#showJob(snapshot);
+        if (isTerminal(snapshot.status)) settings.onFinished(snapshot);
+      }
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return last;
       this.#status.textContent = `error: ${error instanceof Error ? error.message : String(error)}`;
       this.#status.className = 'error';
     }
+    return last;
   }
 
   #showJob(job: Job): void {
@@ -98,22 +134,32 @@ export class TransportPanel {
       meanDelay: formatMs(stats.meanDelayMs),
       reconnects: String(stats.reconnects),
     };
+    const polling = POLLING.has(this.transport);
     for (const [key, text] of Object.entries(shown) as [Counter, string][]) {
       const element = this.#counters.get(key);
-      if (element && element.textContent !== text) element.textContent = text;
+      if (!element) continue;
+      const applies = key === 'connections' ? !polling : key === 'empty' ? polling : true;
+      const value = applies ? text : '–';
+      if (element.textContent !== value) element.textContent = value;
+      element.title = applies ? '' : (NOT_APPLICABLE[key] ?? '');
     }
   }
-}
 
-function describe(transport: TransportName, pollIntervalMs: number): string {
-  switch (transport) {
-    case 'short-poll':
-      return `GET /jobs/:id every ${pollIntervalMs} ms; 304 when nothing changed`;
-    case 'long-poll':
-      return 'GET /jobs/:id?after=<seq>&wait=30, held until the job changes';
-    case 'sse':
-      return 'GET /jobs/:id/events: one response, each event as it happens';
-    case 'websocket':
-      return 'one socket to /ws, subscribed to job:<id>; events pushed';
+  #describe(pollIntervalMs: number | undefined): string {
+    switch (this.transport) {
+      case 'short-poll': {
+        const every =
+          pollIntervalMs !== undefined
+            ? `every ${pollIntervalMs} ms`
+            : `every ${this.#retryAfterS ?? '…'} s, as the server's Retry-After says`;
+        return `GET /jobs/:id ${every}; 304 when nothing changed`;
+      }
+      case 'long-poll':
+        return 'GET /jobs/:id?after=<seq>&wait=30, held until the job changes';
+      case 'sse':
+        return 'GET /jobs/:id/events: one response, each event as it happens';
+      case 'websocket':
+        return 'one socket to /ws, subscribed to job:<id>; events pushed';
+    }
   }
 }

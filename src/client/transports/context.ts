@@ -8,6 +8,7 @@ import type { BackoffOptions } from '../backoff.js';
 import type { Http } from '../http.js';
 import type { Runtime } from '../runtime.js';
 import type { TransportName } from '../types.js';
+import type { TransportWire } from '../wire-log.js';
 
 export interface Update {
   job: Job;
@@ -32,6 +33,8 @@ export interface TransportContext {
   /** The newest snapshot the watch has delivered; streams apply events to it. */
   current(): Job;
   meter: Meter;
+  /** Records what goes over the wire (WatchOptions.onWire). */
+  wire: TransportWire;
   signal: AbortSignal;
   backoff: BackoffOptions;
   /** With `auto`: give up (TransportUnavailable) if the first connection fails. */
@@ -53,6 +56,11 @@ export class TransportUnavailable extends Error {
     this.name = 'TransportUnavailable';
     this.transport = transport;
   }
+}
+
+/** A failure in a few words, for the wire log. */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Bytes of a string as UTF-8 (what went over the wire for text frames and events). */

@@ -6,7 +6,7 @@
 import type { Job } from '../../model/job.js';
 import { backoffDelay, sleep } from '../backoff.js';
 import { isPermanent } from '../client-error.js';
-import type { TransportContext, Update } from './context.js';
+import { reasonOf, type TransportContext, type Update } from './context.js';
 
 /** Beyond `wait`, how long the answer may take before the request counts as lost. */
 const ANSWER_MARGIN_MS = 15_000;
@@ -18,19 +18,28 @@ export async function* longPoll(context: TransportContext): AsyncGenerator<Updat
     const after = context.current().seq;
     // A proxy that silently drops a held request must not stall the watch forever.
     const deadline = AbortSignal.timeout(longPollWaitSeconds * 1000 + ANSWER_MARGIN_MS);
+    const path = `/jobs/${jobId}?after=${after}&wait=${longPollWaitSeconds}`;
+    const exchange = context.wire.request(path);
     try {
       meter.request();
       const answer = await http.request({
-        path: `/jobs/${jobId}?after=${after}&wait=${longPollWaitSeconds}`,
+        path,
         headers: { 'if-none-match': `"${after}"` },
         signal: AbortSignal.any([signal, deadline]),
       });
       meter.bytes(answer.bytes);
       failures = 0;
       const job = answer.body as Job | undefined;
+      const news = job !== undefined && job.seq !== after;
+      exchange.answered(answer.status, answer.bytes, {
+        news,
+        seq: job?.seq,
+        changedAt: news ? job.updatedAt : undefined,
+      });
       // A seq below ours means the server lost history (another store): resynchronise.
-      if (job && job.seq !== after) yield { job, at: job.updatedAt, reset: job.seq < after };
+      if (news) yield { job, at: job.updatedAt, reset: job.seq < after };
     } catch (error) {
+      exchange.closed(reasonOf(error));
       if (signal.aborted || isPermanent(error)) throw error;
       meter.reconnecting();
       await sleep(backoffDelay(failures++, context.backoff), signal);

@@ -5,17 +5,26 @@
  */
 import type { Job } from '../../model/job.js';
 import { isPermanent } from '../client-error.js';
-import type { TransportContext, Update } from './context.js';
+import { reasonOf, type TransportContext, type Update } from './context.js';
 
 export async function* recheck(context: TransportContext): AsyncGenerator<Update> {
   const { http, meter, signal, jobId } = context;
+  const path = `/jobs/${jobId}`;
+  const exchange = context.wire.request(path);
   try {
     meter.request();
-    const answer = await http.request({ path: `/jobs/${jobId}`, signal });
+    const answer = await http.request({ path, signal });
     meter.bytes(answer.bytes);
     const job = answer.body as Job;
-    if (job.seq > context.current().seq) yield { job, at: job.updatedAt };
+    const news = job.seq > context.current().seq;
+    exchange.answered(answer.status, answer.bytes, {
+      news,
+      seq: job.seq,
+      changedAt: job.updatedAt,
+    });
+    if (news) yield { job, at: job.updatedAt };
   } catch (error) {
+    exchange.closed(reasonOf(error));
     // Still unreachable: the next connection attempt will find out again.
     if (signal.aborted || isPermanent(error)) throw error;
   }

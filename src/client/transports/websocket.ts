@@ -28,6 +28,7 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
   for (;;) {
     const queue = new AsyncQueue<Item>();
     meter.request();
+    const exchange = context.wire.request('/ws');
     const socket = new WebSocket(await http.socketUrl('/ws'));
     listen(socket, queue);
     // Until the welcome names the heartbeat interval, the connect timeout bounds the silence.
@@ -45,14 +46,20 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
     try {
       for (;;) {
         const item = await queue.take(signal);
-        if (item.kind === 'closed') break;
+        if (item.kind === 'closed') {
+          exchange.closed(item.why);
+          break;
+        }
         if (item.kind === 'open') {
           opened = true;
           meter.connected();
+          exchange.answered(101, 0);
           continue;
         }
-        meter.bytes(utf8Length(item.text));
+        const bytes = utf8Length(item.text);
+        meter.bytes(bytes);
         const message = JSON.parse(item.text) as ServerMessage;
+        exchange.message(message.type, bytes, changeIn(message));
         if (message.type === 'welcome') {
           silenceMs = allowedSilenceMs(message.heartbeatMs);
           const after = context.current().seq;
@@ -79,6 +86,7 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
     } finally {
       clearTimeout(timer);
       socket.close(1000);
+      exchange.closed('closed by the client (1000)');
     }
     if (ended) {
       yield* recheck(context);
@@ -90,6 +98,18 @@ export async function* webSocket(context: TransportContext): AsyncGenerator<Upda
     meter.reconnecting();
     await sleep(backoffDelay(failures++, context.backoff), signal);
   }
+}
+
+/** The seq and server time of a message that carries a change of a job, for the wire log. */
+function changeIn(message: ServerMessage): { seq: number; at: string } | undefined {
+  if (message.type === 'event') {
+    const at = (message.data as Partial<JobEvent> | undefined)?.at;
+    return typeof at === 'string' ? { seq: message.seq, at } : undefined;
+  }
+  if (message.type === 'snapshot' || message.type === 'reset') {
+    return { seq: message.job.seq, at: message.job.updatedAt };
+  }
+  return undefined;
 }
 
 function listen(socket: SocketLike, queue: AsyncQueue<Item>): void {

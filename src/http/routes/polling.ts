@@ -39,6 +39,8 @@ const LongPollQuery = {
 };
 
 const SubmitResponse = Type.Object({
+  id: JobId,
+  /** The same id under the overview's name. */
   jobId: JobId,
   status: Type.String(),
   progress: Type.Integer(),
