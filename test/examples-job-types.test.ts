@@ -1,14 +1,14 @@
 /**
  * docs/job-types.md's examples run: their own test file (node:test, as a user would run it),
- * and `serve --job-types` with the module in TypeScript through tsx, where a cancel must stop
- * the encoder process and leave the server running.
+ * `serve --job-types` with the module in TypeScript through tsx, where a cancel must stop the
+ * encoder process and leave the server running, and the embedding example.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/client/index.js';
 import { childrenRunning } from './helpers/child-processes.js';
-import { spawnServer } from './helpers/spawn-server.js';
+import { spawnNode, spawnServer } from './helpers/spawn-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const run = promisify(execFile);
@@ -39,5 +39,19 @@ describe('the job-type examples', () => {
     let last;
     for await (const seen of client.watch(next)) last = seen;
     expect(last).toMatchObject({ status: 'succeeded', result: { frames: 2 } });
+  }, 30_000);
+
+  it('embed in a program of one’s own (server.ts), which stops on SIGTERM', async () => {
+    const spawned = spawnNode(example('server.ts'), [], {
+      env: { PORT: '0', DATA_DIR: tempDir() },
+    });
+    await expect
+      .poll(() => spawned.lines.join('\n'), { timeout: 15_000 })
+      .toMatch(/^listening on /m);
+    const url = /^listening on (\S+)/m.exec(spawned.lines.join('\n'))?.[1] ?? '';
+    const types = (await createClient({ baseUrl: url }).jobTypes()).map((type) => type.name);
+    expect(types).toEqual(expect.arrayContaining(['fetch-url', 'estimate-pi', 'encode']));
+    process.kill(spawned.pid, 'SIGTERM');
+    expect((await spawned.exited).code).toBe(0);
   }, 30_000);
 });
