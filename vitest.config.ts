@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Heavier suites with their own scripts (CI runs them too): npm run test:multi-node,
-    // npm run torture.
-    exclude: ['**/node_modules/**', 'test/multi-node/**', 'test/torture/**'],
+    // npm run torture, npm run test:package.
+    exclude: ['**/node_modules/**', 'test/multi-node/**', 'test/torture/**', 'test/package/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

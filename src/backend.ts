@@ -10,6 +10,7 @@ import { WorkerPool } from './execution/worker-pool.js';
 import { JobEngine } from './jobs/engine.js';
 import type { JobDispatcher } from './jobs/runners/job-dispatcher.js';
 import type { AnyJobType } from './jobs/job-type.js';
+import { loadJobTypeModule } from './jobs/job-type-module.js';
 import { JobTypeRegistry } from './jobs/registry.js';
 import { Runner, type JobRunner } from './jobs/runners/runner.js';
 import { builtInJobTypes } from './jobs/types/built-in.js';
@@ -48,7 +49,16 @@ export async function createBackend(
   const { logger } = extras;
   mkdirSync(options.dataDir, { recursive: true });
   const dataDir = realpathSync(options.dataDir);
-  const registry = new JobTypeRegistry([...builtInJobTypes(dataDir), ...(extras.jobTypes ?? [])]);
+  const jobTypes = [...builtInJobTypes(dataDir), ...(extras.jobTypes ?? [])];
+  if (options.jobTypes !== undefined) {
+    const loaded = await loadJobTypeModule(options.jobTypes, jobTypes);
+    logger.info(
+      { event: 'job-types-loaded', module: options.jobTypes, jobTypes: loaded.map((t) => t.name) },
+      `job types from ${options.jobTypes}: ${loaded.map((t) => t.name).join(', ')}`,
+    );
+    jobTypes.push(...loaded);
+  }
+  const registry = new JobTypeRegistry(jobTypes);
   const onListenerError = (error: unknown) => {
     logger.error({ err: error }, 'event listener failed');
   };

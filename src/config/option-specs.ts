@@ -375,4 +375,13 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     description:
       "WebSocket publishes per second over all of one API key's connections (0: no limit)",
   },
+  jobTypes: {
+    flag: '--job-types',
+    env: 'JOB_TYPES',
+    kind: 'string',
+    defaultText: 'none: built-in types only',
+    description:
+      'module whose exports are job types (built JS, or TS under tsx); give gateways and workers the same one',
+    worker: true,
+  },
 };

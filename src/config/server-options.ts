@@ -65,6 +65,8 @@ export interface ServerOptions {
   submitRatePerIp: number;
   /** WebSocket publishes per second, over all of a key's connections (0: no limit). */
   publishRatePerKey: number;
+  /** A module whose exports are job types, loaded at start beside the built-in ones. */
+  jobTypes: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
@@ -115,6 +117,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   submitRatePerKey: 0,
   submitRatePerIp: 0,
   publishRatePerKey: 0,
+  jobTypes: undefined,
 };
 
 /** One worker thread per core but one, which the event loop keeps. */

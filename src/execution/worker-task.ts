@@ -5,8 +5,7 @@
  *   export default workerTask((input: { n: number }, ctx) => { ctx.progress(50); return 42; });
  */
 import type { MessagePort } from 'node:worker_threads';
-import { JobFailure } from '../model/errors/job-failure.js';
-import type { JobFailureCode } from '../model/errors/catalogue.js';
+import { isJobFailure, type FailureCode } from '../model/errors/job-failure.js';
 
 /** A worker-thread module whose default export was made with `workerTask()`. */
 export interface WorkerTaskRef {
@@ -36,7 +35,7 @@ export interface ProgressMessage {
  */
 export type WorkerOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; code: JobFailureCode; message: string; internal?: string };
+  | { ok: false; code: FailureCode; message: string; internal?: string };
 
 export function workerTask<I, R>(
   fn: (input: I, ctx: WorkerTaskContext) => R | Promise<R>,
@@ -51,7 +50,7 @@ export function workerTask<I, R>(
     try {
       return { ok: true, value: await fn(input, ctx) };
     } catch (error) {
-      if (error instanceof JobFailure) {
+      if (isJobFailure(error)) {
         return { ok: false, code: error.code, message: error.message, internal: error.internal };
       }
       return {

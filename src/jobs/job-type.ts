@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import type { WorkerTaskRef } from '../execution/worker-task.js';
+import { AppError } from '../model/errors/app-error.js';
 
 export interface JobContext {
   readonly jobId: string;
@@ -36,7 +37,7 @@ interface JobTypeBase<S extends TSchema> {
   readonly timeoutMs: number;
   /**
    * Checks beyond the schema that need I/O or configuration (for example path confinement),
-   * run at submit time; throw an AppError to reject the request.
+   * run at submit time; throw `invalidInput(field, message)` to reject the request with 400.
    */
   check?(input: Static<S>): Promise<void>;
 }
@@ -64,4 +65,15 @@ export type AnyJobType = JobType & {
 
 export function defineJobType<S extends TSchema>(definition: JobType<S>): AnyJobType {
   return definition;
+}
+
+/**
+ * For a job type's `check`: the error that rejects a submit with 400 `invalid_input`, naming the
+ * field of the input at fault (`url`, `size.width`) as schema violations do.
+ */
+export function invalidInput(field: string, message: string): Error {
+  const path = `input.${field}`;
+  return new AppError('invalid_input', `${path} ${message}`, {
+    errors: [{ field: path, message }],
+  });
 }

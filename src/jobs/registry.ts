@@ -5,6 +5,7 @@
 import { Compile, type Validator } from 'typebox/compile';
 import { AppError } from '../model/errors/app-error.js';
 import type { AnyJobType } from './job-type.js';
+import { jobTypeProblem } from './job-type-check.js';
 import type { JobTypeDescription } from '../model/job-type-description.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/json-depth.js';
 import { fieldErrors } from '../model/schema-errors.js';
@@ -21,10 +22,29 @@ export class JobTypeRegistry {
     for (const type of types) this.register(type);
   }
 
+  /**
+   * Adds a job type; throws an Error saying what is wrong with a definition that is not
+   * usable (see job-type-check.ts), a schema that does not compile, or a name already taken.
+   */
   register(type: AnyJobType): this {
-    if (this.#entries.has(type.name))
-      throw new Error(`job type ${type.name} is already registered`);
-    this.#entries.set(type.name, { type, validator: Compile(type.input) });
+    const problem = jobTypeProblem(type);
+    if (problem !== undefined) {
+      const name = (type as { name?: unknown } | null)?.name;
+      throw new Error(typeof name === 'string' ? `job type "${name}": ${problem}` : problem);
+    }
+    if (this.#entries.has(type.name)) {
+      throw new Error(`job type "${type.name}" is already registered`);
+    }
+    let validator: Validator;
+    try {
+      validator = Compile(type.input);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`job type "${type.name}": its input schema does not compile: ${reason}`, {
+        cause: error,
+      });
+    }
+    this.#entries.set(type.name, { type, validator });
     return this;
   }
 

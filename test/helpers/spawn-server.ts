@@ -49,7 +49,13 @@ export async function spawnWorker(args: string[], timeoutMs = 15_000): Promise<S
 export function spawnNode(
   script: string,
   args: string[],
-  options: { ipc?: boolean; exposeGc?: boolean; nodeFlags?: string[] } = {},
+  options: {
+    ipc?: boolean;
+    exposeGc?: boolean;
+    nodeFlags?: string[];
+    /** Variables added to the environment. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ) {
   const node = [
     '--import',
@@ -60,7 +66,7 @@ export function spawnNode(
   const child = spawn(process.execPath, [...node, script, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
-    env: { ...process.env, LOG_LEVEL: 'info' },
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('the process did not start');

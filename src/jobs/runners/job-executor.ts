@@ -19,7 +19,7 @@ import type { WorkerPool } from '../../execution/worker-pool.js';
 import { type JobChange, type Store } from '../../store/store.js';
 import { jobTopic } from '../../model/topic.js';
 import { isTerminal, type Job } from '../../model/job.js';
-import { JobFailure } from '../../model/errors/job-failure.js';
+import { isJobFailure } from '../../model/errors/job-failure.js';
 import type { AnyJobType, JobContext } from '../job-type.js';
 import type { WorkerTaskRef } from '../../execution/worker-task.js';
 import type { JobTypeRegistry } from '../registry.js';
@@ -228,7 +228,7 @@ export class JobExecutor {
 }
 
 function failureOf(error: unknown, logger: Logger): JobChange {
-  if (error instanceof JobFailure) {
+  if (isJobFailure(error)) {
     if (error.internal !== undefined) logger.warn({ internal: error.internal }, error.message);
     return { kind: 'failed', error: { code: error.code, message: error.message } };
   }

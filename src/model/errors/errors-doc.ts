@@ -97,8 +97,9 @@ ${closeRows.join('\n')}
 ## Job failure codes
 
 A job that fails is not an HTTP error: reading it succeeds, and its \`error\` is
-\`{ code, message }\` with one of these codes. Messages are safe to show; details of
-unexpected errors stay in the server log.
+\`{ code, message }\` with one of these codes, or one of its job type's own (snake_case, thrown
+as a \`JobFailure\`: see [job-types.md](job-types.md#failures-with-stable-codes)). Messages are
+safe to show; details of unexpected errors stay in the server log.
 
 | code | when |
 | --- | --- |

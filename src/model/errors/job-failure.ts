@@ -1,18 +1,48 @@
 import type { JobFailureCode } from './catalogue.js';
 
 /**
- * Thrown by a job handler to fail its job with a message that is safe to show to clients.
- * Any other error fails the job as `handler_error` with a generic message; its details go to
- * the server log only. `internal` carries such details for the log, never for clients.
+ * A failed job's `error.code`: one of the built-in codes (JOB_FAILURE_CATALOGUE) or a job
+ * type's own, in snake_case (`exit_code`, `http_status`), so clients can branch on it.
+ */
+export type FailureCode = JobFailureCode | (string & Record<never, never>);
+
+const CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Marks JobFailure instances across copies of this package: a job-type module may load its own
+ * copy (a different install, or the sources next to a build), where `instanceof` would say no.
+ */
+const BRAND: unique symbol = Symbol.for('backend-patterns.JobFailure');
+
+/**
+ * Thrown by a job handler to fail its job with a stable code and a message that is safe to
+ * show to clients. Any other error fails the job as `handler_error` with a generic message; its
+ * details go to the server log only. `internal` carries such details for the log, never for
+ * clients.
  */
 export class JobFailure extends Error {
-  readonly code: JobFailureCode;
+  readonly code: FailureCode;
   readonly internal: string | undefined;
+  readonly [BRAND] = true;
 
-  constructor(code: JobFailureCode, message: string, internal?: string) {
+  constructor(code: FailureCode, message: string, internal?: string) {
+    if (!CODE_PATTERN.test(code)) {
+      throw new TypeError(`job failure code "${code}" must be snake_case (a-z, 0-9, _), 1–64 long`);
+    }
     super(message);
     this.name = 'JobFailure';
     this.code = code;
     this.internal = internal;
   }
+}
+
+/** Whether `error` is a JobFailure, from this copy of the package or another. */
+export function isJobFailure(error: unknown): error is JobFailure {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[BRAND] === true &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
 }
