@@ -33,7 +33,7 @@ const TERMINAL = `local TERMINAL = { ${TERMINAL_STATUSES.map((s) => `${s} = true
  * Helpers shared by the scripts: Redis's clock in milliseconds, the epoch check, and the list
  * indexes a job belongs to (mirrored by listIndexKey in redis-keys.ts).
  */
-const COMMON = `
+export const COMMON = `
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -63,7 +63,7 @@ end
  * apply(p, id, kind, progress, data, result, err) → {'ok', payload, hash} | {'missing'} |
  * {'illegal', status}. `data` '' means none; for `started` the script builds it.
  */
-const APPLY = `
+export const APPLY = `
 ${luaTransitionTable()}
 ${TERMINAL}
 local function apply(p, id, kind, progressArg, data, result, err)
@@ -118,12 +118,37 @@ export const UPDATE_SCRIPT = `${COMMON}${APPLY}
 if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
 return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
 
-/** ARGV: prefix, epoch. Starts the oldest queued job: {'none'} or apply's reply. */
-export const CLAIM_SCRIPT = `${COMMON}${APPLY}
+/**
+ * The id of the oldest queued job of the types in `ARGV[from..]`, from each type's queued
+ * index (scored by insertion number), or nil.
+ */
+export const OLDEST_QUEUED_OF = `
+local function oldestQueuedOf(p, from)
+  local best, bestScore = nil, nil
+  for i = from, #ARGV do
+    local hit = redis.call('ZRANGE', p .. 'sty:queued:' .. ARGV[i], 0, 0, 'WITHSCORES')
+    if hit[1] and (not bestScore or tonumber(hit[2]) < bestScore) then
+      best, bestScore = hit[1], tonumber(hit[2])
+    end
+  end
+  return best
+end
+`;
+
+/**
+ * ARGV: prefix, epoch, then the job types to claim from ('*' alone: any). Starts the oldest
+ * queued job: {'none'} or apply's reply.
+ */
+export const CLAIM_SCRIPT = `${COMMON}${APPLY}${OLDEST_QUEUED_OF}
 if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
-local ids = redis.call('ZRANGE', ARGV[1] .. 'st:queued', 0, 0)
-if #ids == 0 then return {'none'} end
-return apply(ARGV[1], ids[1], 'started', '0', '', '', '')`;
+local id
+if ARGV[3] == '*' then
+  id = redis.call('ZRANGE', ARGV[1] .. 'st:queued', 0, 0)[1]
+else
+  id = oldestQueuedOf(ARGV[1], 3)
+end
+if not id then return {'none'} end
+return apply(ARGV[1], id, 'started', '0', '', '', '')`;
 
 /**
  * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''
