@@ -63,9 +63,7 @@ export interface ExternalJobType<S extends TSchema = TSchema> extends JobTypeBas
 }
 
 export type JobType<S extends TSchema = TSchema> =
-  | IoJobType<S>
-  | CpuJobType<S>
-  | ExternalJobType<S>;
+  IoJobType<S> | CpuJobType<S> | ExternalJobType<S>;
 
 /**
  * Erases the input type so definitions of different schemas fit in one registry. Sound because

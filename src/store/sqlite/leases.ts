@@ -5,7 +5,6 @@
  * is recorded exactly like the in-process runner's.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { AppError } from '../../model/errors/app-error.js';
 import type { Job, JobEvent } from '../../model/job.js';
 import {
   jobCanceled,
