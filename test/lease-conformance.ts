@@ -38,9 +38,11 @@ export function leaseConformance(fresh: () => Promise<Store>): void {
     expect(first?.lease.token).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(first?.lease.token).not.toBe(second?.lease.token);
     expect(first?.lease.expiresAt).toBeGreaterThanOrEqual(before + 60_000 - 1000);
-    // The in-process claim with types leaves the external ones alone, and takes its own.
-    expect((await store.claimNext(['inproc']))?.type).toBe('inproc');
-    expect(await store.claimNext(['ext'])).toBeUndefined();
+    // A runner's claim that skips the external types takes the others only.
+    const c = (await store.create({ type: 'ext', input: 3 })).job;
+    expect((await store.claimNext(['ext', 'other']))?.type).toBe('inproc');
+    expect(await store.claimNext(['ext', 'other'])).toBeUndefined();
+    expect((await store.claimNext([]))?.id).toBe(c.id);
   });
 
   it('renews a held lease, recording progress with it', async () => {

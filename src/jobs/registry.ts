@@ -56,9 +56,9 @@ export class JobTypeRegistry {
     return [...this.#entries.keys()];
   }
 
-  /** The types this process runs itself (io, cpu): what its runner claims. */
-  inProcessNames(): string[] {
-    return this.names().filter((name) => !this.isExternal(name));
+  /** The types external workers run over HTTP: what a runner must not claim. */
+  externalNames(): string[] {
+    return this.names().filter((name) => this.isExternal(name));
   }
 
   /** True for a registered type whose jobs external workers claim over HTTP (docs/workers.md). */

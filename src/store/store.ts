@@ -62,9 +62,10 @@ export interface JobStore {
   update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }>;
   /**
    * Moves the oldest queued job to running (attempt + 1, a `started` event) and returns it;
-   * with `types`, the oldest of those types (a runner leaves external workers' types alone).
+   * with `exceptTypes`, the oldest of any other type (a runner leaves the jobs of external
+   * workers' types alone, but still takes — and fails — those of types it no longer knows).
    */
-  claimNext(types?: readonly string[]): Promise<Job | undefined>;
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined>;
   /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
   events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
   /** Deletes finished jobs (and their events and idempotency keys) last changed before `before`. */

@@ -100,7 +100,7 @@ export class Runner implements JobRunner {
       while (this.#takePumpRequest()) {
         while (this.#canClaim()) {
           // External types' jobs are for workers over HTTP (they hold leases), not for us.
-          const job = await this.#options.store.claimNext(this.#options.registry.inProcessNames());
+          const job = await this.#options.store.claimNext(this.#options.registry.externalNames());
           if (!job) break;
           if (this.#state !== 'running') {
             // Closing began while this claim was in flight: give the job straight back.

@@ -159,7 +159,7 @@ export class ExternalWorkers {
         throw new AppError('unknown_job_type', `unknown job type "${type}"`, { knownTypes });
       }
       if (!this.#registry.isExternal(type)) {
-        const externalTypes = this.#registry.names().filter((n) => this.#registry.isExternal(n));
+        const externalTypes = this.#registry.externalNames();
         throw new AppError(
           'not_external_type',
           `"${type}" runs inside the server, not in external workers; external types: ${externalTypes.join(', ') || 'none'}`,

@@ -5,7 +5,24 @@
  * (scripts.ts), so the lease check and the change it guards are atomic: a late answer from a
  * worker whose lease lapsed can never slip in between, whichever gateway it reaches.
  */
-import { APPLY, COMMON, OLDEST_QUEUED_OF } from './scripts.js';
+import { APPLY, COMMON } from './scripts.js';
+
+/**
+ * The id of the oldest queued job of the types in `ARGV[from..]`, from each type's queued
+ * index (scored by insertion number), or nil.
+ */
+const OLDEST_QUEUED_OF = `
+local function oldestQueuedOf(p, from)
+  local best, bestScore = nil, nil
+  for i = from, #ARGV do
+    local hit = redis.call('ZRANGE', p .. 'sty:queued:' .. ARGV[i], 0, 0, 'WITHSCORES')
+    if hit[1] and (not bestScore or tonumber(hit[2]) < bestScore) then
+      best, bestScore = hit[1], tonumber(hit[2])
+    end
+  end
+  return best
+end
+`;
 
 /**
  * held(p, id, token) → nil when `token` holds the job's live lease, else the refusal

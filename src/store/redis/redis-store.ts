@@ -234,14 +234,13 @@ export class RedisStore implements Store {
     return appliedChange(id, change.kind, reply);
   }
 
-  claimNext(types?: readonly string[]): Promise<Job | undefined> {
-    return guard(this.#claimNext(types));
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
+    return guard(this.#claimNext(exceptTypes));
   }
 
-  async #claimNext(types: readonly string[] | undefined): Promise<Job | undefined> {
+  async #claimNext(exceptTypes: readonly string[] = []): Promise<Job | undefined> {
     this.#checked.assertDataKept();
-    if (types?.length === 0) return undefined;
-    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch, ...(types ?? ['*']));
+    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch, ...exceptTypes);
     if (reply[0] === 'epoch') return this.#refusedForEpoch();
     if (reply[0] === 'none') return undefined;
     const hash = hashFromList(reply[2] as string[]);

@@ -157,12 +157,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  claimNext(types?: readonly string[]): Promise<Job | undefined> {
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
     return this.#write((): WriteOutcome<Job | undefined> => {
       const next =
-        types === undefined
+        exceptTypes === undefined
           ? this.#stmt.oldestQueued.get()
-          : this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types));
+          : this.#stmt.oldestQueuedExcept.get(JSON.stringify(exceptTypes));
       if (!next) return { value: undefined, events: [] };
       const applied = this.#apply(next.id, { kind: 'started' });
       return { value: applied.job, events: [applied.event] };

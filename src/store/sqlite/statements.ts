@@ -13,6 +13,8 @@ export interface Statements {
   oldestQueued: Statement<[], { id: string }>;
   /** One parameter: a JSON array of type names. */
   oldestQueuedOfTypes: Statement<[string], { id: string }>;
+  /** One parameter: a JSON array of type names to skip. */
+  oldestQueuedExcept: Statement<[string], { id: string }>;
   /** Named parameters: a JobRow without `n`. */
   insertJob: Statement;
   /** Named parameters: id, status, progress, seq, attempt, result, error, now. */
@@ -49,6 +51,10 @@ export function prepareStatements(db: Database): Statements {
     oldestQueuedOfTypes: db.prepare<[string], { id: string }>(
       `SELECT id FROM jobs WHERE status = 'queued'
          AND type IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
+    ),
+    oldestQueuedExcept: db.prepare<[string], { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'queued'
+         AND type NOT IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
