@@ -8,8 +8,7 @@
  * claim path of the runners is untouched.
  */
 import { AppError } from '../model/errors/app-error.js';
-import type { Job } from '../model/job.js';
-import type { JobChange } from './store.js';
+import type { Job, JobError } from '../model/job.js';
 
 export interface Lease {
   /** Proves the holder; 128 random bits, base64url. */
@@ -25,8 +24,12 @@ export interface LeasedJob {
   lease: Lease;
 }
 
-/** How a worker's job ends: the same changes the in-process runner records. */
-export type LeasedOutcome = Extract<JobChange, { kind: 'succeeded' | 'failed' }>;
+/**
+ * How a worker's job ends: the same `succeeded` and `failed` changes (store.ts's JobChange) the
+ * in-process runner records. Spelled out here because store.ts imports this file.
+ */
+export type LeasedOutcome =
+  { kind: 'succeeded'; result: unknown } | { kind: 'failed'; error: JobError; retryable?: boolean };
 
 export interface LeaseStore {
   /**
@@ -61,7 +64,10 @@ export interface LeaseStore {
 }
 
 /** The change that hands back a job whose lease lapsed. */
-export function lapsedLeaseChange(attempt: number, requeueBelowAttempt: number): JobChange {
+export function lapsedLeaseChange(
+  attempt: number,
+  requeueBelowAttempt: number,
+): { kind: 'requeued'; reason: string } | Extract<LeasedOutcome, { kind: 'failed' }> {
   return attempt < requeueBelowAttempt
     ? { kind: 'requeued', reason: 'lease-expired' }
     : {
