@@ -4,9 +4,9 @@
  * one if none is queued), report progress (which renews the lease), complete or fail it. It
  * knows nothing of HTTP; the routes (src/http/routes/workers.ts) are a thin layer over it.
  *
- * A waiting claim costs one bus subscription and no timer loop: it subscribes to the `jobs`
- * topic first, then tries to claim, and tries again only when a job is queued or handed back
- * (the same event in every process in Redis mode), or when its wait is over.
+ * A waiting claim costs a place in a queue and one timer (waiting-claims.ts): the process
+ * listens to the `jobs` topic once, and each job queued or handed back (in any process, in
+ * Redis mode) is offered to the waiting claims oldest first — one claim attempt per job.
  */
 import { AppError } from '../../model/errors/app-error.js';
 import type { Job } from '../../model/job.js';
@@ -14,6 +14,7 @@ import type { LeasedJob } from '../../store/leases.js';
 import type { Store } from '../../store/store.js';
 import type { JobTypeRegistry } from '../registry.js';
 import { LeaseSweeper } from './lease-sweeper.js';
+import { WaitingClaims } from './waiting-claims.js';
 
 export interface ExternalWorkersOptions {
   /** How long a lease lasts from its claim or last renewal (`--worker-lease`). */
@@ -60,7 +61,8 @@ export class ExternalWorkers {
   readonly #registry: JobTypeRegistry;
   readonly #options: ExternalWorkersOptions;
   readonly #sweeper: LeaseSweeper;
-  readonly #waiting = new Set<() => void>();
+  readonly #waiting: WaitingClaims;
+  #unsubscribe: (() => void) | undefined;
   #open = true;
 
   constructor(store: Store, registry: JobTypeRegistry, options: ExternalWorkersOptions) {
@@ -68,6 +70,16 @@ export class ExternalWorkers {
     this.#registry = registry;
     this.#options = options;
     this.#sweeper = new LeaseSweeper(store, { ...options, onError: options.onSweepError });
+    this.#waiting = new WaitingClaims((types, worker) =>
+      store.claimLeased(types, worker, options.leaseMs),
+    );
+  }
+
+  /** One bus subscription for every waiting claim of this process, from the first claim on. */
+  #listen(): void {
+    this.#unsubscribe ??= this.#store.subscribe('jobs', (event) => {
+      if (event.kind === 'queued' || event.kind === 'requeued') this.#waiting.arrived();
+    });
   }
 
   /** Starts handing back lapsed leases (only where workers are served: the gateways). */
@@ -83,13 +95,14 @@ export class ExternalWorkers {
   /** Ends every waiting claim with nothing; new claims answer `shutting_down`. Idempotent. */
   releaseWaiting(): void {
     this.#open = false;
-    for (const release of this.#waiting) release();
+    this.#waiting.releaseAll();
   }
 
-  /** Stops the sweeper and releases waiting claims. */
+  /** Stops the sweeper, releases waiting claims and leaves the bus. */
   close(): void {
     this.releaseWaiting();
     this.#sweeper.close();
+    this.#unsubscribe?.();
   }
 
   /**
@@ -99,31 +112,10 @@ export class ExternalWorkers {
   async claim(request: ClaimRequest): Promise<Claim | undefined> {
     this.#checkTypes(request.types);
     if (!this.#open) throw new AppError('shutting_down', 'the server is shutting down');
-    const { types, worker, signal } = request;
-    const deadline = Date.now() + request.waitMs;
-    // Counted by the listener: a job queued (or handed back) since the last claim attempt.
-    let arrivals = 0;
-    let wake = (): void => undefined;
-    const unsubscribe = this.#store.subscribe('jobs', (event) => {
-      if (event.kind !== 'queued' && event.kind !== 'requeued') return;
-      arrivals++;
-      wake();
-    });
-    try {
-      for (;;) {
-        const before = arrivals;
-        const leased = await this.#store.claimLeased(types, worker, this.#options.leaseMs);
-        if (leased) return this.#view(leased);
-        const left = deadline - Date.now();
-        if (left <= 0 || signal?.aborted === true || this.#closed()) return undefined;
-        if (arrivals !== before) continue; // something arrived while the claim ran
-        const wait = this.#wait(left, signal);
-        wake = wait.wake;
-        await wait.done;
-      }
-    } finally {
-      unsubscribe();
-    }
+    this.#listen();
+    const { types, worker, waitMs, signal } = request;
+    const leased = await this.#waiting.claim(types, worker, waitMs, signal);
+    return leased && this.#view(leased);
   }
 
   /**
@@ -167,29 +159,6 @@ export class ExternalWorkers {
         );
       }
     }
-  }
-
-  #closed(): boolean {
-    return !this.#open;
-  }
-
-  /** Resolves after `ms`, on `wake()`, when `signal` aborts, or at shutdown; whichever first. */
-  #wait(ms: number, signal: AbortSignal | undefined): { done: Promise<void>; wake: () => void } {
-    let wake: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', wake);
-        this.#waiting.delete(wake);
-        resolve();
-      };
-      signal?.addEventListener('abort', wake, { once: true });
-      this.#waiting.add(wake);
-    });
-    return { done, wake };
   }
 
   #view(leased: LeasedJob): Claim {
