@@ -16,11 +16,16 @@ import { pathToFileURL } from 'node:url';
 
 const ROOT = new URL('../', import.meta.url);
 /** The documents that quote examples. */
-export const DOCS_WITH_EXAMPLES = ['docs/job-types.md'];
+export const DOCS_WITH_EXAMPLES = ['docs/job-types.md', 'docs/workers.md'];
 
 /** The marker, blank lines, then a fenced block (closed by the same fence it opened with). */
 const QUOTE = /<!-- example: (\S+) -->\n+(`{3,})\w*\n(?:[\s\S]*?\n)??\2(?=\n|$)/g;
-const LANGUAGE: Record<string, string> = { '.ts': 'ts', '.js': 'js', '.json': 'json' };
+const LANGUAGE: Record<string, string> = {
+  '.ts': 'ts',
+  '.js': 'js',
+  '.json': 'json',
+  '.py': 'python',
+};
 
 /** `markdown` with every quoted block replaced by the current text of its file. */
 export function withCurrentExamples(markdown: string): string {

@@ -11,6 +11,7 @@ import { JobEngine } from './jobs/engine.js';
 import type { JobDispatcher } from './jobs/runners/job-dispatcher.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { loadJobTypeModule } from './jobs/job-type-module.js';
+import { loadExternalJobTypes } from './jobs/external-job-types.js';
 import { JobTypeRegistry } from './jobs/registry.js';
 import { Runner, type JobRunner } from './jobs/runners/runner.js';
 import { builtInJobTypes } from './jobs/types/built-in.js';
@@ -58,6 +59,18 @@ export async function createBackend(
     );
     jobTypes.push(...loaded);
   }
+  if (options.externalJobTypes !== undefined) {
+    const external = loadExternalJobTypes(options.externalJobTypes, jobTypes);
+    logger.info(
+      {
+        event: 'external-job-types-loaded',
+        file: options.externalJobTypes,
+        jobTypes: external.map((t) => t.name),
+      },
+      `external job types from ${options.externalJobTypes}: ${external.map((t) => t.name).join(', ')}`,
+    );
+    jobTypes.push(...external);
+  }
   const registry = new JobTypeRegistry(jobTypes);
   const onListenerError = (error: unknown) => {
     logger.error({ err: error }, 'event listener failed');
@@ -95,6 +108,7 @@ export async function createBackend(
       options.redisPrefix,
       outbox,
       onConnectionError,
+      (type) => registry.isExternal(type),
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
   }
@@ -124,7 +138,13 @@ export async function createBackend(
   return {
     store,
     clock,
-    engine: new JobEngine(store, registry, dispatcher),
+    engine: new JobEngine(store, registry, dispatcher, {
+      leaseMs: options.workerLease,
+      requeueBelowAttempt: options.recovery === 'requeue' ? options.maxAttempts : 0,
+      onSweepError: (error) => {
+        logger.warn({ err: error }, 'handing back lapsed leases failed');
+      },
+    }),
     runner,
     pool,
     async stopRunner(graceMs) {

@@ -74,6 +74,7 @@ export async function createServer(
     guards,
   });
   await app.ready();
+  engine.workers.start(); // hands back the jobs of external workers whose leases lapsed
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -85,6 +86,7 @@ export async function createServer(
     const sockets = websocket.close(Math.min(1000, options.shutdownTimeout));
     await Promise.all([sockets.then(() => app.close()), backend.stopRunner(grace)]);
     loopDelay.close();
+    engine.workers.close();
     await backend.close();
     logger.info('server closed');
   };

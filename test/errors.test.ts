@@ -38,6 +38,12 @@ async function raw(url: string, chunks: string[]): Promise<Answer> {
 /** One real request per error code that a client can cause. */
 const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> = {
   invalid_request: async ({ url }) => answer(await fetch(`${url}/jobs?limit=0`)),
+  not_external_type: async ({ url }) =>
+    answer(await postJson(`${url}/workers/claim`, { types: ['demo'] })),
+  lease_lost: async ({ url }) => {
+    const job = await json<Job>(await postJson(`${url}/jobs`, { type: 'demo' }));
+    return answer(await postJson(`${url}/workers/jobs/${job.id}/progress`, { token: 'not-held' }));
+  },
   malformed_json: async ({ url }) =>
     answer(
       await fetch(`${url}/jobs`, {
@@ -139,6 +145,7 @@ function upgradeRequest(headers: Record<string, string> = {}): string {
 /** Codes tested elsewhere, and where. */
 const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   illegal_transition: 'raised by the store; covered by the store conformance suite',
+  job_canceled: 'needs a job of an external type held by a worker; test/workers-protocol.test.ts',
   store_unavailable: 'needs a Redis to stop; covered by test/redis-mode.test.ts',
   redis_unsafe: 'needs a Redis that lost its data or evicts; covered by test/redis-safety.test.ts',
   invalid_message: 'WebSocket only; test/websocket-protocol.test.ts',

@@ -30,6 +30,10 @@ describe('OpenAPI document', () => {
       '/jobs/{id}/events',
       '/stats',
       '/submit',
+      '/workers/claim',
+      '/workers/jobs/{id}/complete',
+      '/workers/jobs/{id}/fail',
+      '/workers/jobs/{id}/progress',
     ]);
     expect(Object.keys(doc.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/jobs/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);

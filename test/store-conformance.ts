@@ -7,6 +7,7 @@ import { AppError } from '../src/model/errors/app-error.js';
 import { isJobId, type JobEvent } from '../src/model/job.js';
 import type { Store } from '../src/store/store.js';
 import type { TopicMessage } from '../src/model/topic.js';
+import { leaseConformance } from './lease-conformance.js';
 
 export function storeConformance(name: string, makeStore: () => Promise<Store> | Store): void {
   describe(`${name} store conformance`, () => {
@@ -369,6 +370,8 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       await store.close();
       await expect(store.publishMessage('chat:r', 1)).rejects.toThrow();
     });
+
+    leaseConformance(fresh);
 
     it('closes idempotently and then rejects calls', async () => {
       const store = await makeStore();

@@ -2,6 +2,8 @@
  * The system under test, as a process: the real server with its options from the environment
  * (PORT, HOST, DATA_DIR, REDIS_URL, ...), plus two job types for benchmarks:
  * - `noop` finishes at once, for measuring the job machinery itself;
+ * - `noop-external`, the same run by external workers over the worker protocol (the bench is
+ *   the worker: claim, complete);
  * - `ticker` emits `updates` updates `intervalMs` apart (progress, then `succeeded` as the last
  *   one), starting `phaseMs` after its gate opens. The gate is a message on the chat topic
  *   `chat:bench-gate` with `{ gate }`: the bench opens it once every client is watching, so the
@@ -22,6 +24,14 @@ const noop = defineJobType({
   async handler() {
     return null;
   },
+});
+
+const noopExternal = defineJobType({
+  name: 'noop-external',
+  description: 'benchmarks: run by external workers, which complete it at once',
+  execution: 'external',
+  input: Type.Object({}),
+  timeoutMs: 60_000,
 });
 
 /** Gates opened so far, and the tickers waiting for theirs. */
@@ -63,7 +73,7 @@ const ticker = defineJobType({
 });
 
 const server = await createServer(optionsFromText({}, process.env), {
-  jobTypes: [noop, ticker],
+  jobTypes: [noop, noopExternal, ticker],
 });
 server.engine.topics.subscribe('chat:bench-gate', (message) => {
   // What a WebSocket client publishes arrives wrapped: { kind: 'publish', data }.

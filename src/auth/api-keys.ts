@@ -4,7 +4,9 @@
  * recorded on jobs and in logs) and a secret; only a SHA-256 digest of each secret is kept.
  *
  * Sources: `--api-keys name:secret,name2:secret2` and `--api-keys-file <path>` (one
- * `name:secret` per line; blank lines and `#` comments ignored).
+ * `name:secret` per line; blank lines and `#` comments ignored). Worker credentials
+ * (`--worker-keys`, `--worker-keys-file`) are a second set of the same form: a role of their own
+ * that only the worker protocol accepts, and that cannot submit or read jobs.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,18 +19,23 @@ export class ApiKeys {
   /** digest of the secret → key name */
   readonly #owners = new Map<string, string>();
 
-  static fromOptions(inline: string | undefined, file: string | undefined): ApiKeys {
+  /** `flags`: the options' names for error messages (default: the API key options). */
+  static fromOptions(
+    inline: string | undefined,
+    file: string | undefined,
+    flags: { inline: string; file: string } = { inline: '--api-keys', file: '--api-keys-file' },
+  ): ApiKeys {
     const keys = new ApiKeys();
-    for (const entry of (inline ?? '').split(',')) keys.#add(entry, '--api-keys');
+    for (const entry of (inline ?? '').split(',')) keys.#add(entry, flags.inline);
     if (file !== undefined) {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        throw new OptionsError(`--api-keys-file: cannot read ${file}: ${String(error)}`);
+        throw new OptionsError(`${flags.file}: cannot read ${file}: ${String(error)}`);
       }
       for (const line of text.split(/\r?\n/)) {
-        if (!line.trim().startsWith('#')) keys.#add(line, `--api-keys-file ${file}`);
+        if (!line.trim().startsWith('#')) keys.#add(line, `${flags.file} ${file}`);
       }
     }
     return keys;

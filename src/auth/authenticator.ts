@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '../model/errors/app-error.js';
 import type { AccessTokens } from './access-token.js';
-import type { ApiKeys } from './api-keys.js';
+import { ApiKeys } from './api-keys.js';
 import { ANONYMOUS, type Caller } from './caller.js';
 
 export const TOKEN_COOKIE = 'bp_token';
@@ -19,13 +19,38 @@ export interface Authenticator {
    * token from `?access_token=` or the cookie.
    */
   authenticate(headers: IncomingHttpHeaders, url: string | undefined, allowToken: boolean): Caller;
+  /**
+   * The worker these credentials name (worker protocol): a worker key's name, `anonymous` when
+   * neither worker nor API keys are configured, else `unauthorized` — an API key is no worker's.
+   */
+  authenticateWorker(headers: IncomingHttpHeaders): string;
   readonly tokens: AccessTokens;
 }
 
-export function authenticator(keys: ApiKeys, tokens: AccessTokens): Authenticator {
+export const ANONYMOUS_WORKER = 'anonymous';
+
+export function authenticator(
+  keys: ApiKeys,
+  tokens: AccessTokens,
+  workerKeys: ApiKeys = new ApiKeys(),
+): Authenticator {
   return {
     enabled: keys.enabled,
     tokens,
+    authenticateWorker(headers) {
+      if (!workerKeys.enabled) {
+        if (!keys.enabled) return ANONYMOUS_WORKER;
+        throw unauthorized('API keys are on and this server has no worker keys (--worker-keys)');
+      }
+      const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+      const worker = bearer === undefined ? undefined : workerKeys.ownerOf(bearer);
+      if (worker !== undefined) return worker;
+      throw unauthorized(
+        bearer === undefined
+          ? 'send Authorization: Bearer <worker key>'
+          : 'the worker key is not valid',
+      );
+    },
     authenticate(headers, url, allowToken) {
       if (!keys.enabled) return ANONYMOUS;
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];

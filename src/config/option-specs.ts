@@ -384,4 +384,37 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
       'module whose exports are job types (built JS, or TS under tsx); give gateways and workers the same one',
     worker: true,
   },
+  externalJobTypes: {
+    flag: '--external-job-types',
+    env: 'EXTERNAL_JOB_TYPES',
+    kind: 'string',
+    defaultText: 'none',
+    description:
+      'JSON file of job types run by external workers over HTTP: [{ name, description, input, timeoutMs }]',
+    worker: true,
+  },
+  workerLease: {
+    flag: '--worker-lease',
+    env: 'WORKER_LEASE',
+    kind: 'duration',
+    min: 100,
+    max: 3_600_000,
+    description:
+      "how long an external worker's lease lasts from its claim or last progress; a lapsed one is handed back",
+  },
+  workerKeys: {
+    flag: '--worker-keys',
+    env: 'WORKER_KEYS',
+    kind: 'string',
+    defaultText: 'none',
+    description:
+      'worker credentials as name:secret,… (16+ characters); only these may use /workers/*',
+  },
+  workerKeysFile: {
+    flag: '--worker-keys-file',
+    env: 'WORKER_KEYS_FILE',
+    kind: 'string',
+    defaultText: 'none',
+    description: 'file of worker credentials, one name:secret per line (# comments)',
+  },
 };

@@ -67,6 +67,13 @@ export interface ServerOptions {
   publishRatePerKey: number;
   /** A module whose exports are job types, loaded at start beside the built-in ones. */
   jobTypes: string | undefined;
+  /** A JSON file of job types run by external workers over HTTP (docs/workers.md). */
+  externalJobTypes: string | undefined;
+  /** How long a worker's lease lasts from its claim or last progress report. */
+  workerLease: number;
+  /** Worker credentials, `name:secret,…`: the worker role, apart from the API keys. */
+  workerKeys: string | undefined;
+  workerKeysFile: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
@@ -118,6 +125,10 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   submitRatePerIp: 0,
   publishRatePerKey: 0,
   jobTypes: undefined,
+  externalJobTypes: undefined,
+  workerLease: 30_000,
+  workerKeys: undefined,
+  workerKeysFile: undefined,
 };
 
 /** One worker thread per core but one, which the event loop keeps. */

@@ -21,9 +21,14 @@ export type App = FastifyInstance<
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
+    /** On `access: 'worker'` routes: the worker's name (auth/authenticator.ts). */
+    worker: string;
   }
   interface FastifyContextConfig {
-    /** Default: an API key is required. `stream`: a key or an access token. */
-    access?: 'public' | 'stream';
+    /**
+     * Default: an API key is required. `stream`: a key or an access token. `worker`: a worker
+     * key, and nothing else (the worker protocol).
+     */
+    access?: 'public' | 'stream' | 'worker';
   }
 }

@@ -35,6 +35,10 @@ export class Guards {
     this.auth = authenticator(
       ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
       new AccessTokens(options.tokenSecret, options.tokenTtl, clock),
+      ApiKeys.fromOptions(options.workerKeys, options.workerKeysFile, {
+        inline: '--worker-keys',
+        file: '--worker-keys-file',
+      }),
     );
     this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
     this.trustedProxies = parseTrustedProxies(options.trustProxy);

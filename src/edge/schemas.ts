@@ -105,7 +105,7 @@ export const ListQuery = Type.Object(
 export const JobTypeDescription = Type.Object({
   name: Type.String(),
   description: Type.String(),
-  execution: Type.Union([Type.Literal('io'), Type.Literal('cpu')]),
+  execution: Type.Union([Type.Literal('io'), Type.Literal('cpu'), Type.Literal('external')]),
   timeoutMs: Type.Integer(),
   inputSchema: Type.Unknown({ description: 'JSON Schema of the input.' }),
 });

@@ -39,6 +39,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { pollingRoutes } from './routes/polling.js';
 import { pushPageRoutes } from './routes/push-page.js';
 import { statsRoutes } from './routes/stats.js';
+import { workerRoutes } from './routes/workers.js';
 import { SHARED_SCHEMAS } from '../edge/schemas.js';
 import type { App } from '../edge/app-type.js';
 
@@ -123,6 +124,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const perTransport = transportMetrics(metrics);
 
   jobRoutes(app, engine, guards);
+  workerRoutes(app, engine, { maxWaitMs: options.longPollMaxWait });
   pollingRoutes(app, {
     shortPolling: new ShortPolling(engine, { pollInterval: options.pollInterval }),
     longPolling: new LongPolling(engine, {

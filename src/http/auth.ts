@@ -9,6 +9,9 @@
  * endpoints, so a cross-site page can neither read it nor use it to change anything; the
  * WebSocket upgrade additionally checks the Origin.
  *
+ * Routes marked `access: 'worker'` (the worker protocol, routes/workers.ts) take only a worker
+ * key (--worker-keys): a user's API key does not work there, nor a worker key anywhere else.
+ *
  * The caller found here is `request.caller`; what a caller may see is decided in one place,
  * auth/caller.ts.
  */
@@ -21,9 +24,19 @@ import type { App } from '../edge/app-type.js';
 export function registerAuth(app: App, auth: Authenticator): void {
   // A reference type cannot be a decorator's default: every request gets its own below.
   app.decorateRequest('caller', null as unknown as Caller);
+  app.decorateRequest('worker', '');
   app.addHook('onRequest', (request, reply, done) => {
     request.caller = ANONYMOUS;
     const access = request.routeOptions.config.access;
+    if (access === 'worker') {
+      try {
+        request.worker = auth.authenticateWorker(request.headers);
+        done();
+      } catch (error) {
+        done(error as AppError);
+      }
+      return;
+    }
     if (!auth.enabled || access === 'public') {
       done();
       return;

@@ -15,6 +15,7 @@ import type { JobTypeRegistry } from './registry.js';
 import { JobWatch, type WatchOptions } from './job-watch.js';
 import { Topics } from './topics.js';
 import { visibleEvents, visibleJob } from './visibility.js';
+import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
 
 export interface SubmitRequest {
   type: string;
@@ -33,15 +34,23 @@ export class JobEngine {
   readonly registry: JobTypeRegistry;
   /** Chat rooms and publish/subscribe: messages with no log, and who is in each room. */
   readonly topics: Topics;
+  /** The worker protocol: external workers claim, renew and finish jobs (docs/workers.md). */
+  readonly workers: ExternalWorkers;
   readonly #store: Store;
   readonly #dispatcher: JobDispatcher | undefined;
   #accepting = true;
 
   /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
-  constructor(store: Store, registry: JobTypeRegistry, dispatcher?: JobDispatcher) {
+  constructor(
+    store: Store,
+    registry: JobTypeRegistry,
+    dispatcher?: JobDispatcher,
+    workers: ExternalWorkersOptions = { leaseMs: 30_000, requeueBelowAttempt: 3 },
+  ) {
     this.#store = store;
     this.registry = registry;
     this.topics = new Topics(store);
+    this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
   }
 

@@ -43,7 +43,9 @@ export function jobTypeProblem(value: unknown): string | undefined {
       }
       return undefined;
     }
+    case 'external':
+      return undefined;
     default:
-      return 'execution must be "io" or "cpu"';
+      return 'execution must be "io", "cpu" or "external"';
   }
 }

@@ -5,6 +5,8 @@
  *   timers) and never compute for long: a CPU-heavy step goes to `ctx.runInWorker`.
  * - `cpu` types name a worker-thread task module instead of a handler: the runner always
  *   runs them in the worker pool, so they cannot block the loop by construction.
+ * - `external` types have neither: a worker process in any language claims their jobs over
+ *   HTTP with a lease (docs/workers.md); the server only validates, stores and watches them.
  */
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
@@ -52,7 +54,16 @@ export interface CpuJobType<S extends TSchema = TSchema> extends JobTypeBase<S> 
   readonly task: WorkerTaskRef;
 }
 
-export type JobType<S extends TSchema = TSchema> = IoJobType<S> | CpuJobType<S>;
+/**
+ * Run by external workers (src/jobs/workers/): `timeoutMs` is handed to the worker with each
+ * claim as its budget; the server bounds an attempt by its lease, not by this.
+ */
+export interface ExternalJobType<S extends TSchema = TSchema> extends JobTypeBase<S> {
+  readonly execution: 'external';
+}
+
+export type JobType<S extends TSchema = TSchema> =
+  IoJobType<S> | CpuJobType<S> | ExternalJobType<S>;
 
 /**
  * Erases the input type so definitions of different schemas fit in one registry. Sound because

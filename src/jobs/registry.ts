@@ -56,6 +56,16 @@ export class JobTypeRegistry {
     return [...this.#entries.keys()];
   }
 
+  /** The types external workers run over HTTP: what a runner must not claim. */
+  externalNames(): string[] {
+    return this.names().filter((name) => this.isExternal(name));
+  }
+
+  /** True for a registered type whose jobs external workers claim over HTTP (docs/workers.md). */
+  isExternal(name: string): boolean {
+    return this.#entries.get(name)?.type.execution === 'external';
+  }
+
   describe(): JobTypeDescription[] {
     return [...this.#entries.values()].map(({ type }) => ({
       name: type.name,

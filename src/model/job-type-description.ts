@@ -4,7 +4,7 @@ import type { TSchema } from 'typebox';
 export interface JobTypeDescription {
   name: string;
   description: string;
-  execution: 'io' | 'cpu';
+  execution: 'io' | 'cpu' | 'external';
   timeoutMs: number;
   inputSchema: TSchema;
 }

@@ -11,6 +11,7 @@ import type { AppError } from '../model/errors/app-error.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
+import type { LeaseStore } from './leases.js';
 
 export interface NewJob {
   type: string;
@@ -34,7 +35,8 @@ export type JobChange =
   | { kind: 'started' }
   | { kind: 'progress'; progress: number; data?: unknown }
   | { kind: 'succeeded'; result: unknown }
-  | { kind: 'failed'; error: JobError }
+  /** `retryable: false`: the job must not be tried again (an external worker says so). */
+  | { kind: 'failed'; error: JobError; retryable?: boolean }
   | { kind: 'canceled'; reason?: string }
   | { kind: 'requeued'; reason: string };
 
@@ -58,8 +60,12 @@ export interface JobStore {
    * Rejects with `job_not_found` or `illegal_transition`.
    */
   update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }>;
-  /** Moves the oldest queued job to running (attempt + 1, a `started` event) and returns it. */
-  claimNext(): Promise<Job | undefined>;
+  /**
+   * Moves the oldest queued job to running (attempt + 1, a `started` event) and returns it;
+   * with `exceptTypes`, the oldest of any other type (a runner leaves the jobs of external
+   * workers' types alone, but still takes — and fails — those of types it no longer knows).
+   */
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined>;
   /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
   events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
   /** Deletes finished jobs (and their events and idempotency keys) last changed before `before`. */
@@ -95,7 +101,7 @@ export interface EventBus {
 
 export type FaultListener = (error: AppError) => void;
 
-export interface Store extends JobStore, EventBus {
+export interface Store extends JobStore, EventBus, LeaseStore {
   /** Idempotent; pending calls settle before it resolves. */
   close(): Promise<void>;
   /**

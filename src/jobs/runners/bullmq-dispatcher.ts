@@ -2,7 +2,9 @@
  * Gateway side of the BullMQ queue: after a job is stored, it is added to the BullMQ queue
  * under the same id, then taken out of the store's dispatch outbox. BullMQ ignores an add whose
  * job id already exists, which makes a retried submit (Idempotency-Key) and the outbox
- * reconciler (outbox-reconciler.ts) safe.
+ * reconciler (outbox-reconciler.ts) safe. Jobs of external types never enter BullMQ: their
+ * workers claim them from the store under a lease (docs/workers.md), so they only leave the
+ * outbox.
  */
 import { Queue } from 'bullmq';
 import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
@@ -23,14 +25,17 @@ export function bullmqPrefix(storePrefix: string): string {
 export class BullmqDispatcher implements JobDispatcher {
   readonly #queue: Queue<QueuedJobData>;
   readonly #outbox: DispatchOutbox;
+  readonly #isExternal: (type: string) => boolean;
 
   constructor(
     url: string,
     storePrefix: string,
     outbox: DispatchOutbox,
     onError: (error: Error) => void,
+    isExternal: (type: string) => boolean = () => false,
   ) {
     this.#outbox = outbox;
+    this.#isExternal = isExternal;
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, {
       connection: { url, maxRetriesPerRequest: 1 },
       prefix: bullmqPrefix(storePrefix),
@@ -45,6 +50,10 @@ export class BullmqDispatcher implements JobDispatcher {
   }
 
   async dispatch(job: Pick<Job, 'id' | 'type'>): Promise<void> {
+    if (this.#isExternal(job.type)) {
+      await this.#outbox.dispatched(job.id);
+      return;
+    }
     await this.#queue.add(job.type, { id: job.id }, { jobId: job.id });
     // Not awaited, so a submit waits for no extra round trip. If it fails, the job stays in
     // the outbox and is enqueued once more: harmless.

@@ -158,10 +158,13 @@ export class JobExecutor {
     const timer = setTimeout(() => void this.#stop(run, 'timeout'), type.timeoutMs);
     let outcome: JobChange;
     try {
+      // Runners never claim external jobs (their workers do, over HTTP): reaching here is a bug.
       const value =
         type.execution === 'cpu'
           ? await runInWorker(type.task, job.input)
-          : await type.handler(job.input, ctx);
+          : type.execution === 'io'
+            ? await type.handler(job.input, ctx)
+            : await Promise.reject(new Error(`"${type.name}" is run by external workers`));
       outcome = { kind: 'succeeded', result: value ?? null };
     } catch (error) {
       // A stopped job's handler is expected to reject (aborted); its outcome is already recorded.

@@ -99,7 +99,8 @@ export class Runner implements JobRunner {
     try {
       while (this.#takePumpRequest()) {
         while (this.#canClaim()) {
-          const job = await this.#options.store.claimNext();
+          // External types' jobs are for workers over HTTP (they hold leases), not for us.
+          const job = await this.#options.store.claimNext(this.#options.registry.externalNames());
           if (!job) break;
           if (this.#state !== 'running') {
             // Closing began while this claim was in flight: give the job straight back.
@@ -136,6 +137,8 @@ export class Runner implements JobRunner {
     do {
       const page = await store.list({ status: 'running', limit: 100, cursor });
       for (const job of page.jobs) {
+        // Held by an external worker under a lease: the lease sweeper hands it back if lapsed.
+        if (this.#options.registry.isExternal(job.type)) continue;
         const requeue = recovery === 'requeue' && job.attempt < maxAttempts;
         this.#log.warn(
           { jobId: job.id, attempt: job.attempt, requeue },

@@ -119,6 +119,24 @@ export const ERROR_CATALOGUE = {
     title: 'Request headers too large',
     description: 'The request headers exceed the server limit; the connection is closed.',
   },
+  lease_lost: {
+    status: 409,
+    title: 'Lease lost',
+    description:
+      'Worker protocol: the lease token does not hold this job any more (it lapsed and the job was handed back, or another worker holds it now); nothing was changed. Stop working on the job and claim another.',
+  },
+  job_canceled: {
+    status: 409,
+    title: 'Job canceled',
+    description:
+      'Worker protocol: the job was canceled while the worker held it; nothing was changed. Stop working on it and claim another.',
+  },
+  not_external_type: {
+    status: 400,
+    title: 'Not an external job type',
+    description:
+      'Worker protocol: a claim named a job type that runs inside the server (`io`, `cpu`), not in external workers; `externalTypes` lists those that do.',
+  },
   illegal_transition: {
     status: 409,
     title: 'Illegal job transition',
@@ -229,6 +247,8 @@ export const JOB_FAILURE_CATALOGUE = {
   path_not_allowed: 'At run time the path resolved outside the data directory (a symlink changed).',
   not_a_file: 'The path names something other than a regular file.',
   unknown_job_type: 'The job was queued under a type this server no longer registers.',
+  lease_expired:
+    'The external worker holding the job stopped renewing its lease, and the recovery policy did not re-queue it.',
 } as const satisfies Record<string, string>;
 
 export type JobFailureCode = keyof typeof JOB_FAILURE_CATALOGUE;

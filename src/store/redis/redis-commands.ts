@@ -17,6 +17,12 @@ import {
   PRUNE_SCRIPT,
   UPDATE_SCRIPT,
 } from './scripts.js';
+import {
+  CLAIM_LEASED_SCRIPT,
+  COMPLETE_LEASED_SCRIPT,
+  EXPIRE_LEASES_SCRIPT,
+  RENEW_LEASE_SCRIPT,
+} from './lease-scripts.js';
 
 export type ScriptReply = [string, ...unknown[]];
 
@@ -28,6 +34,10 @@ declare module 'ioredis' {
     bpPrune(...args: string[]): Promise<number>;
     bpList(...args: string[]): Promise<[string, ...string[][]]>;
     bpOutbox(...args: string[]): Promise<string[]>;
+    bpClaimLeased(...args: string[]): Promise<ScriptReply>;
+    bpRenewLease(...args: string[]): Promise<ScriptReply>;
+    bpCompleteLeased(...args: string[]): Promise<ScriptReply>;
+    bpExpireLeases(...args: string[]): Promise<string[]>;
   }
 }
 
@@ -38,6 +48,10 @@ const SCRIPTS = {
   bpPrune: PRUNE_SCRIPT,
   bpList: LIST_SCRIPT,
   bpOutbox: OUTBOX_SCRIPT,
+  bpClaimLeased: CLAIM_LEASED_SCRIPT,
+  bpRenewLease: RENEW_LEASE_SCRIPT,
+  bpCompleteLeased: COMPLETE_LEASED_SCRIPT,
+  bpExpireLeases: EXPIRE_LEASES_SCRIPT,
 };
 
 /** A change script's reply: the job and its new event, or the catalogue error it means. */

@@ -37,6 +37,8 @@ import type { Durability } from './redis-durability.js';
 import { listIndexKey } from './redis-keys.js';
 import { RedisSafety } from './redis-safety.js';
 import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
+import { RedisLeases } from './redis-leases.js';
+import type { LeasedJob, LeasedOutcome } from '../leases.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -74,6 +76,7 @@ export class RedisStore implements Store {
   /** With WAITAOF: the connection and group commit for acknowledged writes. */
   #durable: { redis: Redis; confirmer: AofConfirmer } | undefined;
   #closed: Promise<void> | undefined;
+  readonly #leases: RedisLeases;
 
   private constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -98,6 +101,12 @@ export class RedisStore implements Store {
       this.#prefix,
       options.onListenerError ?? (() => undefined),
     );
+    this.#leases = new RedisLeases({
+      redis: this.#redis,
+      prefix: this.#prefix,
+      epoch: () => this.#checked.epoch,
+      refusedForEpoch: () => this.#refusedForEpoch(),
+    });
   }
 
   /**
@@ -225,17 +234,48 @@ export class RedisStore implements Store {
     return appliedChange(id, change.kind, reply);
   }
 
-  claimNext(): Promise<Job | undefined> {
-    return guard(this.#claimNext());
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
+    return guard(this.#claimNext(exceptTypes));
   }
 
-  async #claimNext(): Promise<Job | undefined> {
+  async #claimNext(exceptTypes: readonly string[] = []): Promise<Job | undefined> {
     this.#checked.assertDataKept();
-    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch);
+    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch, ...exceptTypes);
     if (reply[0] === 'epoch') return this.#refusedForEpoch();
     if (reply[0] === 'none') return undefined;
     const hash = hashFromList(reply[2] as string[]);
     return appliedChange(hash.id ?? '', 'started', reply).job;
+  }
+
+  claimLeased(
+    types: readonly string[],
+    worker: string,
+    leaseMs: number,
+  ): Promise<LeasedJob | undefined> {
+    return this.#leased(() => this.#leases.claim(types, worker, leaseMs));
+  }
+
+  renewLease(
+    id: string,
+    token: string,
+    leaseMs: number,
+    progress?: { progress: number; data?: unknown },
+  ): Promise<LeasedJob> {
+    return this.#leased(() => this.#leases.renew(id, token, leaseMs, progress));
+  }
+
+  completeLeased(id: string, token: string, outcome: LeasedOutcome): Promise<Job> {
+    return this.#leased(() => this.#leases.complete(id, token, outcome));
+  }
+
+  expireLeases(requeueBelowAttempt: number): Promise<string[]> {
+    return this.#leased(() => this.#leases.expire(requeueBelowAttempt));
+  }
+
+  /** A lease operation, once the data is known to be kept, with connection failures mapped. */
+  async #leased<T>(operation: () => Promise<T>): Promise<T> {
+    this.#checked.assertDataKept();
+    return guard(operation());
   }
 
   events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {

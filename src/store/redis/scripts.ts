@@ -33,7 +33,7 @@ const TERMINAL = `local TERMINAL = { ${TERMINAL_STATUSES.map((s) => `${s} = true
  * Helpers shared by the scripts: Redis's clock in milliseconds, the epoch check, and the list
  * indexes a job belongs to (mirrored by listIndexKey in redis-keys.ts).
  */
-const COMMON = `
+export const COMMON = `
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -63,7 +63,7 @@ end
  * apply(p, id, kind, progress, data, result, err) → {'ok', payload, hash} | {'missing'} |
  * {'illegal', status}. `data` '' means none; for `started` the script builds it.
  */
-const APPLY = `
+export const APPLY = `
 ${luaTransitionTable()}
 ${TERMINAL}
 local function apply(p, id, kind, progressArg, data, result, err)
@@ -118,12 +118,30 @@ export const UPDATE_SCRIPT = `${COMMON}${APPLY}
 if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
 return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
 
-/** ARGV: prefix, epoch. Starts the oldest queued job: {'none'} or apply's reply. */
+/**
+ * ARGV: prefix, epoch, then job types to skip. Starts the oldest queued job of any other type:
+ * {'none'} or apply's reply. Skipping walks the queued index in pages; in Redis mode jobs are
+ * handed over by BullMQ, so this serves the store's contract more than a hot path.
+ */
 export const CLAIM_SCRIPT = `${COMMON}${APPLY}
-if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
-local ids = redis.call('ZRANGE', ARGV[1] .. 'st:queued', 0, 0)
-if #ids == 0 then return {'none'} end
-return apply(ARGV[1], ids[1], 'started', '0', '', '', '')`;
+local p = ARGV[1]
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local skip = {}
+for i = 3, #ARGV do skip[ARGV[i]] = true end
+local id
+local from = 0
+while not id do
+  local ids = redis.call('ZRANGE', p .. 'st:queued', from, from + 99)
+  if #ids == 0 then return {'none'} end
+  for _, candidate in ipairs(ids) do
+    if not skip[redis.call('HGET', p .. 'job:' .. candidate, 'type')] then
+      id = candidate
+      break
+    end
+  end
+  from = from + 100
+end
+return apply(p, id, 'started', '0', '', '', '')`;
 
 /**
  * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''

@@ -44,6 +44,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN owner TEXT;
   CREATE INDEX jobs_by_owner ON jobs (owner);
   `,
+  // 3: leases of jobs held by external workers (src/store/leases.ts), apart from the job row.
+  `
+  CREATE TABLE job_leases (
+    job_n      INTEGER PRIMARY KEY REFERENCES jobs (n) ON DELETE CASCADE,
+    token      TEXT NOT NULL,
+    worker     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL                         -- ms since epoch
+  ) STRICT;
+  CREATE INDEX job_leases_by_expiry ON job_leases (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

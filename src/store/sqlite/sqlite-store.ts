@@ -41,6 +41,8 @@ import { SnapshotCache } from './snapshot-cache.js';
 import { eventParams, prepareStatements, type Statements } from './statements.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
+import { SqliteLeases } from './leases.js';
+import type { LeasedJob, LeasedOutcome } from '../leases.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
   readonly #listStatements = new Map<string, Statement<unknown[], JobRow>>();
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
+  readonly #leases: SqliteLeases;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -75,6 +78,11 @@ export class SqliteStore implements Store {
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
     this.#writes = new GroupCommit(this.#db, (event) => {
       this.#bus.publish(event);
+    });
+    this.#leases = new SqliteLeases(this.#db, {
+      apply: (id, change) => this.#apply(id, change),
+      jobRow: (id) => this.#jobRow(id),
+      oldestQueuedOf: (types) => this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types)),
     });
   }
 
@@ -149,13 +157,41 @@ export class SqliteStore implements Store {
     });
   }
 
-  claimNext(): Promise<Job | undefined> {
+  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
     return this.#write((): WriteOutcome<Job | undefined> => {
-      const next = this.#stmt.oldestQueued.get();
+      const next =
+        exceptTypes === undefined
+          ? this.#stmt.oldestQueued.get()
+          : this.#stmt.oldestQueuedExcept.get(JSON.stringify(exceptTypes));
       if (!next) return { value: undefined, events: [] };
       const applied = this.#apply(next.id, { kind: 'started' });
       return { value: applied.job, events: [applied.event] };
     });
+  }
+
+  claimLeased(
+    types: readonly string[],
+    worker: string,
+    leaseMs: number,
+  ): Promise<LeasedJob | undefined> {
+    return this.#write(() => this.#leases.claim(types, worker, leaseMs));
+  }
+
+  renewLease(
+    id: string,
+    token: string,
+    leaseMs: number,
+    progress?: { progress: number; data?: unknown },
+  ): Promise<LeasedJob> {
+    return this.#write(() => this.#leases.renew(id, token, leaseMs, progress));
+  }
+
+  completeLeased(id: string, token: string, outcome: LeasedOutcome): Promise<Job> {
+    return this.#write(() => this.#leases.complete(id, token, outcome));
+  }
+
+  expireLeases(requeueBelowAttempt: number): Promise<string[]> {
+    return this.#write(() => this.#leases.expire(requeueBelowAttempt));
   }
 
   events(id: string, afterSeq: number, limit = 1000): Promise<EventPage | undefined> {

@@ -11,6 +11,10 @@ export interface Statements {
   jobById: Statement<[string], JobRow>;
   jobByKey: Statement<[string], JobRow>;
   oldestQueued: Statement<[], { id: string }>;
+  /** One parameter: a JSON array of type names. */
+  oldestQueuedOfTypes: Statement<[string], { id: string }>;
+  /** One parameter: a JSON array of type names to skip. */
+  oldestQueuedExcept: Statement<[string], { id: string }>;
   /** Named parameters: a JobRow without `n`. */
   insertJob: Statement;
   /** Named parameters: id, status, progress, seq, attempt, result, error, now. */
@@ -43,6 +47,14 @@ export function prepareStatements(db: Database): Statements {
     jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
     oldestQueued: db.prepare<[], { id: string }>(
       `SELECT id FROM jobs WHERE status = 'queued' ORDER BY n LIMIT 1`,
+    ),
+    oldestQueuedOfTypes: db.prepare<[string], { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'queued'
+         AND type IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
+    ),
+    oldestQueuedExcept: db.prepare<[string], { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'queued'
+         AND type NOT IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,

@@ -1,0 +1,113 @@
+/**
+ * Leases in Redis (src/store/leases.ts): the holder's token, name and expiry are fields of the
+ * job hash (`lt`, `lw`, `le`), and `P leases` is a sorted set of held jobs by expiry, on
+ * Redis's clock. Each operation is one script built on the same `apply` as every other change
+ * (scripts.ts), so the lease check and the change it guards are atomic: a late answer from a
+ * worker whose lease lapsed can never slip in between, whichever gateway it reaches.
+ */
+import { APPLY, COMMON } from './scripts.js';
+
+/**
+ * The id of the oldest queued job of the types in `ARGV[from..]`, from each type's queued
+ * index (scored by insertion number), or nil.
+ */
+const OLDEST_QUEUED_OF = `
+local function oldestQueuedOf(p, from)
+  local best, bestScore = nil, nil
+  for i = from, #ARGV do
+    local hit = redis.call('ZRANGE', p .. 'sty:queued:' .. ARGV[i], 0, 0, 'WITHSCORES')
+    if hit[1] and (not bestScore or tonumber(hit[2]) < bestScore) then
+      best, bestScore = hit[1], tonumber(hit[2])
+    end
+  end
+  return best
+end
+`;
+
+/**
+ * held(p, id, token) → nil when `token` holds the job's live lease, else the refusal
+ * {'missing'} | {'lost'} | {'canceled'}.
+ */
+const HELD = `
+local function held(p, id, token, now)
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'lt', 'le')
+  if not h[1] then return {'missing'} end
+  if h[2] ~= token or tonumber(h[3]) <= now then return {'lost'} end
+  if h[1] == 'canceled' then return {'canceled'} end
+  if h[1] ~= 'running' then return {'lost'} end
+  return nil
+end
+local function release(p, id)
+  redis.call('HDEL', p .. 'job:' .. id, 'lt', 'lw', 'le')
+  redis.call('ZREM', p .. 'leases', id)
+end
+`;
+
+/**
+ * ARGV: prefix, epoch, token, worker, lease ms, types… → {'none'} | {'epoch'} |
+ * {'ok', payload, hash, expiresAt}.
+ */
+export const CLAIM_LEASED_SCRIPT = `${COMMON}${APPLY}${OLDEST_QUEUED_OF}
+local p = ARGV[1]
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local id = oldestQueuedOf(p, 6)
+if not id then return {'none'} end
+local reply = apply(p, id, 'started', '0', '', '', '')
+local expires = nowMs() + tonumber(ARGV[5])
+redis.call('HSET', p .. 'job:' .. id, 'lt', ARGV[3], 'lw', ARGV[4], 'le', expires)
+redis.call('ZADD', p .. 'leases', expires, id)
+return {'ok', reply[2], redis.call('HGETALL', p .. 'job:' .. id), tostring(expires)}`;
+
+/**
+ * ARGV: prefix, epoch, id, token, lease ms, progress ('' for a renewal only), data ('' for
+ * none) → a refusal | {'epoch'} | {'ok', payload ('' without progress), hash, expiresAt, worker}.
+ */
+export const RENEW_LEASE_SCRIPT = `${COMMON}${APPLY}${HELD}
+local p, id = ARGV[1], ARGV[3]
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local now = nowMs()
+local refused = held(p, id, ARGV[4], now)
+if refused then return refused end
+local expires = now + tonumber(ARGV[5])
+redis.call('HSET', p .. 'job:' .. id, 'le', expires)
+redis.call('ZADD', p .. 'leases', expires, id)
+local payload = ''
+if ARGV[6] ~= '' then payload = apply(p, id, 'progress', ARGV[6], ARGV[7], '', '')[2] end
+local worker = redis.call('HGET', p .. 'job:' .. id, 'lw')
+return {'ok', payload, redis.call('HGETALL', p .. 'job:' .. id), tostring(expires), worker}`;
+
+/**
+ * ARGV: prefix, epoch, id, token, kind, progress, data, result, error (changeArgs) → a
+ * refusal | {'epoch'} | apply's reply.
+ */
+export const COMPLETE_LEASED_SCRIPT = `${COMMON}${APPLY}${HELD}
+local p, id = ARGV[1], ARGV[3]
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local refused = held(p, id, ARGV[4], nowMs())
+if refused then return refused end
+release(p, id)
+return apply(p, id, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])`;
+
+/**
+ * ARGV: prefix, epoch, attempt below which a lapsed job is re-queued, the failure's error JSON
+ * → {'epoch'} | {'ok', payload, payload, …} (one per job handed back, at most 100 a call).
+ */
+export const EXPIRE_LEASES_SCRIPT = `${COMMON}${APPLY}${HELD}
+local p = ARGV[1]
+if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local reply = {'ok'}
+local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', nowMs(), 'LIMIT', 0, 100)
+for _, id in ipairs(ids) do
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'attempt')
+  release(p, id)
+  if h[1] == 'running' then
+    local applied
+    if tonumber(h[2]) < tonumber(ARGV[3]) then
+      applied = apply(p, id, 'requeued', '0', '{"reason":"lease-expired"}', '', '')
+    else
+      applied = apply(p, id, 'failed', '0', '{"error":' .. ARGV[4] .. '}', '', ARGV[4])
+    end
+    reply[#reply + 1] = applied[2]
+  end
+end
+return reply`;

@@ -1,0 +1,164 @@
+/**
+ * Leases (src/store/leases.ts), as every Store must keep them: part of the store conformance
+ * suite (store-conformance.ts calls this with its fresh-store factory).
+ */
+import { expect, it } from 'vitest';
+import { isAppError } from '../src/model/errors/app-error.js';
+import type { JobEvent } from '../src/model/job.js';
+import type { Store } from '../src/store/store.js';
+
+/** Resolves with the catalogue code `promise` rejects with. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isAppError(error) ? error.code : String(error);
+  }
+  return 'resolved';
+}
+
+/** Waits (bounded) until every lease taken with `ms` before now has lapsed on any store clock. */
+async function lapse(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms + 5));
+}
+
+export function leaseConformance(fresh: () => Promise<Store>): void {
+  it('claims the oldest queued job of the given types under a new lease', async () => {
+    const store = await fresh();
+    await store.create({ type: 'inproc', input: 0 });
+    const a = (await store.create({ type: 'ext', input: 1 })).job;
+    const b = (await store.create({ type: 'other', input: 2 })).job;
+    const before = Date.now();
+    const first = await store.claimLeased(['ext', 'other'], 'w1', 60_000);
+    const second = await store.claimLeased(['other', 'ext'], 'w2', 60_000);
+    expect(await store.claimLeased(['ext', 'other'], 'w1', 60_000)).toBeUndefined();
+    expect([first?.job.id, second?.job.id]).toEqual([a.id, b.id]);
+    expect(first?.job).toMatchObject({ status: 'running', attempt: 1, seq: 2, input: 1 });
+    expect(first?.lease.worker).toBe('w1');
+    expect(first?.lease.token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first?.lease.token).not.toBe(second?.lease.token);
+    expect(first?.lease.expiresAt).toBeGreaterThanOrEqual(before + 60_000 - 1000);
+    // A runner's claim that skips the external types takes the others only.
+    const c = (await store.create({ type: 'ext', input: 3 })).job;
+    expect((await store.claimNext(['ext', 'other']))?.type).toBe('inproc');
+    expect(await store.claimNext(['ext', 'other'])).toBeUndefined();
+    expect((await store.claimNext([]))?.id).toBe(c.id);
+  });
+
+  it('renews a held lease, recording progress with it', async () => {
+    const store = await fresh();
+    const { job } = await store.create({ type: 'ext', input: {} });
+    const held = await store.claimLeased(['ext'], 'w1', 60_000);
+    if (!held) throw new Error('nothing claimed');
+    const renewal = await store.renewLease(job.id, held.lease.token, 120_000);
+    expect(renewal.lease.expiresAt).toBeGreaterThan(held.lease.expiresAt);
+    expect(renewal.job.seq).toBe(2); // a renewal alone writes no event
+    const moved = await store.renewLease(job.id, held.lease.token, 60_000, {
+      progress: 40,
+      data: { frame: 7 },
+    });
+    expect(moved.job).toMatchObject({ progress: 40, seq: 3, status: 'running' });
+    const page = await store.events(job.id, 2);
+    expect(page?.events).toEqual([
+      expect.objectContaining({ kind: 'progress', progress: 40, data: { frame: 7 } }),
+    ]);
+  });
+
+  it('completes or fails a held job once; any other token is refused with lease_lost', async () => {
+    const store = await fresh();
+    const a = (await store.create({ type: 'ext', input: 1 })).job;
+    const b = (await store.create({ type: 'ext', input: 2 })).job;
+    const heldA = await store.claimLeased(['ext'], 'w1', 60_000);
+    const heldB = await store.claimLeased(['ext'], 'w2', 60_000);
+    if (!heldA || !heldB) throw new Error('nothing claimed');
+    // B's token does not hold A.
+    expect(await refusal(store.renewLease(a.id, heldB.lease.token, 1000))).toBe('lease_lost');
+    expect(
+      await refusal(
+        store.completeLeased(a.id, heldB.lease.token, { kind: 'succeeded', result: 1 }),
+      ),
+    ).toBe('lease_lost');
+    const done = await store.completeLeased(a.id, heldA.lease.token, {
+      kind: 'succeeded',
+      result: { ok: true },
+    });
+    expect(done).toMatchObject({ status: 'succeeded', progress: 100, result: { ok: true } });
+    const failed = await store.completeLeased(b.id, heldB.lease.token, {
+      kind: 'failed',
+      error: { code: 'bad_codec', message: 'no such codec' },
+      retryable: false,
+    });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'bad_codec' } });
+    // Released: the same token cannot change either job again.
+    expect(
+      await refusal(
+        store.completeLeased(a.id, heldA.lease.token, { kind: 'succeeded', result: 2 }),
+      ),
+    ).toBe('lease_lost');
+    expect(await refusal(store.renewLease(b.id, heldB.lease.token, 1000))).toBe('lease_lost');
+    expect(await refusal(store.renewLease('00000000-0000-4000-8000-000000000000', 'x', 1000))).toBe(
+      'job_not_found',
+    );
+    expect((await store.get(a.id))?.result).toEqual({ ok: true });
+  });
+
+  it('tells the holder of a canceled job so, and changes nothing', async () => {
+    const store = await fresh();
+    const { job } = await store.create({ type: 'ext', input: {} });
+    const held = await store.claimLeased(['ext'], 'w1', 60_000);
+    if (!held) throw new Error('nothing claimed');
+    await store.update(job.id, { kind: 'canceled', reason: 'requested' });
+    expect(await refusal(store.renewLease(job.id, held.lease.token, 1000, { progress: 50 }))).toBe(
+      'job_canceled',
+    );
+    expect(
+      await refusal(
+        store.completeLeased(job.id, held.lease.token, { kind: 'succeeded', result: 1 }),
+      ),
+    ).toBe('job_canceled');
+    expect(await store.get(job.id)).toMatchObject({ status: 'canceled', progress: 0, seq: 3 });
+  });
+
+  it('hands back a lapsed lease (requeued, then failed past the attempts) and refuses its holder', async () => {
+    const store = await fresh();
+    const { job } = await store.create({ type: 'ext', input: {} });
+    const seen: JobEvent[] = [];
+    // Redis may also deliver the queued event committed just before subscribing: skip it.
+    store.subscribe(`job:${job.id}`, (event) => event.seq > 1 && seen.push(event));
+    const first = await store.claimLeased(['ext'], 'w1', 1);
+    if (!first) throw new Error('nothing claimed');
+    await lapse(1);
+    // Lapsed but not yet handed back: the old holder is refused already.
+    expect(await refusal(store.renewLease(job.id, first.lease.token, 1000))).toBe('lease_lost');
+    expect(await store.expireLeases(2)).toEqual([job.id]);
+    expect(await store.expireLeases(2)).toEqual([]);
+    expect(await store.get(job.id)).toMatchObject({ status: 'queued', progress: 0, attempt: 1 });
+    const second = await store.claimLeased(['ext'], 'w2', 1);
+    expect(second?.job.attempt).toBe(2);
+    expect(
+      await refusal(
+        store.completeLeased(job.id, first.lease.token, { kind: 'succeeded', result: 'late' }),
+      ),
+    ).toBe('lease_lost');
+    await lapse(1);
+    expect(await store.expireLeases(2)).toEqual([job.id]);
+    expect(await store.get(job.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'lease_expired' },
+    });
+    await expect
+      .poll(() => seen.map((e) => e.kind))
+      .toEqual(['started', 'requeued', 'started', 'failed']);
+    expect(seen[1]?.data).toEqual({ reason: 'lease-expired' });
+  });
+
+  it('drops the lapsed lease of a job canceled while held, without an event', async () => {
+    const store = await fresh();
+    const { job } = await store.create({ type: 'ext', input: {} });
+    await store.claimLeased(['ext'], 'w1', 1);
+    await store.update(job.id, { kind: 'canceled' });
+    await lapse(1);
+    expect(await store.expireLeases(5)).toEqual([]);
+    expect(await store.get(job.id)).toMatchObject({ status: 'canceled', seq: 3 });
+  });
+}
