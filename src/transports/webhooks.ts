@@ -75,7 +75,7 @@ export class WebhookDelivery {
     this.#signer = new Signer(options.secrets);
     this.#breaker = new CircuitBreaker(options.breaker);
     // Longer than any attempt can take, so a lease never runs out under a live attempt.
-    this.#leaseMs = options.connectTimeoutMs + options.responseTimeoutMs + 10_000;
+    this.#leaseMs = options.connectTimeoutMs + options.responseTimeoutMs + 5000;
   }
 
   /** Checks a URL a client gave at submit: `webhook_url_refused` when it may not be called. */
