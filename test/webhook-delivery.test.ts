@@ -17,6 +17,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { WebhookDelivery } from '../src/transports/webhooks.js';
 import type { WebhookOptions } from '../src/transports/webhooks/options.js';
 import { newWebhookSecret } from '../src/transports/webhooks/secrets.js';
+import { delegatingStore } from './helpers/delegating-store.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const SECRET = newWebhookSecret();
@@ -209,5 +210,19 @@ describe('webhook delivery on a fake clock', () => {
     for (let step = 0; step < 6; step++) await tickAt(T0 + step * 1000);
     expect(answered).toBe(6);
     expect(peak).toBe(2);
+  });
+
+  it('a store without a webhook outbox refuses a submit that asks for one', async () => {
+    const sqlite = new SqliteStore({ path: ':memory:' });
+    onTestFinished(() => sqlite.close());
+    const engine = new JobEngine(
+      delegatingStore(sqlite),
+      new JobTypeRegistry(builtInJobTypes(tempDir())),
+    );
+    expect(engine.webhookQueue).toBeUndefined();
+    await expect(
+      engine.submit({ type: 'demo', webhooks: [{ url: 'https://example.com/', events: 'all' }] }),
+    ).rejects.toMatchObject({ code: 'webhooks_unsupported' });
+    expect((await engine.list({ limit: 5 })).jobs).toHaveLength(0);
   });
 });

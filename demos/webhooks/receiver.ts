@@ -40,6 +40,8 @@ export interface Receiver {
   readonly requests: Received[];
   /** Ids processed once each (the deduplicated deliveries). */
   readonly processed: Set<string>;
+  /** Lets the process exit while it still listens (the chapter's Ctrl-C ends the server only). */
+  unref(): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     url: `http://${address}:${port}/hooks`,
     requests,
     processed,
+    unref() {
+      server.unref();
+    },
     async close() {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
