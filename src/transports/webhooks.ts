@@ -33,6 +33,7 @@ import { webhookMetrics, type AttemptResult, type WebhookMetrics } from './webho
 import type { WebhookOptions } from './webhooks/options.js';
 import { safePost } from './webhooks/safe-post.js';
 import { Signer } from './webhooks/signer.js';
+import { WakeLoop } from './webhooks/wake-loop.js';
 
 export interface WebhookDependencies {
   queue: WebhookQueue;
@@ -43,8 +44,14 @@ export interface WebhookDependencies {
   random?: () => number;
 }
 
-/** How long an endpoint at its concurrency limit makes a delivery wait before another look. */
-const BUSY_WAIT_MS = 250;
+/** An endpoint's attempts in flight, and deliveries claimed for it that wait for a slot. */
+interface EndpointSlots {
+  active: number;
+  waiting: { delivery: DueDelivery; claimedAt: number }[];
+}
+
+/** How long an endpoint with a full waiting line makes a delivery wait before another look. */
+const BUSY_WAIT_MS = 50;
 
 export class WebhookDelivery {
   readonly options: WebhookOptions;
@@ -57,13 +64,12 @@ export class WebhookDelivery {
   readonly #leaseMs: number;
   /** Attempts in flight, and how many per endpoint. */
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #perEndpoint = new Map<string, number>();
+  readonly #endpoints = new Map<string, EndpointSlots>();
+  #waitingCount = 0;
   #metrics: WebhookMetrics | undefined;
+  readonly #loop: WakeLoop;
   #state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
   #unsubscribe: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #ticking: Promise<void> | undefined;
-  #again = false;
   #closed: Promise<void> | undefined;
 
   constructor(options: WebhookOptions, deps: WebhookDependencies) {
@@ -76,6 +82,15 @@ export class WebhookDelivery {
     this.#breaker = new CircuitBreaker(options.breaker);
     // Longer than any attempt can take, so a lease never runs out under a live attempt.
     this.#leaseMs = options.connectTimeoutMs + options.responseTimeoutMs + 5000;
+    this.#loop = new WakeLoop(
+      () => this.tick(),
+      async () => {
+        const next = await this.#queue.nextDueAt();
+        return next === undefined ? undefined : next - this.#now();
+      },
+      options.pollMs,
+      deps.logger,
+    );
   }
 
   /** Checks a URL a client gave at submit: `webhook_url_refused` when it may not be called. */
@@ -95,9 +110,9 @@ export class WebhookDelivery {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
     this.#unsubscribe = this.#queue.onEvent(() => {
-      this.#wake();
+      this.#loop.wake();
     });
-    this.#wake();
+    this.#loop.start();
   }
 
   /**
@@ -106,24 +121,24 @@ export class WebhookDelivery {
    */
   async tick(): Promise<number> {
     const now = this.#now();
-    const free = this.options.maxInFlight - this.#inFlight.size;
+    const free = this.options.maxInFlight - this.#inFlight.size - this.#waitingCount;
     if (free <= 0) return 0;
     const due = await this.#queue.claimDue(now, free, this.#leaseMs);
     for (const delivery of due) {
       const endpoint = new URL(delivery.url).origin;
       const pausedUntil = this.#breaker.blockedUntil(endpoint, now);
-      const busy = (this.#perEndpoint.get(endpoint) ?? 0) >= this.options.perEndpointConcurrency;
-      if (pausedUntil !== undefined || busy) {
-        await this.#queue.postpone(delivery.id, pausedUntil ?? now + BUSY_WAIT_MS);
-        continue;
+      const slot = this.#endpoint(endpoint);
+      if (pausedUntil !== undefined) {
+        await this.#queue.postpone(delivery.id, pausedUntil);
+      } else if (slot.active < this.options.perEndpointConcurrency) {
+        this.#begin(delivery, endpoint);
+      } else if (slot.waiting.length < this.options.perEndpointConcurrency * 8) {
+        // Held here, still leased, to start the moment a slot of its endpoint frees.
+        slot.waiting.push({ delivery, claimedAt: now });
+        this.#waitingCount++;
+      } else {
+        await this.#queue.postpone(delivery.id, now + BUSY_WAIT_MS);
       }
-      this.#perEndpoint.set(endpoint, (this.#perEndpoint.get(endpoint) ?? 0) + 1);
-      const attempt = this.#attempt(delivery, endpoint).finally(() => {
-        this.#inFlight.delete(attempt);
-        this.#perEndpoint.set(endpoint, (this.#perEndpoint.get(endpoint) ?? 1) - 1);
-        this.#wake();
-      });
-      this.#inFlight.add(attempt);
     }
     return due.length;
   }
@@ -141,8 +156,7 @@ export class WebhookDelivery {
     this.#closed ??= (async () => {
       this.#state = 'closing';
       this.#unsubscribe?.();
-      clearTimeout(this.#timer);
-      await this.#ticking;
+      await this.#loop.stop();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
       await Promise.race([this.idle(), deadline]);
@@ -150,6 +164,42 @@ export class WebhookDelivery {
       this.#state = 'closed';
     })();
     return this.#closed;
+  }
+
+  #endpoint(origin: string): EndpointSlots {
+    let slot = this.#endpoints.get(origin);
+    if (!slot) this.#endpoints.set(origin, (slot = { active: 0, waiting: [] }));
+    return slot;
+  }
+
+  #begin(delivery: DueDelivery, endpoint: string): void {
+    const slot = this.#endpoint(endpoint);
+    slot.active++;
+    const attempt = this.#attempt(delivery, endpoint).finally(() => {
+      this.#inFlight.delete(attempt);
+      slot.active--;
+      this.#next(endpoint, slot);
+      this.#loop.wake();
+    });
+    this.#inFlight.add(attempt);
+  }
+
+  /** Starts the endpoint's next held delivery, unless it is paused or its lease is nearly out. */
+  #next(endpoint: string, slot: EndpointSlots): void {
+    const now = this.#now();
+    const fresh = this.#leaseMs - this.options.connectTimeoutMs - this.options.responseTimeoutMs;
+    while (slot.waiting.length > 0 && slot.active < this.options.perEndpointConcurrency) {
+      const held = slot.waiting.shift();
+      this.#waitingCount--;
+      if (!held) break;
+      const pausedUntil = this.#breaker.blockedUntil(endpoint, now);
+      if (pausedUntil !== undefined) {
+        this.#queue.postpone(held.delivery.id, pausedUntil).catch(() => undefined);
+      } else if (now - held.claimedAt <= fresh) {
+        this.#begin(held.delivery, endpoint);
+      } // else held too long to finish inside its lease: the lease runs out, it is claimed again
+    }
+    if (slot.active === 0 && slot.waiting.length === 0) this.#endpoints.delete(endpoint);
   }
 
   async #attempt(delivery: DueDelivery, endpoint: string): Promise<void> {
@@ -199,46 +249,5 @@ export class WebhookDelivery {
       // The store is closing or failing: the lease runs out and the attempt is made again.
       this.#logger.warn({ err: failure, id: delivery.id }, 'webhook attempt not recorded');
     }
-  }
-
-  /** Runs a tick soon (once, however many wake-ups come in meanwhile), then sets the timer. */
-  #wake(): void {
-    if (this.#state !== 'running') return;
-    if (this.#ticking) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#ticking = (async () => {
-      do {
-        try {
-          await this.tick();
-        } catch (error) {
-          this.#logger.warn({ err: error }, 'webhook outbox not readable; trying again');
-        }
-      } while (this.#takeWakeUp());
-      await this.#schedule();
-    })().finally(() => (this.#ticking = undefined));
-  }
-
-  /** Whether a wake-up came in during the last tick (and forgets it). */
-  #takeWakeUp(): boolean {
-    const again = this.#again && this.#state === 'running';
-    this.#again = false;
-    return again;
-  }
-
-  async #schedule(): Promise<void> {
-    if (this.#state !== 'running') return;
-    const next = await this.#queue.nextDueAt().catch(() => undefined);
-    const wait = next === undefined ? this.options.pollMs : next - this.#now();
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => {
-        this.#wake();
-      },
-      Math.min(Math.max(wait, 0), this.options.pollMs),
-    );
-    this.#timer.unref();
   }
 }
