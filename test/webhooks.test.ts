@@ -59,10 +59,14 @@ describe('webhooks', () => {
       reason: expect.stringContaining('stale') as string,
     });
 
-    const listed = await fetch(`${url}/jobs/${job.id}/deliveries`);
-    const { deliveries } = (await listed.json()) as { deliveries: Delivery[] };
-    expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]).toMatchObject({
+    // The server records the attempt once the answer is in: poll for it.
+    const deliveries = async () => {
+      const listed = await fetch(`${url}/jobs/${job.id}/deliveries`);
+      return ((await listed.json()) as { deliveries: Delivery[] }).deliveries;
+    };
+    await expect.poll(async () => (await deliveries())[0]?.state).toBe('delivered');
+    expect(await deliveries()).toHaveLength(1);
+    expect((await deliveries())[0]).toMatchObject({
       id: first?.headers['webhook-id'],
       state: 'delivered',
       kind: 'succeeded',

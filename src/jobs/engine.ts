@@ -58,7 +58,7 @@ export class JobEngine {
     this.topics = new Topics(store);
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
-    this.webhookQueue = store.webhooks && new WebhookQueue(store, store.webhooks);
+    this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */

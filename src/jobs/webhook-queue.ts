@@ -1,9 +1,9 @@
 /**
  * The webhook outbox as the engine hands it to the delivery transport
- * (src/transports/webhooks.ts): the store's outbox, plus a wake-up on every job event (a change
- * may have written a delivery). The transport reaches the outbox only through this.
+ * (src/transports/webhooks.ts): the store's outbox, with a wake-up when a change wrote
+ * deliveries. The transport reaches the outbox only through this.
  */
-import type { Store, Unsubscribe } from '../store/store.js';
+import type { Unsubscribe } from '../store/store.js';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -16,10 +16,8 @@ export type { AttemptOutcome, AttemptRecord, DueDelivery };
 
 export class WebhookQueue {
   readonly #outbox: WebhookOutbox;
-  readonly #store: Store;
 
-  constructor(store: Store, outbox: WebhookOutbox) {
-    this.#store = store;
+  constructor(outbox: WebhookOutbox) {
     this.#outbox = outbox;
   }
 
@@ -43,8 +41,8 @@ export class WebhookQueue {
     return this.#outbox.countByState();
   }
 
-  /** Calls `listener` after every job event committed from now on. */
-  onEvent(listener: () => void): Unsubscribe {
-    return this.#store.subscribe('jobs', listener);
+  /** Calls `listener` soon after a change wrote deliveries. */
+  onRecorded(listener: () => void): Unsubscribe {
+    return this.#outbox.onRecorded(listener);
   }
 }

@@ -59,4 +59,9 @@ export interface WebhookOutbox {
   redeliver(jobId: string, deliveryId: string, now: number): Promise<RedeliverResult>;
   /** Counts by state (metrics). */
   countByState(): Promise<Record<Delivery['state'], number>>;
+  /**
+   * Calls `listener` (soon, not synchronously) whenever a change wrote deliveries, so a
+   * delivery loop need not look at the outbox after every job event. Returns the unsubscribe.
+   */
+  onRecorded(listener: () => void): () => void;
 }

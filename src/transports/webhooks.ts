@@ -105,11 +105,11 @@ export class WebhookDelivery {
     });
   }
 
-  /** Starts delivering: now (pending deliveries of an earlier run), on every event, and on a timer. */
+  /** Starts delivering: now (pending deliveries of an earlier run), when deliveries are written, and on a timer. */
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
-    this.#unsubscribe = this.#queue.onEvent(() => {
+    this.#unsubscribe = this.#queue.onRecorded(() => {
       this.#loop.wake();
     });
     this.#loop.start();
@@ -123,6 +123,9 @@ export class WebhookDelivery {
     const now = this.#now();
     const free = this.options.maxInFlight - this.#inFlight.size - this.#waitingCount;
     if (free <= 0) return 0;
+    // A cheap read first: most wake-ups (every job event) find nothing due, and need no write.
+    const next = await this.#queue.nextDueAt();
+    if (next === undefined || next > now) return 0;
     const due = await this.#queue.claimDue(now, free, this.#leaseMs);
     for (const delivery of due) {
       const endpoint = new URL(delivery.url).origin;

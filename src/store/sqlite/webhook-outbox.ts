@@ -83,6 +83,8 @@ export type ReadThrough = <T>(fn: () => T) => Promise<T>;
 const JOINED = `SELECT d.*, j.id AS job_id FROM webhook_deliveries d JOIN jobs j ON j.n = d.job_n`;
 
 export class SqliteWebhookOutbox implements WebhookOutbox {
+  readonly #listeners = new Set<() => void>();
+  #notifying = false;
   readonly #write: WriteThrough;
   readonly #read: ReadThrough;
   readonly #s: {
@@ -182,8 +184,24 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
           payload,
           at,
         });
+        this.#notify();
       }
     }
+  }
+
+  onRecorded(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** After this loop turn, by which the write has committed (or failed, and a claim finds nothing). */
+  #notify(): void {
+    if (this.#notifying || this.#listeners.size === 0) return;
+    this.#notifying = true;
+    setImmediate(() => {
+      this.#notifying = false;
+      for (const listener of this.#listeners) listener();
+    });
   }
 
   claimDue(now: number, limit: number, leaseMs: number): Promise<DueDelivery[]> {
