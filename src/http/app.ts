@@ -128,7 +128,6 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const { engine, guards, logger } = deps;
   const perTransport = transportMetrics(metrics);
 
-  jobRoutes(app, engine, guards);
   workerRoutes(app, engine, { maxWaitMs: options.longPollMaxWait });
   jobRoutes(app, engine, guards, deps.webhooks);
   deliveryRoutes(app, engine);
