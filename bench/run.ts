@@ -21,6 +21,7 @@ import { scaleSuite } from './suites/scale.js';
 import { statusReadsSuite } from './suites/status-reads.js';
 import { syncAsyncSuite } from './suites/sync-async.js';
 import { transportsSuite } from './suites/transports.js';
+import { webhooksSuite } from './suites/webhooks.js';
 
 const SUITES: Suite[] = [
   transportsSuite,
@@ -30,6 +31,7 @@ const SUITES: Suite[] = [
   scaleSuite,
   jobsSuite,
   syncAsyncSuite,
+  webhooksSuite,
 ];
 
 const { values, positionals } = parseArgs({

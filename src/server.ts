@@ -22,6 +22,8 @@ import type { JobRunner } from './jobs/runners/runner.js';
 import type { Store } from './store/store.js';
 import { webSocketOptions } from './transports/websocket.js';
 import { WebSocketTransport } from './transports/websocket/transport.js';
+import { WebhookDelivery } from './transports/webhooks.js';
+import { webhookOptions } from './transports/webhooks/options.js';
 
 export interface ServerExtras {
   /** Logger to use instead of a new pino logger at `options.logLevel`. */
@@ -39,6 +41,8 @@ export interface Server {
   readonly runner: JobRunner | undefined;
   /** The push transport at /ws. */
   readonly websocket: WebSocketTransport;
+  /** Webhook delivery; undefined when the store keeps no webhook outbox (Redis mode today). */
+  readonly webhooks: WebhookDelivery | undefined;
   readonly options: ServerOptions;
   readonly logger: Logger;
   /** Binds the port; resolves with the URL clients should use. */
@@ -64,6 +68,9 @@ export async function createServer(
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
   const guards = new Guards(options, backend.clock);
   const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
+  const webhooks =
+    engine.webhookQueue &&
+    new WebhookDelivery(webhookOptions(options), { queue: engine.webhookQueue, logger });
   const app = await buildApp(options, {
     engine,
     logger,
@@ -71,10 +78,13 @@ export async function createServer(
     pool: backend.pool,
     activeJobs: () => runner?.activeCount ?? 0,
     websocket,
+    webhooks,
     guards,
   });
   await app.ready();
   engine.workers.start(); // hands back the jobs of external workers whose leases lapsed
+  // Pending deliveries of an earlier run (a crash, a restart) go out now.
+  webhooks?.start();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -84,7 +94,11 @@ export async function createServer(
     const grace = Math.max(0, options.shutdownTimeout - 1000);
     // WebSockets first (1001 going away): the HTTP server only finishes closing once they are gone.
     const sockets = websocket.close(Math.min(1000, options.shutdownTimeout));
-    await Promise.all([sockets.then(() => app.close()), backend.stopRunner(grace)]);
+    await Promise.all([
+      sockets.then(() => app.close()),
+      backend.stopRunner(grace),
+      webhooks?.close(Math.min(1000, options.shutdownTimeout)),
+    ]);
     loopDelay.close();
     engine.workers.close();
     await backend.close();
@@ -97,6 +111,7 @@ export async function createServer(
     store: backend.store,
     runner,
     websocket,
+    webhooks,
     options,
     logger,
     async listen() {

@@ -122,6 +122,14 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
     await postJson(`${url}/submit`, {});
     return answer(await postJson(`${url}/submit`, {}));
   },
+  webhook_url_refused: async ({ url }) =>
+    answer(
+      await postJson(`${url}/jobs`, { type: 'demo', webhook: { url: 'http://127.0.0.1/hook' } }),
+    ),
+  delivery_not_found: async ({ url }) => {
+    const job = (await (await postJson(`${url}/jobs`, { type: 'demo' })).json()) as { id: string };
+    return answer(await postJson(`${url}/jobs/${job.id}/deliveries/msg_nope/redeliver`, {}));
+  },
   too_many_connections: async () => {
     const { url } = await startTestServer({ maxConnectionsPerIp: 1 });
     await connect(url);
@@ -154,6 +162,8 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   too_many_subscriptions: 'WebSocket only; test/websocket-protocol.test.ts',
   message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
   slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
+  delivery_not_dead: 'needs a delivery that is not dead; test/webhook-delivery.test.ts',
+  webhooks_unsupported: 'needs a store without an outbox (Redis); test/webhook-delivery.test.ts',
 };
 
 describe('error catalogue', () => {

@@ -27,6 +27,8 @@ describe('OpenAPI document', () => {
       '/job-types',
       '/jobs',
       '/jobs/{id}',
+      '/jobs/{id}/deliveries',
+      '/jobs/{id}/deliveries/{deliveryId}/redeliver',
       '/jobs/{id}/events',
       '/stats',
       '/submit',
@@ -42,6 +44,8 @@ describe('OpenAPI document', () => {
     );
     expect(doc.components.schemas).toHaveProperty('Job');
     expect(doc.components.schemas).toHaveProperty('Problem');
+    const submit = doc.paths['/jobs']?.post as { requestBody?: unknown } | undefined;
+    expect(JSON.stringify(submit?.requestBody)).toContain('webhook');
   });
 });
 

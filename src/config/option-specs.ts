@@ -417,4 +417,55 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     defaultText: 'none',
     description: 'file of worker credentials, one name:secret per line (# comments)',
   },
+  webhookSecret: {
+    flag: '--webhook-secret',
+    env: 'WEBHOOK_SECRET',
+    kind: 'string',
+    defaultText: '<data-dir>/webhook-secret, generated once',
+    description:
+      'webhook signing secrets (whsec_…), comma-separated, current first: two at once while rotating',
+  },
+  webhookAllowPrivate: {
+    flag: '--webhook-allow-private',
+    env: 'WEBHOOK_ALLOW_PRIVATE',
+    kind: 'boolean',
+    description:
+      'also send webhooks to loopback and private addresses (local demos and tests only)',
+  },
+  webhookConnectTimeout: {
+    flag: '--webhook-connect-timeout',
+    env: 'WEBHOOK_CONNECT_TIMEOUT',
+    kind: 'duration',
+    min: 1,
+    description: 'a webhook attempt fails when the receiver does not accept the connection by then',
+  },
+  webhookTimeout: {
+    flag: '--webhook-timeout',
+    env: 'WEBHOOK_TIMEOUT',
+    kind: 'duration',
+    min: 1,
+    description: 'a webhook attempt fails when the complete response has not arrived by then',
+  },
+  webhookRetryDelay: {
+    flag: '--webhook-retry-delay',
+    env: 'WEBHOOK_RETRY_DELAY',
+    kind: 'duration',
+    min: 0,
+    description: 'first webhook retry delay; doubles per retry (with jitter, capped at 1 h)',
+  },
+  webhookRetryWindow: {
+    flag: '--webhook-retry-window',
+    env: 'WEBHOOK_RETRY_WINDOW',
+    kind: 'duration',
+    min: 0,
+    description: 'how long a failing webhook delivery is retried before it is dead',
+  },
+  webhookConcurrency: {
+    flag: '--webhook-concurrency',
+    env: 'WEBHOOK_CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    description: 'webhook attempts in flight at once to one endpoint',
+  },
 };

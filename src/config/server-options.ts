@@ -74,6 +74,14 @@ export interface ServerOptions {
   /** Worker credentials, `name:secret,…`: the worker role, apart from the API keys. */
   workerKeys: string | undefined;
   workerKeysFile: string | undefined;
+  /** `whsec_…` signing secrets, comma-separated, current first; undefined: `<dataDir>/webhook-secret`. */
+  webhookSecret: string | undefined;
+  webhookAllowPrivate: boolean;
+  webhookConnectTimeout: number;
+  webhookTimeout: number;
+  webhookRetryDelay: number;
+  webhookRetryWindow: number;
+  webhookConcurrency: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
@@ -129,6 +137,13 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   workerLease: 30_000,
   workerKeys: undefined,
   workerKeysFile: undefined,
+  webhookSecret: undefined,
+  webhookAllowPrivate: false,
+  webhookConnectTimeout: 5000,
+  webhookTimeout: 10_000,
+  webhookRetryDelay: 10_000,
+  webhookRetryWindow: 24 * 3_600_000,
+  webhookConcurrency: 4,
 };
 
 /** One worker thread per core but one, which the event loop keeps. */

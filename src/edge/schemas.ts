@@ -72,12 +72,31 @@ export const Problem = Type.Object(
 
 export const ProblemRef = Type.Ref('Problem');
 
+export const WebhookRequest = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'http(s) URL to POST signed events to (Standard Webhooks; docs/webhooks.md).',
+      examples: ['https://example.com/hooks/jobs'],
+    }),
+    events: Type.Optional(
+      Type.Union([Type.Literal('terminal'), Type.Literal('all')], {
+        description:
+          '`terminal` (default): succeeded, failed or canceled only; `all`: every event.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const SubmitBody = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 64, description: 'A name from GET /job-types.' }),
     input: Type.Optional(
       Type.Unknown({ description: "The job type's input; validated against its schema." }),
     ),
+    webhook: Type.Optional(WebhookRequest),
   },
   { additionalProperties: false },
 );
@@ -108,6 +127,26 @@ export const JobTypeDescription = Type.Object({
   execution: Type.Union([Type.Literal('io'), Type.Literal('cpu'), Type.Literal('external')]),
   timeoutMs: Type.Integer(),
   inputSchema: Type.Unknown({ description: 'JSON Schema of the input.' }),
+});
+
+export const DeliveryAttempt = Type.Object({
+  attempt: Type.Integer({ minimum: 1 }),
+  at: Type.String({ format: 'date-time' }),
+  statusCode: Type.Optional(Type.Integer({ description: "The receiver's HTTP status." })),
+  latencyMs: Type.Integer({ minimum: 0 }),
+  error: Type.Optional(Type.String({ description: 'Why the attempt failed.' })),
+});
+
+export const Delivery = Type.Object({
+  id: Type.String({ description: 'The webhook-id header: the same on every attempt.' }),
+  jobId: JobId,
+  url: Type.String(),
+  seq: Type.Integer({ minimum: 1, description: 'The job event it reports.' }),
+  kind: Type.String(),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
+  createdAt: Type.String({ format: 'date-time' }),
+  nextAttemptAt: Type.Optional(Type.String({ format: 'date-time' })),
+  attempts: Type.Array(DeliveryAttempt),
 });
 
 /** Schemas referenced by `$ref`; registered once with `app.addSchema`. */

@@ -16,6 +16,7 @@ import { LongPolling } from '../transports/long-polling.js';
 import { ShortPolling } from '../transports/short-polling.js';
 import type { WebSocketTransport } from '../transports/websocket/transport.js';
 import { SseTransport } from '../transports/sse.js';
+import type { WebhookDelivery } from '../transports/webhooks.js';
 import { transportMetrics } from '../edge/transport-metrics.js';
 import { VERSION } from '../config/version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
@@ -36,6 +37,7 @@ import { demoPageRoutes } from './routes/demo-pages.js';
 import { eventStreamRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { pollingRoutes } from './routes/polling.js';
 import { pushPageRoutes } from './routes/push-page.js';
 import { statsRoutes } from './routes/stats.js';
@@ -66,6 +68,8 @@ export interface AppDependencies {
   websocket?: WebSocketTransport;
   /** Authentication, connection caps and rate limits. */
   guards: Guards;
+  /** Webhook delivery: submits may carry a webhook when given. */
+  webhooks?: WebhookDelivery;
 }
 
 export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
@@ -116,6 +120,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const metrics = registerMetrics(app, deps.engine);
   deps.guards.registerMetrics(metrics);
   registerExecutionMetrics(metrics, deps);
+  deps.webhooks?.registerMetrics(metrics);
   if (deps.websocket) {
     deps.websocket.register(app.server, metrics);
     pushPageRoutes(app);
@@ -123,8 +128,9 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const { engine, guards, logger } = deps;
   const perTransport = transportMetrics(metrics);
 
-  jobRoutes(app, engine, guards);
   workerRoutes(app, engine, { maxWaitMs: options.longPollMaxWait });
+  jobRoutes(app, engine, guards, deps.webhooks);
+  deliveryRoutes(app, engine);
   pollingRoutes(app, {
     shortPolling: new ShortPolling(engine, { pollInterval: options.pollInterval }),
     longPolling: new LongPolling(engine, {

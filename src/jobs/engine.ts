@@ -16,12 +16,16 @@ import { JobWatch, type WatchOptions } from './job-watch.js';
 import { Topics } from './topics.js';
 import { visibleEvents, visibleJob } from './visibility.js';
 import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
+import type { Delivery, WebhookEventMode } from '../model/webhook.js';
+import { WebhookQueue } from './webhook-queue.js';
 
 export interface SubmitRequest {
   type: string;
   input?: unknown;
   idempotencyKey?: string;
   caller?: Caller;
+  /** Call these URLs back about the job (the caller checked them: transports/webhooks/). */
+  webhooks?: readonly { url: string; events: WebhookEventMode }[];
 }
 
 export interface SubmitResult {
@@ -38,6 +42,8 @@ export class JobEngine {
   readonly workers: ExternalWorkers;
   readonly #store: Store;
   readonly #dispatcher: JobDispatcher | undefined;
+  /** The webhook outbox for the delivery transport; undefined when the store has none. */
+  readonly webhookQueue: WebhookQueue | undefined;
   #accepting = true;
 
   /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
@@ -52,6 +58,7 @@ export class JobEngine {
     this.topics = new Topics(store);
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
+    this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */
@@ -67,6 +74,9 @@ export class JobEngine {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
     const owner = (request.caller ?? ANONYMOUS).owner;
+    if (request.webhooks?.length && !this.#store.webhooks) {
+      throw new AppError('webhooks_unsupported', 'this store does not deliver webhooks');
+    }
     const created = await this.#store.create({
       type: request.type,
       input,
@@ -76,6 +86,7 @@ export class JobEngine {
           ? request.idempotencyKey
           : `${owner}\n${request.idempotencyKey}`,
       owner,
+      webhooks: request.webhooks,
     });
     if (created.outcome === 'conflict') {
       throw new AppError(
@@ -126,6 +137,23 @@ export class JobEngine {
    */
   watchJobs(caller: Caller, listener: (event: JobEvent) => void): () => void {
     return this.#store.subscribe('jobs', visibleEvents(this.#store, caller, listener));
+  }
+
+  /** The webhook deliveries of a job the caller may see, with every attempt. */
+  async deliveries(id: string, caller: Caller = ANONYMOUS): Promise<Delivery[]> {
+    await this.get(id, caller);
+    return this.#store.webhooks ? this.#store.webhooks.forJob(id) : [];
+  }
+
+  /** Sends a dead delivery again (a new retry window, the same webhook-id). */
+  async redeliver(id: string, deliveryId: string, caller: Caller = ANONYMOUS): Promise<void> {
+    await this.get(id, caller);
+    const outcome = await this.#store.webhooks?.redeliver(id, deliveryId, Date.now());
+    if (outcome === 'redelivered') return;
+    if (outcome === 'not_dead') {
+      throw new AppError('delivery_not_dead', 'only a dead delivery can be redelivered');
+    }
+    throw new AppError('delivery_not_found', `job ${id} has no delivery ${deliveryId}`);
   }
 
   /** Rejects when the store is unusable (/healthz). */

@@ -12,6 +12,7 @@ import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
+import type { WebhookOutbox, WebhookTarget } from './webhook-outbox.js';
 
 export interface NewJob {
   type: string;
@@ -20,6 +21,8 @@ export interface NewJob {
   idempotencyKey?: string;
   /** With API keys on: the submitting key's name. */
   owner?: string;
+  /** URLs to call back about the job's events (webhook-outbox.ts). */
+  webhooks?: readonly WebhookTarget[];
 }
 
 export type CreateResult =
@@ -111,4 +114,6 @@ export interface Store extends JobStore, EventBus, LeaseStore {
    * back leave it out.
    */
   subscribeFaults?(listener: FaultListener): Unsubscribe;
+  /** The webhook outbox; stores without one refuse jobs that ask for webhooks. */
+  readonly webhooks?: WebhookOutbox;
 }

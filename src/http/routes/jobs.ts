@@ -16,10 +16,16 @@ import {
 } from '../../edge/schemas.js';
 import type { Guards } from '../../edge/guards.js';
 import type { App } from '../../edge/app-type.js';
+import type { WebhookDelivery } from '../../transports/webhooks.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function jobRoutes(app: App, engine: JobEngine, guards?: Guards): void {
+export function jobRoutes(
+  app: App,
+  engine: JobEngine,
+  guards?: Guards,
+  webhooks?: WebhookDelivery,
+): void {
   app.post(
     '/jobs',
     {
@@ -27,7 +33,9 @@ export function jobRoutes(app: App, engine: JobEngine, guards?: Guards): void {
         summary: 'Submit a job',
         description:
           'Stores the job and answers at once with 202 and its snapshot; the job runs in the background. ' +
-          'With an Idempotency-Key, retries return the same job (with `Idempotent-Replayed: true`).',
+          'With an Idempotency-Key, retries return the same job (with `Idempotent-Replayed: true`). ' +
+          'With `webhook`, the URL is called back (signed, retried) when the job ends, or on every ' +
+          'event with `events: "all"` (docs/webhooks.md); a URL that may not be called is 400 webhook_url_refused.',
         tags: ['jobs'],
         headers: IdempotencyHeaders,
         body: SubmitBody,
@@ -50,11 +58,18 @@ export function jobRoutes(app: App, engine: JobEngine, guards?: Guards): void {
           'Idempotency-Key must be 1–255 printable ASCII characters',
         );
       }
+      const { webhook } = request.body;
+      if (webhook) {
+        if (!webhooks)
+          throw new AppError('webhooks_unsupported', 'this server delivers no webhooks');
+        await webhooks.checkUrl(webhook.url);
+      }
       const { job, replayed } = await engine.submit({
         caller: request.caller,
         type: request.body.type,
         input: request.body.input,
         idempotencyKey: key,
+        webhooks: webhook && [{ url: webhook.url, events: webhook.events ?? 'terminal' }],
       });
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job);

@@ -60,6 +60,18 @@ export const ERROR_CATALOGUE = {
     title: 'Invalid Idempotency-Key',
     description: 'The `Idempotency-Key` header must be 1–255 printable ASCII characters.',
   },
+  webhook_url_refused: {
+    status: 400,
+    title: 'Webhook URL refused',
+    description:
+      'A webhook URL must be http or https and resolve only to public addresses: loopback, private, link-local, metadata and other special addresses are refused (`reason` says which; `--webhook-allow-private` allows them for local demos and tests).',
+  },
+  webhooks_unsupported: {
+    status: 400,
+    title: 'Webhooks not supported here',
+    description:
+      'This deployment does not deliver webhooks (today only the embedded SQLite store does); submit without `webhook`.',
+  },
   invalid_event_id: {
     status: 400,
     title: 'Invalid event id',
@@ -88,6 +100,12 @@ export const ERROR_CATALOGUE = {
     title: 'Job not found',
     description: 'No job has this id: it never existed, or it finished and was pruned.',
   },
+  delivery_not_found: {
+    status: 404,
+    title: 'Delivery not found',
+    description:
+      'The job has no webhook delivery with this id (`GET /jobs/:id/deliveries` lists them).',
+  },
   request_timeout: {
     status: 408,
     title: 'Request timeout',
@@ -97,6 +115,12 @@ export const ERROR_CATALOGUE = {
     status: 409,
     title: 'Job already finished',
     description: 'A job that succeeded or failed cannot be canceled.',
+  },
+  delivery_not_dead: {
+    status: 409,
+    title: 'Delivery not dead',
+    description:
+      'Only a dead delivery (its retry window closed) can be redelivered; a pending one is still being retried and a delivered one arrived.',
   },
   payload_too_large: {
     status: 413,

@@ -3,6 +3,7 @@
  * database by one version, inside one transaction.
  */
 import type { Database } from 'better-sqlite3';
+import { WEBHOOK_OUTBOX_MIGRATION } from './webhook-outbox.js';
 
 export const MIGRATIONS: readonly string[] = [
   `
@@ -54,6 +55,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX job_leases_by_expiry ON job_leases (expires_at);
   `,
+  // 4: webhook targets, the delivery outbox and every attempt (webhook-outbox.ts).
+  WEBHOOK_OUTBOX_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -43,6 +43,7 @@ import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import { SqliteWebhookOutbox } from './webhook-outbox.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -64,6 +65,8 @@ export class SqliteStore implements Store {
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
   readonly #leases: SqliteLeases;
+  /** Webhook deliveries, written in the same transaction as the events they report. */
+  readonly webhooks: SqliteWebhookOutbox;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -84,6 +87,11 @@ export class SqliteStore implements Store {
       jobRow: (id) => this.#jobRow(id),
       oldestQueuedOf: (types) => this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types)),
     });
+    this.webhooks = new SqliteWebhookOutbox(
+      this.#db,
+      (fn) => this.#write(() => ({ value: fn(), events: [] })),
+      (fn) => this.#run(fn),
+    );
   }
 
   create(request: NewJob): Promise<CreateResult> {
@@ -115,6 +123,7 @@ export class SqliteStore implements Store {
         updated_at: now,
       };
       row.n = Number(this.#stmt.insertJob.run(row).lastInsertRowid);
+      if (request.webhooks) this.webhooks.addTargets(row.n, request.webhooks);
       const eventRow = eventParams(row.n, 1, 'queued', 'queued', 0, undefined, now);
       this.#stmt.insertEvent.run(eventRow);
       return {
@@ -265,6 +274,7 @@ export class SqliteStore implements Store {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
     return this.#writes.write(() => {
       const outcome = apply();
+      this.webhooks.recordEvents(outcome.events); // the outbox: same transaction as the change
       // Every change to a job row has an event. Forget those jobs as the change is applied,
       // inside the batch: by the time any event is published (after the commit), no snapshot
       // of a job the batch changed is left, whatever a listener reads.
