@@ -68,7 +68,7 @@ export interface SqliteStoreOptions {
  * Jobs one prune statement deletes (about 12 events each, their index entries and counts):
  * a few milliseconds, after which the loop serves whatever waits before the next batch.
  */
-const PRUNE_BATCH = 100;
+const PRUNE_BATCH = 50;
 /** Most finished jobs one prune() call deletes by default, as in the Redis store. */
 export const PRUNE_PASS_LIMIT = 10_000;
 
