@@ -15,14 +15,9 @@ describe('the SQLite process lock', () => {
   it('refuses a second store on the same file until the first closes', async () => {
     const path = join(tempDir(), 'jobs.db');
     const first = new SqliteStore({ path });
-    let refused: unknown;
-    try {
-      void new SqliteStore({ path }).close();
-    } catch (error) {
-      refused = error;
-    }
-    expect(refused).toBeInstanceOf(DatabaseFileError);
-    expect((refused as Error).message).toMatch(
+    const another = () => new SqliteStore({ path });
+    expect(another).toThrow(DatabaseFileError);
+    expect(another).toThrow(
       new RegExp(`^${path}: in use by another server process \\(pid ${process.pid} on .+, since `),
     );
     // The holder is untouched by the refusal.
