@@ -5,7 +5,7 @@
  */
 import { mkdirSync, realpathSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { databasePath, type ServerOptions } from './config/options.js';
+import { databasePath, OPTION_SPECS, OptionsError, type ServerOptions } from './config/options.js';
 import { WorkerPool } from './execution/worker-pool.js';
 import { JobEngine } from './jobs/engine.js';
 import type { JobDispatcher } from './jobs/runners/job-dispatcher.js';
@@ -19,6 +19,7 @@ import { BullmqDispatcher } from './jobs/runners/bullmq-dispatcher.js';
 import { BullmqRunner } from './jobs/runners/bullmq-runner.js';
 import { OutboxReconciler } from './jobs/runners/outbox-reconciler.js';
 import { RedisStore } from './store/redis/redis-store.js';
+import { DatabaseFileError } from './store/sqlite/file-check.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -81,11 +82,7 @@ export async function createBackend(
   let reconciler: OutboxReconciler | undefined;
   let clock: () => number = Date.now;
   if (options.redis === undefined) {
-    store = new SqliteStore({
-      path: databasePath(options),
-      synchronous: options.sqliteSynchronous,
-      onListenerError,
-    });
+    store = openSqliteStore(options, onListenerError);
   } else {
     const onConnectionError = (error: Error) => {
       logger.warn({ err: error }, 'Redis connection error (reconnecting)');
@@ -157,4 +154,23 @@ export async function createBackend(
       await store.close();
     },
   };
+}
+
+/**
+ * The embedded store on the file the options name. A file it refuses (another application's,
+ * corrupt, read-only, newer, held by another server) is an OptionsError naming the option and
+ * the file: one line and exit status 2, like any other bad start-up option.
+ */
+function openSqliteStore(options: ServerOptions, onListenerError: (error: unknown) => void): Store {
+  try {
+    return new SqliteStore({
+      path: databasePath(options),
+      synchronous: options.sqliteSynchronous,
+      onListenerError,
+    });
+  } catch (error) {
+    if (!(error instanceof DatabaseFileError)) throw error;
+    const { flag, env } = options.db === undefined ? OPTION_SPECS.dataDir : OPTION_SPECS.db;
+    throw new OptionsError(`${flag} (${env}) ${error.message}`);
+  }
 }

@@ -2,9 +2,10 @@
  * Deletes finished jobs (with their events and idempotency keys) once they are older than the
  * retention period. Runs on a timer that never keeps the process alive.
  *
- * A store may cap how much one prune deletes (the Redis store: 10,000 jobs), so that a backlog
- * — a retention shortened at restart, a clock that jumped — is worked off in bounded passes
- * rather than at once: while passes keep finding jobs, the next follows after a second.
+ * Each store caps how much one prune deletes (10,000 jobs, in batches that yield to the loop),
+ * so that a backlog — a retention shortened at restart, a clock that jumped — is worked off in
+ * bounded passes rather than at once: while passes keep finding jobs, the next follows after a
+ * second.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';

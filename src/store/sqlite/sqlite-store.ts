@@ -39,7 +39,10 @@ import type { JobPage, ListQuery } from '../../model/job-page.js';
 import { eventFromRow, jobFromRow, toJsonColumn, type JobRow } from './rows.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { eventParams, prepareStatements, type Statements } from './statements.js';
+import { checkDatabaseFile } from './file-check.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
+import { listSql, type ListShape } from './list-sql.js';
+import { ProcessLock } from './process-lock.js';
 import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
@@ -51,11 +54,24 @@ export interface SqliteStoreOptions {
   /** A file path, or `:memory:` for a store that lives as long as the process. */
   path: string;
   synchronous?: SqliteSynchronous;
+  /**
+   * For tools and tests that read a file a server holds: no lock, no migration, no writes
+   * (they fail). The file must exist and have the current schema.
+   */
+  readOnly?: boolean;
+  /** Most finished jobs one prune() deletes (default 10,000); the rest wait for the next. */
+  pruneLimit?: number;
   /** Called when a bus listener throws; the event still reaches the other listeners. */
   onListenerError?: (error: unknown) => void;
 }
 
-const PRUNE_BATCH = 500;
+/**
+ * Jobs one prune statement deletes (about 12 events each, their index entries and counts):
+ * a few milliseconds, after which the loop serves whatever waits before the next batch.
+ */
+const PRUNE_BATCH = 50;
+/** Most finished jobs one prune() call deletes by default, as in the Redis store. */
+export const PRUNE_PASS_LIMIT = 10_000;
 
 export class SqliteStore implements Store {
   readonly #db: Database;
@@ -67,17 +83,39 @@ export class SqliteStore implements Store {
   readonly #leases: SqliteLeases;
   /** Webhook deliveries, written in the same transaction as the events they report. */
   readonly webhooks: SqliteWebhookOutbox;
+  readonly #lock: ProcessLock | undefined;
+  readonly #pruneLimit: number;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new BetterSqlite3(options.path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('foreign_keys = ON');
-    this.#db.pragma('busy_timeout = 5000');
-    migrate(this.#db);
-    this.#stmt = prepareStatements(this.#db);
+    const { path } = options;
+    if (path === ':memory:') {
+      this.#db = new BetterSqlite3(path);
+    } else if (options.readOnly === true) {
+      this.#db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      // Nothing is written before the file is known to be ours, sound and writable, and
+      // before this process holds it alone (docs/reliability.md).
+      checkDatabaseFile(path);
+      this.#lock = ProcessLock.acquire(path);
+      this.#db = new BetterSqlite3(path);
+    }
+    try {
+      if (options.readOnly !== true) {
+        this.#db.pragma('journal_mode = WAL');
+        this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+        this.#db.pragma('foreign_keys = ON');
+        migrate(this.#db);
+      }
+      this.#db.pragma('busy_timeout = 5000');
+      this.#stmt = prepareStatements(this.#db);
+    } catch (error) {
+      this.#db.close();
+      this.#lock?.release();
+      throw error;
+    }
+    this.#pruneLimit = options.pruneLimit ?? PRUNE_PASS_LIMIT;
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
     this.#writes = new GroupCommit(this.#db, (event) => {
       this.#bus.publish(event);
@@ -213,17 +251,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  prune(before: Date): Promise<number> {
-    return this.#run(() => {
-      let total = 0;
-      // Small batches, each its own transaction, so a large prune never holds the loop long.
-      for (;;) {
-        const deleted = this.#stmt.pruneBatch.run(before.getTime(), PRUNE_BATCH).changes;
-        if (deleted > 0) this.#snapshots.clear();
-        total += deleted;
-        if (deleted < PRUNE_BATCH) return total;
-      }
-    });
+  /**
+   * At most `pruneLimit` jobs per call, in batches of PRUNE_BATCH, each its own transaction,
+   * with a turn of the event loop between them: a backlog of 200,000 finished jobs (a
+   * retention shortened at restart, a clock that jumped) never holds the loop for more than a
+   * batch. The retention pruner calls again for the rest.
+   */
+  async prune(before: Date): Promise<number> {
+    let total = 0;
+    while (total < this.#pruneLimit && !this.#closed) {
+      const batch = Math.min(PRUNE_BATCH, this.#pruneLimit - total);
+      const deleted = await this.#run(
+        () => this.#stmt.pruneBatch.run(before.getTime(), batch).changes,
+      );
+      if (deleted > 0) this.#snapshots.clear();
+      total += deleted;
+      if (deleted < batch) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return total;
   }
 
   countByStatus(): Promise<Record<JobStatus, number>> {
@@ -266,6 +312,7 @@ export class SqliteStore implements Store {
       this.#closed = true;
       this.#writes.flush(); // writes already accepted are committed, not dropped
       this.#db.close();
+      this.#lock?.release();
     }
     return Promise.resolve();
   }
@@ -328,21 +375,16 @@ export class SqliteStore implements Store {
   }
 
   #listStatement(query: ListQuery, hasCursor: boolean): Statement<unknown[], JobRow> {
-    const key = [query.status && 's', query.type && 't', query.owner && 'o', hasCursor && 'c']
-      .filter(Boolean)
-      .join('');
+    const shape: ListShape = {
+      status: Boolean(query.status),
+      type: Boolean(query.type),
+      owner: Boolean(query.owner),
+      cursor: hasCursor,
+    };
+    const key = JSON.stringify(shape);
     let statement = this.#listStatements.get(key);
     if (!statement) {
-      const where = [
-        query.status ? 'status = @status' : '',
-        query.type ? 'type = @type' : '',
-        query.owner ? 'owner = @owner' : '',
-        hasCursor ? 'n < @before' : '',
-      ].filter(Boolean);
-      statement = this.#db.prepare<unknown[], JobRow>(
-        `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY n DESC LIMIT @limit`,
-      );
+      statement = this.#db.prepare<unknown[], JobRow>(listSql(shape));
       this.#listStatements.set(key, statement);
     }
     return statement;

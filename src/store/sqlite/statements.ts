@@ -77,12 +77,16 @@ export function prepareStatements(db: Database): Statements {
     firstSeq: db.prepare<[number], { seq: number }>(
       'SELECT seq FROM job_events WHERE job_n = ? ORDER BY seq LIMIT 1',
     ),
+    // Kept by triggers (schema.ts, migration 6): five rows, however many jobs.
     countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
-      'SELECT status, COUNT(*) AS count FROM jobs GROUP BY status',
+      'SELECT status, count FROM job_counts',
     ),
+    // INDEXED BY: left to itself the planner picks jobs_by_status and walks every finished
+    // job, expired or not, on each batch; the partial index holds only finished jobs, by age.
     pruneBatch: db.prepare<[number, number]>(
       `DELETE FROM jobs WHERE n IN (
-         SELECT n FROM jobs WHERE status IN (${terminal}) AND updated_at < ? LIMIT ?)`,
+         SELECT n FROM jobs INDEXED BY jobs_finished_by_age
+         WHERE status IN (${terminal}) AND updated_at < ? LIMIT ?)`,
     ),
   };
 }
