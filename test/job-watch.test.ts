@@ -54,7 +54,7 @@ describe('job watch', () => {
     expect(seqs(items)).toEqual([2, 3]);
     await store.update(id, { kind: 'progress', progress: 20 });
     await store.update(id, { kind: 'succeeded', result: null });
-    expect(seqs(items)).toEqual([2, 3, 4, 5]);
+    await expect.poll(() => seqs(items)).toEqual([2, 3, 4, 5]);
     expect(items.map((i) => i.final)).toEqual([false, false, false, true]);
     expect(watch.lastSeq).toBe(5);
     expect(watch.ended).toBe(true);
@@ -100,6 +100,7 @@ describe('job watch', () => {
     watch.close();
     expect(store.subscriptionCount).toBe(0);
     await store.update(id, { kind: 'progress', progress: 50 });
+    await new Promise((resolve) => setImmediate(resolve)); // delivery happens a turn later
     expect(items).toEqual([]);
   });
 
@@ -122,7 +123,7 @@ describe('job watch', () => {
       await inner.update(id, { kind: 'succeeded', result: null });
       const last = (await inner.get(id))?.seq ?? 0;
       const expected = Array.from({ length: last - (round % 3) }, (_, i) => i + 1 + (round % 3));
-      expect(seqs(items), `round ${round}`).toEqual(expected);
+      await expect.poll(() => seqs(items), { message: `round ${round}` }).toEqual(expected);
     }
   });
 
@@ -137,6 +138,7 @@ describe('job watch', () => {
         if (first) {
           first = false;
           await inner.update(jobId, { kind: 'progress', progress: 1 });
+          await new Promise((resolve) => setImmediate(resolve)); // its event is delivered
         }
         return before;
       },
@@ -177,7 +179,7 @@ describe('job watch', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ type: 'reset', job: { id, seq: 3, progress: 40 } });
     await inner.update(id, { kind: 'progress', progress: 50 });
-    expect(seqs(items)).toEqual(['reset@3', 4]);
+    await expect.poll(() => seqs(items)).toEqual(['reset@3', 4]);
   });
 
   it('sends a reset when the cursor is ahead of the job, and a snapshot with none', async () => {
@@ -188,8 +190,8 @@ describe('job watch', () => {
     expect(seqs(ahead.items)).toEqual(['reset@2']);
     expect(seqs(none.items)).toEqual(['snapshot@2']);
     await store.update(id, { kind: 'progress', progress: 5 });
-    expect(seqs(ahead.items)).toEqual(['reset@2', 3]);
-    expect(seqs(none.items)).toEqual(['snapshot@2', 3]);
+    await expect.poll(() => seqs(ahead.items)).toEqual(['reset@2', 3]);
+    await expect.poll(() => seqs(none.items)).toEqual(['snapshot@2', 3]);
     ahead.watch.close();
     none.watch.close();
   });

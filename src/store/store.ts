@@ -101,6 +101,14 @@ export interface EventBus {
 
 export type FaultListener = (error: AppError) => void;
 
+/** Why the store's writes fail right now (a full disk, an I/O error), and since when. */
+export interface WriteFailure {
+  code: 'storage_full' | 'store_unavailable';
+  message: string;
+  /** ms since the epoch of the first failed write of this episode. */
+  since: number;
+}
+
 export interface Store extends JobStore, EventBus, LeaseStore {
   /** Idempotent; pending calls settle before it resolves. */
   close(): Promise<void>;
@@ -111,4 +119,10 @@ export interface Store extends JobStore, EventBus, LeaseStore {
    * back leave it out.
    */
   subscribeFaults?(listener: FaultListener): Unsubscribe;
+  /**
+   * Undefined while writes succeed; while the storage refuses them (SQLite on a full disk),
+   * why. Recovers on the next successful write or the store's own probe write. Stores that
+   * report write failures per request only (Redis) leave it out.
+   */
+  writeFailure?(): WriteFailure | undefined;
 }

@@ -22,6 +22,7 @@ import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../mod
 import { transition } from '../../model/state-machine.js';
 import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { DeferredDelivery } from '../deferred-delivery.js';
 import { LocalBus } from '../local-bus.js';
 import { requestHash } from '../request-hash.js';
 import type {
@@ -33,6 +34,7 @@ import type {
   NewJob,
   Store,
   Unsubscribe,
+  WriteFailure,
 } from '../store.js';
 import type { MessageTopic, Topic } from '../../model/topic.js';
 import type { JobPage, ListQuery } from '../../model/job-page.js';
@@ -43,6 +45,8 @@ import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
+import { WriteHealth } from './write-health.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -52,6 +56,10 @@ export interface SqliteStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Called when a bus listener throws; the event still reaches the other listeners. */
   onListenerError?: (error: unknown) => void;
+  /** Called when writes start failing (disk full, I/O error) and again when they recover. */
+  onWriteHealth?: (failure: WriteFailure | undefined) => void;
+  /** While writes fail, a probe write runs this often (ms). */
+  probeIntervalMs?: number;
 }
 
 const PRUNE_BATCH = 500;
@@ -64,6 +72,8 @@ export class SqliteStore implements Store {
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
   readonly #leases: SqliteLeases;
+  readonly #health: WriteHealth;
+  readonly #delivery: DeferredDelivery;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -76,8 +86,21 @@ export class SqliteStore implements Store {
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
-    this.#writes = new GroupCommit(this.#db, (event) => {
+    this.#delivery = new DeferredDelivery((event) => {
       this.#bus.publish(event);
+    });
+    this.#health = new WriteHealth(
+      () => void this.#probeWrite().catch(() => undefined),
+      options.probeIntervalMs ?? STORAGE_RETRY_AFTER_MS,
+      options.onWriteHealth,
+    );
+    this.#writes = new GroupCommit(this.#db, {
+      publish: (events) => {
+        this.#delivery.add(events);
+      },
+      onCommit: (ok, error) => {
+        this.#health.record(ok, error);
+      },
     });
     this.#leases = new SqliteLeases(this.#db, {
       apply: (id, change) => this.#apply(id, change),
@@ -247,6 +270,10 @@ export class SqliteStore implements Store {
     return this.#bus.subscribeMessages(topic, listener);
   }
 
+  writeFailure(): WriteFailure | undefined {
+    return this.#health.failure;
+  }
+
   /** Live bus subscriptions, for metrics and leak checks in tests. */
   get subscriptionCount(): number {
     return this.#bus.size;
@@ -256,6 +283,8 @@ export class SqliteStore implements Store {
     if (!this.#closed) {
       this.#closed = true;
       this.#writes.flush(); // writes already accepted are committed, not dropped
+      this.#delivery.flush();
+      this.#health.close();
       this.#db.close();
     }
     return Promise.resolve();
@@ -278,9 +307,22 @@ export class SqliteStore implements Store {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
     try {
       return Promise.resolve(fn());
-    } catch (error) {
+    } catch (thrown) {
+      const error = asStorageError(thrown);
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * The write-health probe: rewrites the schema version with its own value, which changes
+   * nothing but needs a page written to the WAL, as any real write does.
+   */
+  #probeWrite(): Promise<void> {
+    return this.#write(() => {
+      const version = Number(this.#db.pragma('user_version', { simple: true }));
+      this.#db.pragma(`user_version = ${version}`);
+      return { value: undefined, events: [] };
+    });
   }
 
   #jobRow(id: string): JobRow {
