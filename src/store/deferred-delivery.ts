@@ -1,38 +1,80 @@
 /**
  * Hands committed events to the bus off the write path: a commit queues its events and
- * returns; they are delivered together on the next turn of the event loop, in commit order.
+ * returns; they are delivered together on a later turn of the event loop, in commit order.
  *
  * Why: delivering runs every subscriber's listener (a WebSocket send, an SSE write per client).
  * Run inside the commit, 2,000 subscribers on one job made each of its writes wait for 2,000
- * sends (issue 14: the write rate fell to ~20/s). Deferred, the write resolves at its commit,
- * and the fan-out of a whole batch runs once, after it.
+ * sends (issue 14: the write rate fell to ~20/s). Deferred alone, the sends would still sit
+ * between one write and the next on the one thread, so delivery is also paced and conflated:
+ * - after a delivery that took D ms, the next one waits at least 2·D ms, so fan-out (with the
+ *   socket work it leaves for later turns) takes about a third of the loop and writes keep
+ *   the rest;
+ * - while events wait, a job's newer progress event replaces its older waiting one (the
+ *   latest wins, as the WebSocket outbox does for a slow client) and is delivered with the
+ *   number it replaced (`conflated`), so a watch knows the seq it skips is superseded progress,
+ *   not a lost event. Every other event (started, the terminal one) is delivered, in order.
  */
 import type { JobEvent } from '../model/job.js';
 
-export class DeferredDelivery {
-  readonly #deliver: (event: JobEvent) => void;
-  #pending: JobEvent[] = [];
-  #scheduled = false;
+interface Waiting {
+  event: JobEvent;
+  conflated: number;
+}
 
-  constructor(deliver: (event: JobEvent) => void) {
+/** A delivery shorter than this is followed by the next on the next loop turn. */
+const PACE_FROM_MS = 1;
+/** The pause after a delivery, in multiples of its duration. */
+const PACE_FACTOR = 2;
+
+export class DeferredDelivery {
+  readonly #deliver: (event: JobEvent, conflated: number) => void;
+  #pending: Waiting[] = [];
+  /** A job's progress event still waiting, by job id (only while no later event of it waits). */
+  #waitingProgress = new Map<string, Waiting>();
+  #scheduled = false;
+  #notBefore = 0;
+
+  constructor(deliver: (event: JobEvent, conflated: number) => void) {
     this.#deliver = deliver;
   }
 
-  /** Queues `events` (already durable) for delivery on the next loop turn. */
+  /** Queues `events` (already durable) for delivery. */
   add(events: readonly JobEvent[]): void {
-    for (const event of events) this.#pending.push(event);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.flush();
-    });
+    for (const event of events) {
+      const waiting = this.#waitingProgress.get(event.jobId);
+      if (waiting && event.kind === 'progress') {
+        waiting.conflated += 1;
+        waiting.event = event;
+        continue;
+      }
+      const entry = { event, conflated: 0 };
+      this.#pending.push(entry);
+      if (event.kind === 'progress') this.#waitingProgress.set(event.jobId, entry);
+      else this.#waitingProgress.delete(event.jobId);
+    }
+    this.#schedule();
   }
 
   /** Delivers everything queued now, in order. */
   flush(): void {
     const batch = this.#pending;
     this.#pending = [];
-    for (const event of batch) this.#deliver(event);
+    this.#waitingProgress = new Map();
+    const started = performance.now();
+    for (const { event, conflated } of batch) this.#deliver(event, conflated);
+    const took = performance.now() - started;
+    this.#notBefore = took >= PACE_FROM_MS ? performance.now() + PACE_FACTOR * took : 0;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#pending.length === 0) return;
+    this.#scheduled = true;
+    const run = () => {
+      this.#scheduled = false;
+      this.flush();
+    };
+    const wait = this.#notBefore - performance.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 }

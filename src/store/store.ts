@@ -75,7 +75,12 @@ export interface JobStore {
   ping(): Promise<void>;
 }
 
-export type EventListener = (event: JobEvent) => void;
+/**
+ * `conflated`: how many earlier progress events of the job this progress event supersedes and
+ * the bus did not deliver (an in-process bus pacing its fan-out under load); its `seq` skips
+ * exactly those. Absent or 0 otherwise.
+ */
+export type EventListener = (event: JobEvent, conflated?: number) => void;
 export type Unsubscribe = () => void;
 
 export type MessageListener = (message: TopicMessage) => void;

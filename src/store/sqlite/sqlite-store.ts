@@ -86,8 +86,8 @@ export class SqliteStore implements Store {
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
-    this.#delivery = new DeferredDelivery((event) => {
-      this.#bus.publish(event);
+    this.#delivery = new DeferredDelivery((event, conflated) => {
+      this.#bus.publish(event, conflated);
     });
     this.#health = new WriteHealth(
       () => void this.#probeWrite().catch(() => undefined),
