@@ -182,6 +182,39 @@ describe('job watch', () => {
     await expect.poll(() => seqs(items)).toEqual(['reset@3', 4]);
   });
 
+  it('resets a cursor into compacted history, and resumes one within the kept events', async () => {
+    const store = memoryStore();
+    const id = await runningJob(store);
+    for (let i = 0; i < 1198; i++) await store.update(id, { kind: 'progress', progress: i % 100 });
+    const compacted = await watchJob(store, id, { after: 5 });
+    expect(seqs(compacted.items)).toEqual(['reset@1200']);
+    const kept = await watchJob(store, id, { after: 1195 });
+    expect(seqs(kept.items)).toEqual([1196, 1197, 1198, 1199, 1200]);
+    compacted.watch.close();
+    kept.watch.close();
+  });
+
+  it('takes progress the bus conflated as the latest, without reading the log again', async () => {
+    const inner = memoryStore();
+    const id = await runningJob(inner);
+    let reads = 0;
+    const counting = delegatingStore(inner, {
+      events: (jobId, after, limit) => {
+        reads++;
+        return inner.events(jobId, after, limit);
+      },
+    });
+    const { items } = await watchJob(counting, id, { after: 2 });
+    const readsBefore = reads;
+    // Ten updates in one turn: the bus delivers the last with conflated: 9.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => inner.update(id, { kind: 'progress', progress: i })),
+    );
+    await expect.poll(() => seqs(items)).toEqual([12]);
+    expect(items[0]).toMatchObject({ type: 'event', conflated: 9 });
+    expect(reads).toBe(readsBefore);
+  });
+
   it('sends a reset when the cursor is ahead of the job, and a snapshot with none', async () => {
     const store = memoryStore();
     const id = await runningJob(store);

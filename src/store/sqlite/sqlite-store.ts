@@ -24,6 +24,7 @@ import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DeferredDelivery } from '../deferred-delivery.js';
 import { LocalBus } from '../local-bus.js';
+import { compactThrough } from '../log-compaction.js';
 import { requestHash } from '../request-hash.js';
 import type {
   CreateResult,
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
   readonly #leases: SqliteLeases;
   readonly #health: WriteHealth;
   readonly #delivery: DeferredDelivery;
+  readonly #compactLog: Statement<[number, number]>;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -85,6 +87,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
+    this.#compactLog = this.#db.prepare('DELETE FROM job_events WHERE job_n = ? AND seq <= ?');
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
     this.#delivery = new DeferredDelivery((event, conflated) => {
       this.#bus.publish(event, conflated);
@@ -346,6 +349,8 @@ export class SqliteStore implements Store {
     this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, now });
     const eventRow = eventParams(row.n, seq, change.kind, status, progress, data, now);
     this.#stmt.insertEvent.run(eventRow);
+    const compact = change.kind === 'progress' ? compactThrough(seq) : undefined;
+    if (compact !== undefined) this.#compactLog.run(row.n, compact);
     const updated: JobRow = {
       ...row,
       status,
