@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/model/job.js';
 import { jobTopic } from '../../src/model/topic.js';
+import { COMPACT_EVERY, LOG_KEEP } from '../../src/store/log-compaction.js';
 import { spawnNode } from '../helpers/spawn-server.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { count, figure } from './helpers/figures.js';
@@ -55,6 +56,7 @@ describe('torture 17: progress back-pressure', () => {
         `after ${count(awaitedAlone.reported)} updates`,
     );
     expect(awaitedRatio).toBeLessThan(2);
+    expect(awaitedAlone.logEvents).toBeLessThanOrEqual(LOG_KEEP + COMPACT_EVERY);
     expect(alone.lagMs).toBeLessThan(1000);
     expect(followed.lagMs).toBeLessThan(1000);
     expect(alone.heapPeakMb - alone.heapBeforeMb).toBeLessThan(40);
