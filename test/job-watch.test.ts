@@ -204,14 +204,18 @@ describe('job watch', () => {
         return inner.events(jobId, after, limit);
       },
     });
+    // A large fan-out: 150 other subscribers on the job (deferred-delivery.ts).
+    for (let i = 0; i < 150; i++) inner.subscribe(`job:${id}`, () => undefined);
     const { items } = await watchJob(counting, id, { after: 2 });
+    await inner.update(id, { kind: 'progress', progress: 1 });
+    await expect.poll(() => seqs(items)).toEqual([3]);
     const readsBefore = reads;
     // Ten updates in one turn: the bus delivers the last with conflated: 9.
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => inner.update(id, { kind: 'progress', progress: i })),
     );
-    await expect.poll(() => seqs(items)).toEqual([12]);
-    expect(items[0]).toMatchObject({ type: 'event', conflated: 9 });
+    await expect.poll(() => seqs(items)).toEqual([3, 13]);
+    expect(items[1]).toMatchObject({ type: 'event', conflated: 9 });
     expect(reads).toBe(readsBefore);
   });
 

@@ -16,11 +16,28 @@ describe('DeferredDelivery', () => {
     expect(heard).toEqual(['a3', 'b1']);
   });
 
-  it("replaces a job's waiting progress with its newer one, never other kinds", async () => {
+  it('never conflates a small fan-out: every event is delivered', () => {
+    const heard: number[] = [];
+    const delivery = new DeferredDelivery((e) => {
+      heard.push(e.seq);
+      return 3; // listeners called
+    });
+    delivery.add([event('a', 3), event('a', 4), event('a', 5)]);
+    delivery.flush();
+    delivery.add([event('a', 6), event('a', 7)]);
+    delivery.flush();
+    expect(heard).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it("after a large fan-out, replaces a job's waiting progress with its newer one, never other kinds", () => {
     const heard: string[] = [];
-    const delivery = new DeferredDelivery((e, conflated) =>
-      heard.push(`${e.jobId}${e.seq}${e.kind === 'progress' ? `p${conflated}` : e.kind}`),
-    );
+    const delivery = new DeferredDelivery((e, conflated) => {
+      heard.push(`${e.jobId}${e.seq}${e.kind === 'progress' ? `p${conflated}` : e.kind}`);
+      return 2000; // listeners called: a large fan-out
+    });
+    delivery.add([event('a', 2, 'started')]);
+    delivery.flush();
+    heard.length = 0;
     delivery.add([event('a', 3), event('b', 5), event('a', 4)]);
     delivery.add([event('a', 5), event('a', 6, 'succeeded'), event('b', 6)]);
     delivery.flush();

@@ -43,11 +43,13 @@ export class LocalBus implements EventBus {
    * Delivers `event` to subscribers of its job topic and of `jobs`; `conflated` progress
    * events before it were superseded and are not delivered (deferred-delivery.ts).
    */
-  publish(event: JobEvent, conflated = 0): void {
+  publish(event: JobEvent, conflated = 0): number {
+    let calls = 0;
     this.#inOrder(() => {
-      this.#deliver(this.#listeners, jobTopic(event.jobId), event, conflated);
-      this.#deliver(this.#listeners, 'jobs', event, conflated);
+      calls += this.#deliver(this.#listeners, jobTopic(event.jobId), event, conflated);
+      calls += this.#deliver(this.#listeners, 'jobs', event, conflated);
     });
+    return calls; // 0 when called from a listener: it is delivered after the current one
   }
 
   /** Delivers `event` to the subscribers of `topic` only (a bus replaying what it missed). */
@@ -94,9 +96,10 @@ export class LocalBus implements EventBus {
     }
   }
 
-  #deliver<K, T>(map: Listeners<K, T>, topic: K, payload: T, conflated = 0): void {
+  /** Returns how many listeners it called. */
+  #deliver<K, T>(map: Listeners<K, T>, topic: K, payload: T, conflated = 0): number {
     const set = map.get(topic);
-    if (!set) return;
+    if (!set) return 0;
     for (const listener of [...set]) {
       try {
         if (conflated > 0) listener(payload, conflated);
@@ -105,6 +108,7 @@ export class LocalBus implements EventBus {
         this.#onListenerError(error);
       }
     }
+    return set.size;
   }
 }
 

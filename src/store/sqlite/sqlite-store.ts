@@ -89,9 +89,9 @@ export class SqliteStore implements Store {
     this.#stmt = prepareStatements(this.#db);
     this.#compactLog = this.#db.prepare('DELETE FROM job_events WHERE job_n = ? AND seq <= ?');
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
-    this.#delivery = new DeferredDelivery((event, conflated) => {
-      this.#bus.publish(event, conflated);
-    });
+    this.#delivery = new DeferredDelivery((event, conflated) =>
+      this.#bus.publish(event, conflated),
+    );
     this.#health = new WriteHealth(
       () => void this.#probeWrite().catch(() => undefined),
       options.probeIntervalMs ?? STORAGE_RETRY_AFTER_MS,
