@@ -85,6 +85,10 @@ export async function createBackend(
       path: databasePath(options),
       synchronous: options.sqliteSynchronous,
       onListenerError,
+      onWriteHealth: (failure) => {
+        if (failure) logger.error({ writeFailure: failure }, 'the job store cannot write');
+        else logger.info('the job store writes again');
+      },
     });
   } else {
     const onConnectionError = (error: Error) => {
