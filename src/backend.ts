@@ -82,7 +82,7 @@ export async function createBackend(
   let reconciler: OutboxReconciler | undefined;
   let clock: () => number = Date.now;
   if (options.redis === undefined) {
-    store = openSqliteStore(options, onListenerError);
+    store = openSqliteStore(options, onListenerError, logger);
   } else {
     const onConnectionError = (error: Error) => {
       logger.warn({ err: error }, 'Redis connection error (reconnecting)');
@@ -161,12 +161,20 @@ export async function createBackend(
  * corrupt, read-only, newer, held by another server) is an OptionsError naming the option and
  * the file: one line and exit status 2, like any other bad start-up option.
  */
-function openSqliteStore(options: ServerOptions, onListenerError: (error: unknown) => void): Store {
+function openSqliteStore(
+  options: ServerOptions,
+  onListenerError: (error: unknown) => void,
+  logger: Logger,
+): Store {
   try {
     return new SqliteStore({
       path: databasePath(options),
       synchronous: options.sqliteSynchronous,
       onListenerError,
+      onWriteHealth: (failure) => {
+        if (failure) logger.error({ writeFailure: failure }, 'the job store cannot write');
+        else logger.info('the job store writes again');
+      },
     });
   } catch (error) {
     if (!(error instanceof DatabaseFileError)) throw error;

@@ -155,6 +155,7 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   illegal_transition: 'raised by the store; covered by the store conformance suite',
   job_canceled: 'needs a job of an external type held by a worker; test/workers-protocol.test.ts',
   store_unavailable: 'needs a Redis to stop; covered by test/redis-mode.test.ts',
+  storage_full: 'needs a full disk (a tmpfs as root); covered by test/full-disk.test.ts',
   redis_unsafe: 'needs a Redis that lost its data or evicts; covered by test/redis-safety.test.ts',
   invalid_message: 'WebSocket only; test/websocket-protocol.test.ts',
   invalid_topic: 'WebSocket only; test/websocket-protocol.test.ts',

@@ -54,7 +54,8 @@ describe('hash-file job', () => {
       sha256: createHash('sha256').update(content).digest('hex'),
     });
     const progress = (await store.events(job.id, 0))?.events.filter((e) => e.kind === 'progress');
-    expect(progress?.length).toBeGreaterThanOrEqual(4);
+    // Reports the worker sends faster than they are written coalesce (the latest wins).
+    expect(progress?.length).toBeGreaterThanOrEqual(1);
     expect(progress?.at(-1)?.data).toMatchObject({ totalBytes: content.length });
   });
 

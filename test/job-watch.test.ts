@@ -54,7 +54,7 @@ describe('job watch', () => {
     expect(seqs(items)).toEqual([2, 3]);
     await store.update(id, { kind: 'progress', progress: 20 });
     await store.update(id, { kind: 'succeeded', result: null });
-    expect(seqs(items)).toEqual([2, 3, 4, 5]);
+    await expect.poll(() => seqs(items)).toEqual([2, 3, 4, 5]);
     expect(items.map((i) => i.final)).toEqual([false, false, false, true]);
     expect(watch.lastSeq).toBe(5);
     expect(watch.ended).toBe(true);
@@ -100,6 +100,7 @@ describe('job watch', () => {
     watch.close();
     expect(store.subscriptionCount).toBe(0);
     await store.update(id, { kind: 'progress', progress: 50 });
+    await new Promise((resolve) => setImmediate(resolve)); // delivery happens a turn later
     expect(items).toEqual([]);
   });
 
@@ -122,7 +123,7 @@ describe('job watch', () => {
       await inner.update(id, { kind: 'succeeded', result: null });
       const last = (await inner.get(id))?.seq ?? 0;
       const expected = Array.from({ length: last - (round % 3) }, (_, i) => i + 1 + (round % 3));
-      expect(seqs(items), `round ${round}`).toEqual(expected);
+      await expect.poll(() => seqs(items), { message: `round ${round}` }).toEqual(expected);
     }
   });
 
@@ -137,6 +138,7 @@ describe('job watch', () => {
         if (first) {
           first = false;
           await inner.update(jobId, { kind: 'progress', progress: 1 });
+          await new Promise((resolve) => setImmediate(resolve)); // its event is delivered
         }
         return before;
       },
@@ -177,7 +179,44 @@ describe('job watch', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ type: 'reset', job: { id, seq: 3, progress: 40 } });
     await inner.update(id, { kind: 'progress', progress: 50 });
-    expect(seqs(items)).toEqual(['reset@3', 4]);
+    await expect.poll(() => seqs(items)).toEqual(['reset@3', 4]);
+  });
+
+  it('resets a cursor into compacted history, and resumes one within the kept events', async () => {
+    const store = memoryStore();
+    const id = await runningJob(store);
+    for (let i = 0; i < 1198; i++) await store.update(id, { kind: 'progress', progress: i % 100 });
+    const compacted = await watchJob(store, id, { after: 5 });
+    expect(seqs(compacted.items)).toEqual(['reset@1200']);
+    const kept = await watchJob(store, id, { after: 1195 });
+    expect(seqs(kept.items)).toEqual([1196, 1197, 1198, 1199, 1200]);
+    compacted.watch.close();
+    kept.watch.close();
+  });
+
+  it('takes progress the bus conflated as the latest, without reading the log again', async () => {
+    const inner = memoryStore();
+    const id = await runningJob(inner);
+    let reads = 0;
+    const counting = delegatingStore(inner, {
+      events: (jobId, after, limit) => {
+        reads++;
+        return inner.events(jobId, after, limit);
+      },
+    });
+    // A large fan-out: 150 other subscribers on the job (deferred-delivery.ts).
+    for (let i = 0; i < 150; i++) inner.subscribe(`job:${id}`, () => undefined);
+    const { items } = await watchJob(counting, id, { after: 2 });
+    await inner.update(id, { kind: 'progress', progress: 1 });
+    await expect.poll(() => seqs(items)).toEqual([3]);
+    const readsBefore = reads;
+    // Ten updates in one turn: the bus delivers the last with conflated: 9.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => inner.update(id, { kind: 'progress', progress: i })),
+    );
+    await expect.poll(() => seqs(items)).toEqual([3, 13]);
+    expect(items[1]).toMatchObject({ type: 'event', conflated: 9 });
+    expect(reads).toBe(readsBefore);
   });
 
   it('sends a reset when the cursor is ahead of the job, and a snapshot with none', async () => {
@@ -188,8 +227,8 @@ describe('job watch', () => {
     expect(seqs(ahead.items)).toEqual(['reset@2']);
     expect(seqs(none.items)).toEqual(['snapshot@2']);
     await store.update(id, { kind: 'progress', progress: 5 });
-    expect(seqs(ahead.items)).toEqual(['reset@2', 3]);
-    expect(seqs(none.items)).toEqual(['snapshot@2', 3]);
+    await expect.poll(() => seqs(ahead.items)).toEqual(['reset@2', 3]);
+    await expect.poll(() => seqs(none.items)).toEqual(['snapshot@2', 3]);
     ahead.watch.close();
     none.watch.close();
   });

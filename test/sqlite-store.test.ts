@@ -66,7 +66,7 @@ describe('SqliteStore snapshot cache', () => {
       store.update(a.id, { kind: 'canceled' }),
       store.update(b.id, { kind: 'canceled' }),
     ]);
-    expect(seen).toEqual([2]);
+    await expect.poll(() => seen).toEqual([2]);
     expect(await store.get(a.id)).toMatchObject({ status: 'canceled', seq: 2 });
     expect(Object.isFrozen(await store.get(a.id))).toBe(true);
     await store.close();

@@ -5,6 +5,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { AppError } from '../src/model/errors/app-error.js';
 import { isJobId, type JobEvent } from '../src/model/job.js';
+import { COMPACT_EVERY, LOG_KEEP } from '../src/store/log-compaction.js';
 import type { Store } from '../src/store/store.js';
 import type { TopicMessage } from '../src/model/topic.js';
 import { leaseConformance } from './lease-conformance.js';
@@ -193,6 +194,28 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 3));
       const page = await store.events(id, 0, 1000);
       expect(page?.events.map((e) => e.seq)).toEqual(Array.from({ length: 102 }, (_, i) => i + 1));
+    });
+
+    it('compacts a long log to its newest events, deleting only a prefix', async () => {
+      const store = await fresh();
+      const id = await running(store); // seq 2
+      const updates = LOG_KEEP + 2 * COMPACT_EVERY - 2; // up to seq LOG_KEEP + 2 * COMPACT_EVERY
+      for (let i = 0; i < updates; i += 100) {
+        const batch = Array.from({ length: Math.min(100, updates - i) }, (_, k) => i + k);
+        await Promise.all(
+          batch.map((k) => store.update(id, { kind: 'progress', progress: k % 100 })),
+        );
+      }
+      const last = LOG_KEEP + 2 * COMPACT_EVERY;
+      expect((await store.get(id))?.seq).toBe(last);
+      const page = await store.events(id, 0, 5000);
+      expect(page?.firstSeq).toBe(last - LOG_KEEP + 1);
+      expect(page?.events.map((e) => e.seq)).toEqual(
+        Array.from({ length: LOG_KEEP }, (_, i) => last - LOG_KEEP + 1 + i),
+      );
+      // The end is never compacted away, whatever the log's length.
+      await store.update(id, { kind: 'succeeded', result: null });
+      expect((await store.events(id, last, 10))?.events.map((e) => e.kind)).toEqual(['succeeded']);
     });
 
     it('reads events after a seq, in order and up to a limit', async () => {

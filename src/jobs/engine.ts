@@ -7,7 +7,7 @@
  */
 import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import { AppError } from '../model/errors/app-error.js';
-import type { Store } from '../store/store.js';
+import type { Store, WriteFailure } from '../store/store.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { JobDispatcher } from './runners/job-dispatcher.js';
 import type { Job, JobEvent, JobStatus } from '../model/job.js';
@@ -159,6 +159,11 @@ export class JobEngine {
   /** Rejects when the store is unusable (/healthz). */
   ping(): Promise<void> {
     return this.#store.ping();
+  }
+
+  /** Why the store's writes fail right now, if they do (/healthz reports `degraded`). */
+  writeFailure(): WriteFailure | undefined {
+    return this.#store.writeFailure?.();
   }
 
   /** Jobs in the store by status (/metrics). */

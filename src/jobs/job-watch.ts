@@ -35,7 +35,8 @@ export type WatchItem =
   | { type: 'snapshot'; job: Job; final: boolean }
   /** The cursor is ahead of the job, or the events after it are gone: the job as it is now. */
   | { type: 'reset'; job: Job; final: boolean }
-  | { type: 'event'; event: JobEvent; final: boolean };
+  /** `conflated`: live progress events this one superseded, skipped by its seq (under load). */
+  | { type: 'event'; event: JobEvent; final: boolean; conflated?: number };
 
 export interface WatchOptions {
   /** The seq the client already has (0: none of the log); undefined: start from a snapshot. */
@@ -101,8 +102,8 @@ export class JobWatch {
     this.#jobId = jobId;
     this.#after = options.after;
     this.#pageSize = options.pageSize ?? PAGE_SIZE;
-    this.#unsubscribe = store.subscribe(jobTopic(jobId), (event) => {
-      this.#onLive(event);
+    this.#unsubscribe = store.subscribe(jobTopic(jobId), (event, conflated) => {
+      this.#onLive(event, conflated ?? 0);
     });
     this.#unsubscribeFaults = store.subscribeFaults?.((error) => {
       this.#onFault(error);
@@ -204,7 +205,7 @@ export class JobWatch {
     }
   }
 
-  #onLive(event: JobEvent): void {
+  #onLive(event: JobEvent, conflated: number): void {
     if (event.seq > this.#heard) this.#heard = event.seq;
     if (this.#job && event.seq > this.#job.seq) {
       for (const resolve of this.#onChange.splice(0)) resolve();
@@ -212,6 +213,12 @@ export class JobWatch {
     if (this.#state !== 'live' || event.seq <= this.#lastSeq) return;
     if (event.seq === this.#lastSeq + 1) {
       this.#deliver({ type: 'event', event, final: isTerminal(event.status) });
+      return;
+    }
+    if (event.kind === 'progress' && event.seq - conflated <= this.#lastSeq + 1) {
+      // The bus skipped superseded progress only: the latest wins, no gap to fill.
+      const skipped = event.seq - this.#lastSeq - 1;
+      this.#deliver({ type: 'event', event, final: false, conflated: skipped });
       return;
     }
     // A gap: the bus lost events. Fill it from the log, in order, before going on.

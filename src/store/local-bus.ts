@@ -17,7 +17,7 @@ import {
 } from './store.js';
 import { jobTopic, type MessageTopic, type Topic, type TopicMessage } from '../model/topic.js';
 
-type Listeners<K, T> = Map<K, Set<(payload: T) => void>>;
+type Listeners<K, T> = Map<K, Set<(payload: T, conflated?: number) => void>>;
 
 export class LocalBus implements EventBus {
   readonly #listeners: Listeners<Topic, JobEvent> = new Map();
@@ -39,12 +39,17 @@ export class LocalBus implements EventBus {
     return add(this.#messageListeners, topic, listener);
   }
 
-  /** Delivers `event` to subscribers of its job topic and of `jobs`. */
-  publish(event: JobEvent): void {
+  /**
+   * Delivers `event` to subscribers of its job topic and of `jobs`; `conflated` progress
+   * events before it were superseded and are not delivered (deferred-delivery.ts).
+   */
+  publish(event: JobEvent, conflated = 0): number {
+    let calls = 0;
     this.#inOrder(() => {
-      this.#deliver(this.#listeners, jobTopic(event.jobId), event);
-      this.#deliver(this.#listeners, 'jobs', event);
+      calls += this.#deliver(this.#listeners, jobTopic(event.jobId), event, conflated);
+      calls += this.#deliver(this.#listeners, 'jobs', event, conflated);
     });
+    return calls; // 0 when called from a listener: it is delivered after the current one
   }
 
   /** Delivers `event` to the subscribers of `topic` only (a bus replaying what it missed). */
@@ -91,28 +96,35 @@ export class LocalBus implements EventBus {
     }
   }
 
-  #deliver<K, T>(map: Listeners<K, T>, topic: K, payload: T): void {
+  /** Returns how many listeners it called. */
+  #deliver<K, T>(map: Listeners<K, T>, topic: K, payload: T, conflated = 0): number {
     const set = map.get(topic);
-    if (!set) return;
+    if (!set) return 0;
     for (const listener of [...set]) {
       try {
-        listener(payload);
+        if (conflated > 0) listener(payload, conflated);
+        else listener(payload);
       } catch (error) {
         this.#onListenerError(error);
       }
     }
+    return set.size;
   }
 }
 
-function add<K, T>(map: Listeners<K, T>, topic: K, listener: (payload: T) => void): Unsubscribe {
+function add<K, T>(
+  map: Listeners<K, T>,
+  topic: K,
+  listener: (payload: T, conflated?: number) => void,
+): Unsubscribe {
   let set = map.get(topic);
   if (!set) {
     set = new Set();
     map.set(topic, set);
   }
   // Wrap so the same function can be subscribed twice and unsubscribed independently.
-  const entry = (payload: T) => {
-    listener(payload);
+  const entry = (payload: T, conflated?: number) => {
+    listener(payload, conflated);
   };
   set.add(entry);
   return () => {

@@ -78,7 +78,12 @@ export interface JobStore {
   ping(): Promise<void>;
 }
 
-export type EventListener = (event: JobEvent) => void;
+/**
+ * `conflated`: how many earlier progress events of the job this progress event supersedes and
+ * the bus did not deliver (an in-process bus pacing its fan-out under load); its `seq` skips
+ * exactly those. Absent or 0 otherwise.
+ */
+export type EventListener = (event: JobEvent, conflated?: number) => void;
 export type Unsubscribe = () => void;
 
 export type MessageListener = (message: TopicMessage) => void;
@@ -104,6 +109,14 @@ export interface EventBus {
 
 export type FaultListener = (error: AppError) => void;
 
+/** Why the store's writes fail right now (a full disk, an I/O error), and since when. */
+export interface WriteFailure {
+  code: 'storage_full' | 'store_unavailable';
+  message: string;
+  /** ms since the epoch of the first failed write of this episode. */
+  since: number;
+}
+
 export interface Store extends JobStore, EventBus, LeaseStore {
   /** Idempotent; pending calls settle before it resolves. */
   close(): Promise<void>;
@@ -116,4 +129,10 @@ export interface Store extends JobStore, EventBus, LeaseStore {
   subscribeFaults?(listener: FaultListener): Unsubscribe;
   /** The webhook outbox; stores without one refuse jobs that ask for webhooks. */
   readonly webhooks?: WebhookOutbox;
+  /**
+   * Undefined while writes succeed; while the storage refuses them (SQLite on a full disk),
+   * why. Recovers on the next successful write or the store's own probe write. Stores that
+   * report write failures per request only (Redis) leave it out.
+   */
+  writeFailure?(): WriteFailure | undefined;
 }

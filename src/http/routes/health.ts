@@ -8,7 +8,12 @@ import { ProblemRef } from '../../edge/schemas.js';
 import type { App } from '../../edge/app-type.js';
 
 const Health = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('draining'), Type.Literal('failing')]),
+  status: Type.Union([
+    Type.Literal('ok'),
+    Type.Literal('draining'),
+    Type.Literal('degraded'),
+    Type.Literal('failing'),
+  ]),
   uptimeSeconds: Type.Number(),
   eventLoopDelayMs: Type.Object({
     p50: Type.Number(),
@@ -17,6 +22,14 @@ const Health = Type.Object({
     windowMs: Type.Number(),
   }),
   activeJobs: Type.Integer(),
+  /** Present while the store's writes fail (`degraded`): why, and since when. */
+  writeFailure: Type.Optional(
+    Type.Object({
+      code: Type.Union([Type.Literal('storage_full'), Type.Literal('store_unavailable')]),
+      message: Type.String(),
+      since: Type.String({ format: 'date-time' }),
+    }),
+  ),
 });
 
 export interface HealthDependencies {
@@ -32,13 +45,19 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
       config: { access: 'public' },
       schema: {
         summary: 'Liveness and readiness',
-        description: '200 while serving; 503 while draining for shutdown or when the store fails.',
+        description:
+          '200 while serving; 503 while draining for shutdown, while the store cannot write ' +
+          '(`degraded`: a full disk; reads still work) or when it fails altogether.',
         tags: ['operations'],
         response: { 200: Health, 503: Health },
       },
     },
     async (_request, reply) => {
-      let status: 'ok' | 'draining' | 'failing' = deps.engine.accepting ? 'ok' : 'draining';
+      let status: 'ok' | 'draining' | 'degraded' | 'failing' = deps.engine.accepting
+        ? 'ok'
+        : 'draining';
+      const writeFailure = deps.engine.writeFailure();
+      if (writeFailure && status === 'ok') status = 'degraded';
       try {
         await deps.engine.ping();
       } catch (error) {
@@ -50,6 +69,9 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
         uptimeSeconds: Math.round(process.uptime()),
         eventLoopDelayMs: deps.loopDelay.snapshot(),
         activeJobs: deps.activeJobs(),
+        ...(writeFailure
+          ? { writeFailure: { ...writeFailure, since: new Date(writeFailure.since).toISOString() } }
+          : {}),
       });
     },
   );

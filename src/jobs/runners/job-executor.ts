@@ -23,6 +23,7 @@ import { isJobFailure } from '../../model/errors/job-failure.js';
 import type { AnyJobType, JobContext } from '../job-type.js';
 import type { WorkerTaskRef } from '../../execution/worker-task.js';
 import type { JobTypeRegistry } from '../registry.js';
+import { ProgressWriter } from './progress-writer.js';
 
 /** What happens to a job interrupted by a crash or still running at shutdown. */
 export type RecoveryPolicy = 'requeue' | 'fail';
@@ -58,14 +59,16 @@ export class JobAbortedError extends Error {
 
 export const INTERRUPTED_MESSAGE = 'the server stopped while the job was running';
 
-/** Retries of an outcome write while the store is unreachable (about 30 s in all). */
-const RECORD_RETRIES = 18;
+/** The longest wait between two tries of an outcome write the storage refused. */
+const RECORD_RETRY_MAX_MS = 1000;
 
 export class JobExecutor {
   readonly #options: ExecutorOptions;
   readonly #log: Logger;
   readonly #active = new Map<string, ActiveRun>();
   readonly #settled = new Set<Promise<RunEnd>>();
+  /** Aborted when the executor stops: outcome writes the storage refuses are retried until then. */
+  readonly #stopping = new AbortController();
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
@@ -102,6 +105,9 @@ export class JobExecutor {
 
   /** Stops every active run for `reason` (recorded first, then aborted). */
   async stopAll(reason: StopReason): Promise<void> {
+    // What is still unrecorded stays `running` in the store, and the next start applies the
+    // recovery policy to it: the same outcome as a hand-back.
+    this.#stopping.abort();
     await Promise.all([...this.#active.values()].map((run) => this.#stop(run, reason)));
   }
 
@@ -134,14 +140,11 @@ export class JobExecutor {
   async #execute(run: ActiveRun): Promise<void> {
     const { job, type, controller } = run;
     const logger = this.#log.child({ jobId: job.id, type: job.type, attempt: job.attempt });
-    let progressWrites = Promise.resolve();
-    const progress = (percent: number, data?: unknown): Promise<void> => {
-      if (run.stopped !== undefined) return Promise.resolve();
-      progressWrites = progressWrites.then(() =>
-        this.record(job.id, { kind: 'progress', progress: percent, data }),
-      );
-      return progressWrites;
-    };
+    const writer = new ProgressWriter((percent, data) =>
+      this.record(job.id, { kind: 'progress', progress: percent, data }),
+    );
+    const progress = (percent: number, data?: unknown): Promise<void> =>
+      run.stopped === undefined ? writer.report(percent, data) : Promise.resolve();
     const runInWorker = (task: WorkerTaskRef, input: unknown) =>
       this.#options.pool.run(task, input, {
         signal: controller.signal,
@@ -172,7 +175,7 @@ export class JobExecutor {
     } finally {
       clearTimeout(timer);
     }
-    await progressWrites;
+    await writer.settle();
     if (run.stopped !== undefined) return;
     run.stopped = 'finished';
     await this.record(job.id, outcome);
@@ -195,9 +198,10 @@ export class JobExecutor {
 
   /**
    * Writes a change; one that lost a race (the job was already ended) is dropped quietly.
-   * While the store is unreachable (Redis restarting), outcomes are retried with backoff for
-   * about half a minute so a job does not stay `running` for want of one write; progress
-   * updates are not retried (the next one supersedes them).
+   * While the store refuses writes (Redis restarting, a full disk), outcomes are retried with
+   * backoff (at most a second apart) until they are recorded or the executor stops, so a job
+   * does not stay `running` for want of one write; progress updates are not retried (the next
+   * one supersedes them).
    */
   async record(jobId: string, change: JobChange): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -214,9 +218,9 @@ export class JobExecutor {
         }
         const retry =
           isAppError(error) &&
-          error.code === 'store_unavailable' &&
+          (error.code === 'store_unavailable' || error.code === 'storage_full') &&
           change.kind !== 'progress' &&
-          attempt < RECORD_RETRIES;
+          !this.#stopping.signal.aborted;
         if (!retry) {
           this.#log.error(
             { jobId, change: change.kind, err: error },
@@ -224,7 +228,15 @@ export class JobExecutor {
           );
           return;
         }
-        await sleep(Math.min(2000, 100 * 2 ** attempt));
+        if (attempt === 0) {
+          this.#log.warn(
+            { jobId, change: change.kind, code: error.code },
+            'the store refused a job change; retrying until it is recorded',
+          );
+        }
+        await sleep(Math.min(RECORD_RETRY_MAX_MS, 50 * 2 ** attempt), undefined, {
+          signal: this.#stopping.signal,
+        }).catch(() => undefined);
       }
     }
   }

@@ -14,6 +14,9 @@ import type { JobTypeRegistry } from '../registry.js';
 
 export type { RecoveryPolicy } from './job-executor.js';
 
+const CLAIM_RETRY_MIN_MS = 50;
+const CLAIM_RETRY_MAX_MS = 1000;
+
 export interface RunnerOptions {
   store: Store;
   registry: JobTypeRegistry;
@@ -43,6 +46,9 @@ export class Runner implements JobRunner {
   #unsubscribe: Unsubscribe | undefined;
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
+  /** A claim the store refused (a full disk) is tried again after this, doubling to 1 s. */
+  #claimRetryMs = CLAIM_RETRY_MIN_MS;
+  #claimRetry: NodeJS.Timeout | undefined;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -72,6 +78,7 @@ export class Runner implements JobRunner {
   async #close(graceMs: number): Promise<void> {
     this.#state = 'closing';
     this.#unsubscribe?.();
+    clearTimeout(this.#claimRetry);
     await this.#pumping; // a claim in flight ends as a run (stopped below) or is handed back
     if (this.#executor.activeCount > 0 && graceMs > 0) {
       this.#log.info(
@@ -108,10 +115,18 @@ export class Runner implements JobRunner {
             break;
           }
           this.#launch(job);
+          this.#claimRetryMs = CLAIM_RETRY_MIN_MS;
         }
       }
     } catch (error) {
-      this.#log.error({ err: error }, 'claiming the next job failed');
+      // Queued work must not wait for the next submit to be noticed: try again by itself.
+      this.#log.error({ err: error, retryMs: this.#claimRetryMs }, 'claiming the next job failed');
+      clearTimeout(this.#claimRetry);
+      this.#claimRetry = setTimeout(() => {
+        this.#pump();
+      }, this.#claimRetryMs);
+      this.#claimRetry.unref();
+      this.#claimRetryMs = Math.min(CLAIM_RETRY_MAX_MS, this.#claimRetryMs * 2);
     }
   }
 

@@ -177,7 +177,13 @@ export const ERROR_CATALOGUE = {
     status: 503,
     title: 'Job store unavailable',
     description:
-      'The job store (Redis) cannot be reached right now; nothing was changed. Retry, ideally with an `Idempotency-Key`.',
+      'The job store cannot be reached (Redis) or cannot write its file (SQLite: an I/O error, the file turned read-only) right now; nothing was changed. `Retry-After` says when to try again, ideally with an `Idempotency-Key`; `/healthz` reports `degraded` meanwhile.',
+  },
+  storage_full: {
+    status: 503,
+    title: 'Storage full',
+    description:
+      'The disk holding the job store (SQLite) is full; nothing was changed. `Retry-After` says when to try again, ideally with an `Idempotency-Key`; `/healthz` reports `degraded` until a write succeeds, and running jobs are recorded as soon as space returns.',
   },
   redis_unsafe: {
     status: 503,

@@ -17,6 +17,7 @@
  */
 import { TERMINAL_STATUSES } from '../../model/job.js';
 import { legalTransitions } from '../../model/state-machine.js';
+import { COMPACT_EVERY, LOG_KEEP } from '../log-compaction.js';
 
 function luaTransitionTable(): string {
   const byFrom = new Map<string, string[]>();
@@ -97,6 +98,10 @@ local function apply(p, id, kind, progressArg, data, result, err)
     redis.call('XADD', p .. 'ev:' .. id, '0-' .. seq, 'k', kind, 's', to, 'p', progress, 't', now, 'd', data)
   else
     redis.call('XADD', p .. 'ev:' .. id, '0-' .. seq, 'k', kind, 's', to, 'p', progress, 't', now)
+  end
+  -- Compaction (src/store/log-compaction.ts): keep the newest events, delete a prefix.
+  if kind == 'progress' and seq % ${COMPACT_EVERY} == 0 and seq > ${LOG_KEEP} then
+    redis.call('XTRIM', p .. 'ev:' .. id, 'MINID', '0-' .. (seq - ${LOG_KEEP} + 1))
   end
   if to ~= status then
     for _, index in ipairs(statusIndexes(p, status, cur[6], cur[7])) do redis.call('ZREM', index, id) end

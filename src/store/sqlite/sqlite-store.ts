@@ -22,7 +22,9 @@ import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../mod
 import { transition } from '../../model/state-machine.js';
 import { changeEffect } from '../change-effect.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { DeferredDelivery } from '../deferred-delivery.js';
 import { LocalBus } from '../local-bus.js';
+import { compactThrough } from '../log-compaction.js';
 import { requestHash } from '../request-hash.js';
 import type {
   CreateResult,
@@ -33,6 +35,7 @@ import type {
   NewJob,
   Store,
   Unsubscribe,
+  WriteFailure,
 } from '../store.js';
 import type { MessageTopic, Topic } from '../../model/topic.js';
 import type { JobPage, ListQuery } from '../../model/job-page.js';
@@ -47,6 +50,8 @@ import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
 import { SqliteWebhookOutbox } from './webhook-outbox.js';
+import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
+import { WriteHealth } from './write-health.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -63,6 +68,10 @@ export interface SqliteStoreOptions {
   pruneLimit?: number;
   /** Called when a bus listener throws; the event still reaches the other listeners. */
   onListenerError?: (error: unknown) => void;
+  /** Called when writes start failing (disk full, I/O error) and again when they recover. */
+  onWriteHealth?: (failure: WriteFailure | undefined) => void;
+  /** While writes fail, a probe write runs this often (ms). */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -85,6 +94,9 @@ export class SqliteStore implements Store {
   readonly webhooks: SqliteWebhookOutbox;
   readonly #lock: ProcessLock | undefined;
   readonly #pruneLimit: number;
+  readonly #health: WriteHealth;
+  readonly #delivery: DeferredDelivery;
+  readonly #compactLog: Statement<[number, number]>;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -110,6 +122,7 @@ export class SqliteStore implements Store {
       }
       this.#db.pragma('busy_timeout = 5000');
       this.#stmt = prepareStatements(this.#db);
+      this.#compactLog = this.#db.prepare('DELETE FROM job_events WHERE job_n = ? AND seq <= ?');
     } catch (error) {
       this.#db.close();
       this.#lock?.release();
@@ -117,8 +130,21 @@ export class SqliteStore implements Store {
     }
     this.#pruneLimit = options.pruneLimit ?? PRUNE_PASS_LIMIT;
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
-    this.#writes = new GroupCommit(this.#db, (event) => {
-      this.#bus.publish(event);
+    this.#delivery = new DeferredDelivery((event, conflated) =>
+      this.#bus.publish(event, conflated),
+    );
+    this.#health = new WriteHealth(
+      () => void this.#probeWrite().catch(() => undefined),
+      options.probeIntervalMs ?? STORAGE_RETRY_AFTER_MS,
+      options.onWriteHealth,
+    );
+    this.#writes = new GroupCommit(this.#db, {
+      publish: (events) => {
+        this.#delivery.add(events);
+      },
+      onCommit: (ok, error) => {
+        this.#health.record(ok, error);
+      },
     });
     this.#leases = new SqliteLeases(this.#db, {
       apply: (id, change) => this.#apply(id, change),
@@ -302,6 +328,10 @@ export class SqliteStore implements Store {
     return this.#bus.subscribeMessages(topic, listener);
   }
 
+  writeFailure(): WriteFailure | undefined {
+    return this.#health.failure;
+  }
+
   /** Live bus subscriptions, for metrics and leak checks in tests. */
   get subscriptionCount(): number {
     return this.#bus.size;
@@ -311,6 +341,8 @@ export class SqliteStore implements Store {
     if (!this.#closed) {
       this.#closed = true;
       this.#writes.flush(); // writes already accepted are committed, not dropped
+      this.#delivery.flush();
+      this.#health.close();
       this.#db.close();
       this.#lock?.release();
     }
@@ -335,9 +367,22 @@ export class SqliteStore implements Store {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
     try {
       return Promise.resolve(fn());
-    } catch (error) {
+    } catch (thrown) {
+      const error = asStorageError(thrown);
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * The write-health probe: rewrites the schema version with its own value, which changes
+   * nothing but needs a page written to the WAL, as any real write does.
+   */
+  #probeWrite(): Promise<void> {
+    return this.#write(() => {
+      const version = Number(this.#db.pragma('user_version', { simple: true }));
+      this.#db.pragma(`user_version = ${version}`);
+      return { value: undefined, events: [] };
+    });
   }
 
   #jobRow(id: string): JobRow {
@@ -361,6 +406,8 @@ export class SqliteStore implements Store {
     this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, now });
     const eventRow = eventParams(row.n, seq, change.kind, status, progress, data, now);
     this.#stmt.insertEvent.run(eventRow);
+    const compact = change.kind === 'progress' ? compactThrough(seq) : undefined;
+    if (compact !== undefined) this.#compactLog.run(row.n, compact);
     const updated: JobRow = {
       ...row,
       status,

@@ -12,14 +12,21 @@ import type { JobEvent } from '../../model/job.js';
 import type { JobWatch, WatchItem } from '../../jobs/job-watch.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
-function pushEvent(ctx: SubscriptionContext, topic: string, key: string, event: JobEvent): void {
+function pushEvent(
+  ctx: SubscriptionContext,
+  topic: string,
+  key: string,
+  event: JobEvent,
+  skipped = 0,
+): void {
+  // `skipped`: progress the server already superseded before this event reached the socket.
   const render = (conflated: number) =>
     JSON.stringify({
       type: 'event',
       topic,
       seq: event.seq,
       data: event,
-      ...(conflated > 0 ? { conflated } : {}),
+      ...(conflated + skipped > 0 ? { conflated: conflated + skipped } : {}),
     });
   if (event.kind === 'progress') ctx.outbox.pushProgress(key, render);
   else ctx.outbox.push(render(0), key);
@@ -78,8 +85,9 @@ export class JobSubscription implements Subscription {
 
   #onItem(item: WatchItem): void {
     if (this.#closed) return;
-    if (item.type === 'event') pushEvent(this.#ctx, this.#topic, this.#topic, item.event);
-    else {
+    if (item.type === 'event') {
+      pushEvent(this.#ctx, this.#topic, this.#topic, item.event, item.conflated);
+    } else {
       const { job } = item;
       this.#ctx.send({ type: item.type, topic: this.#topic, seq: job.seq, job }, this.#topic);
     }
