@@ -43,6 +43,12 @@ import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import {
+  Lifecycle,
+  warnOnStageError,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../../lifecycle/lifecycle.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -52,6 +58,8 @@ export interface SqliteStoreOptions {
   synchronous?: SqliteSynchronous;
   /** Called when a bus listener throws; the event still reaches the other listeners. */
   onListenerError?: (error: unknown) => void;
+  /** Reports a failed close stage (default: a process warning). */
+  onCloseError?: StageErrorHandler;
 }
 
 const PRUNE_BATCH = 500;
@@ -64,9 +72,10 @@ export class SqliteStore implements Store {
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
   readonly #leases: SqliteLeases;
-  #closed = false;
+  readonly #lifecycle: Lifecycle;
 
   constructor(options: SqliteStoreOptions) {
+    this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the SQLite store'));
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.#db = new BetterSqlite3(options.path);
     this.#db.pragma('journal_mode = WAL');
@@ -252,13 +261,25 @@ export class SqliteStore implements Store {
     return this.#bus.size;
   }
 
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#writes.flush(); // writes already accepted are committed, not dropped
-      this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#lifecycle.close(() => [
+      // Writes already accepted are committed, not dropped.
+      {
+        name: 'pending writes',
+        run: () => {
+          this.#writes.flush();
+        },
+      },
+      { name: 'database', run: () => this.#db.close() },
+    ]);
+  }
+
+  get #closed(): boolean {
+    return !this.#lifecycle.running;
   }
 
   #write<T>(apply: () => WriteOutcome<T>): Promise<T> {
