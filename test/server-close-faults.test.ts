@@ -25,6 +25,11 @@ interface LogLine {
   err?: { message: string };
 }
 
+/** The class's own close(), to call from its replacement. */
+function originalClose<T extends object>(prototype: T): (this: T) => Promise<void> {
+  return Object.getOwnPropertyDescriptor(prototype, 'close')?.value as (this: T) => Promise<void>;
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -35,14 +40,14 @@ describe.skipIf(!redisAvailable)('closing a server whose store and dispatcher fa
   it('closes every other part, logs each failure once and ends closed', async () => {
     // Each broken close still releases its connections first, so the test leaves nothing open;
     // what the server sees is the rejection.
-    const dispatcherClose = BullmqDispatcher.prototype.close;
+    const dispatcherClose = originalClose(BullmqDispatcher.prototype);
     vi.spyOn(BullmqDispatcher.prototype, 'close').mockImplementation(async function (
       this: BullmqDispatcher,
     ) {
       await dispatcherClose.call(this);
       throw new Error('dispatcher broke');
     });
-    const storeClose = RedisStore.prototype.close;
+    const storeClose = originalClose(RedisStore.prototype);
     vi.spyOn(RedisStore.prototype, 'close').mockImplementation(async function (this: RedisStore) {
       await storeClose.call(this);
       throw new Error('store broke');
