@@ -8,6 +8,12 @@ import type { Logger } from 'pino';
 import { databasePath, OPTION_SPECS, OptionsError, type ServerOptions } from './config/options.js';
 import { WorkerPool } from './execution/worker-pool.js';
 import { JobEngine } from './jobs/engine.js';
+import {
+  Lifecycle,
+  type Closeable,
+  type LifecycleState,
+  type StageErrorHandler,
+} from './lifecycle/lifecycle.js';
 import type { JobDispatcher } from './jobs/runners/job-dispatcher.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { loadJobTypeModule } from './jobs/job-type-module.js';
@@ -23,7 +29,7 @@ import { DatabaseFileError } from './store/sqlite/file-check.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
-export interface Backend {
+export interface Backend extends Closeable {
   readonly store: Store;
   readonly engine: JobEngine;
   /** The worker threads for CPU work (idle, holding no threads, when this process runs no jobs). */
@@ -32,9 +38,15 @@ export interface Backend {
   readonly clock: () => number;
   /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
   readonly runner: JobRunner | undefined;
-  /** Stops the runner: running jobs get `graceMs` to finish, then are handed back. */
+  /**
+   * Stops the runner: running jobs get `graceMs` to finish, then are handed back. The server
+   * calls it while the HTTP side drains; close() awaits the same stop (or stops it at once).
+   */
   stopRunner(graceMs: number): Promise<void>;
-  /** Closes what is left (queue, worker pool, store), after stopRunner. */
+  /**
+   * Stops the runner if stopRunner did not, then closes the outbox reconciler, the queue, the
+   * worker pool and the store, in that order; a failing stage is logged and the next still runs.
+   */
   close(): Promise<void>;
 }
 
@@ -76,13 +88,19 @@ export async function createBackend(
   const onListenerError = (error: unknown) => {
     logger.error({ err: error }, 'event listener failed');
   };
+  // Each part reports its own failed close stages here, once each.
+  const onCloseError =
+    (part: string): StageErrorHandler =>
+    (stage, error) => {
+      logger.error({ err: error, part, stage }, `closing ${part}: ${stage} failed`);
+    };
 
   let store: Store;
   let dispatcher: JobDispatcher | undefined;
   let reconciler: OutboxReconciler | undefined;
   let clock: () => number = Date.now;
   if (options.redis === undefined) {
-    store = openSqliteStore(options, onListenerError, logger);
+    store = openSqliteStore(options, onListenerError, logger, onCloseError('the SQLite store'));
   } else {
     const onConnectionError = (error: Error) => {
       logger.warn({ err: error }, 'Redis connection error (reconnecting)');
@@ -93,6 +111,7 @@ export async function createBackend(
       durability: options.redisDurability,
       onListenerError,
       onConnectionError,
+      onCloseError: onCloseError('the Redis store'),
       onWarning: (message) => {
         logger.warn({ event: 'redis-safety' }, message);
       },
@@ -106,11 +125,15 @@ export async function createBackend(
       outbox,
       onConnectionError,
       (type) => registry.isExternal(type),
+      onCloseError('the BullMQ dispatcher'),
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
   }
 
-  const pool = new WorkerPool({ size: options.cpuWorkers });
+  const pool = new WorkerPool({
+    size: options.cpuWorkers,
+    onCloseError: onCloseError('the worker pool'),
+  });
   const common = { store, registry, pool, logger, recovery: options.recovery };
   let runner: JobRunner | undefined;
   if (extras.runJobs) {
@@ -129,10 +152,14 @@ export async function createBackend(
             maxAttempts: options.maxAttempts,
             stallTimeoutMs: options.stallTimeout,
           });
-    await runner.start();
   }
 
-  return {
+  const lifecycle = new Lifecycle(onCloseError('the back end'));
+  // Memoised by the runner: the grace of the first call wins.
+  const stopRunner = async (graceMs: number) => {
+    await runner?.close(graceMs);
+  };
+  const backend: Backend = {
     store,
     clock,
     engine: new JobEngine(store, registry, dispatcher, {
@@ -144,16 +171,27 @@ export async function createBackend(
     }),
     runner,
     pool,
-    async stopRunner(graceMs) {
-      await runner?.close(graceMs);
+    get state(): LifecycleState {
+      return lifecycle.state;
     },
-    async close() {
-      await reconciler?.close();
-      await dispatcher?.close();
-      await pool.close();
-      await store.close();
-    },
+    stopRunner,
+    close: () =>
+      lifecycle.close(() => [
+        { name: 'runner', run: () => stopRunner(0) },
+        { name: 'outbox reconciler', run: () => reconciler?.close() },
+        { name: 'dispatcher', run: () => dispatcher?.close() },
+        { name: 'worker pool', run: () => pool.close() },
+        { name: 'store', run: () => store.close() },
+      ]),
   };
+  try {
+    await runner?.start();
+  } catch (error) {
+    // Crash recovery or the queue connection failed: leave nothing open behind the error.
+    await backend.close();
+    throw error;
+  }
+  return backend;
 }
 
 /**
@@ -165,12 +203,14 @@ function openSqliteStore(
   options: ServerOptions,
   onListenerError: (error: unknown) => void,
   logger: Logger,
+  onCloseError: StageErrorHandler,
 ): Store {
   try {
     return new SqliteStore({
       path: databasePath(options),
       synchronous: options.sqliteSynchronous,
       onListenerError,
+      onCloseError,
       onWriteHealth: (failure) => {
         if (failure) logger.error({ writeFailure: failure }, 'the job store cannot write');
         else logger.info('the job store writes again');

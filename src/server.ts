@@ -5,6 +5,9 @@
  *   start: back end (store, worker pool, runner with crash recovery) → HTTP app → listen
  *   close: refuse new work → close WebSockets (1001), stop listening / finish requests ∥ let
  *          running jobs finish, then hand them back → queue, worker pool, store
+ *
+ * The close follows the lifecycle contract (src/lifecycle/lifecycle.ts): a stage that fails is
+ * logged and the later ones still run, so a broken store cannot keep the port open.
  */
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -15,6 +18,13 @@ import { buildApp } from './http/app.js';
 import { Guards } from './edge/guards.js';
 import { logSerializers } from './http/log-serializers.js';
 import type { App } from './edge/app-type.js';
+import {
+  inParallel,
+  inSequence,
+  Lifecycle,
+  type Closeable,
+  type LifecycleState,
+} from './lifecycle/lifecycle.js';
 import type { JobEngine } from './jobs/engine.js';
 import type { AnyJobType } from './jobs/job-type.js';
 import { RetentionPruner } from './jobs/retention.js';
@@ -32,7 +42,7 @@ export interface ServerExtras {
   jobTypes?: readonly AnyJobType[];
 }
 
-export interface Server {
+export interface Server extends Closeable {
   readonly app: App;
   /** The only door to jobs for everything above it; the transports see nothing else. */
   readonly engine: JobEngine;
@@ -47,7 +57,7 @@ export interface Server {
   readonly logger: Logger;
   /** Binds the port; resolves with the URL clients should use. */
   listen(): Promise<string>;
-  /** Graceful, ordered, idempotent shutdown; resolves when everything is closed. */
+  /** Graceful, ordered, memoised shutdown; resolves (never rejects) when everything is closed. */
   close(): Promise<void>;
 }
 
@@ -86,24 +96,48 @@ export async function createServer(
   // Pending deliveries of an earlier run (a crash, a restart) go out now.
   webhooks?.start();
 
-  let closing: Promise<void> | undefined;
-  const close = async (): Promise<void> => {
-    engine.stopAccepting();
-    pruner.close();
-    // Running jobs get most of the deadline to finish; the rest is for handing them back.
-    const grace = Math.max(0, options.shutdownTimeout - 1000);
-    // WebSockets first (1001 going away): the HTTP server only finishes closing once they are gone.
-    const sockets = websocket.close(Math.min(1000, options.shutdownTimeout));
-    await Promise.all([
-      sockets.then(() => app.close()),
-      backend.stopRunner(grace),
-      webhooks?.close(Math.min(1000, options.shutdownTimeout)),
+  const lifecycle = new Lifecycle((stage, error) => {
+    logger.error({ err: error, stage }, `closing the server: ${stage} failed`);
+  });
+  // Running jobs get most of the deadline to finish; the rest is for handing them back.
+  const grace = Math.max(0, options.shutdownTimeout - 1000);
+  const close = () =>
+    lifecycle.close(() => [
+      {
+        name: 'new work',
+        run: () => {
+          engine.stopAccepting();
+        },
+      },
+      { name: 'retention pruner', run: () => pruner.close() },
+      inParallel('drain', [
+        // WebSockets first (1001 going away): the HTTP server only finishes closing once
+        // they are gone.
+        inSequence('http', [
+          {
+            name: 'websockets',
+            run: () => websocket.close(Math.min(1000, options.shutdownTimeout)),
+          },
+          { name: 'http server', run: () => app.close() },
+        ]),
+        { name: 'runner', run: () => backend.stopRunner(grace) },
+        { name: 'webhooks', run: () => webhooks?.close(Math.min(1000, options.shutdownTimeout)) },
+      ]),
+      { name: 'loop-delay monitor', run: () => loopDelay.close() },
+      {
+        name: 'external workers',
+        run: () => {
+          engine.workers.close();
+        },
+      },
+      { name: 'back end', run: () => backend.close() },
+      {
+        name: 'log',
+        run: () => {
+          logger.info('server closed');
+        },
+      },
     ]);
-    loopDelay.close();
-    engine.workers.close();
-    await backend.close();
-    logger.info('server closed');
-  };
 
   return {
     app,
@@ -120,9 +154,9 @@ export async function createServer(
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `http://${host}:${address.port}`;
     },
-    close() {
-      closing ??= close();
-      return closing;
+    get state(): LifecycleState {
+      return lifecycle.state;
     },
+    close,
   };
 }

@@ -31,6 +31,7 @@ async function refusal(submit: Promise<unknown>): Promise<AppError> {
 }
 
 const brokenQueue: JobDispatcher = {
+  state: 'running',
   dispatch: () => Promise.reject(new Error('the queue is unreachable')),
   close: () => Promise.resolve(),
 };

@@ -8,6 +8,12 @@
  * subtract it.)
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  Lifecycle,
+  warnOnStageError,
+  type Closeable,
+  type LifecycleState,
+} from '../lifecycle/lifecycle.js';
 
 export interface LoopDelaySnapshot {
   /** Milliseconds, over the last complete window (or the current one before the first ends). */
@@ -17,7 +23,8 @@ export interface LoopDelaySnapshot {
   windowMs: number;
 }
 
-export class LoopDelayMonitor {
+export class LoopDelayMonitor implements Closeable {
+  readonly #lifecycle = new Lifecycle(warnOnStageError('the loop-delay monitor'));
   readonly #histogram: IntervalHistogram;
   readonly #windowMs: number;
   readonly #resolutionMs: number;
@@ -39,9 +46,21 @@ export class LoopDelayMonitor {
     return this.#last ?? this.#read();
   }
 
-  close(): void {
-    clearInterval(this.#timer);
-    this.#histogram.disable();
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** Stops sampling; snapshot() then keeps answering with the last window. Memoised. */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [
+      {
+        name: 'window timer',
+        run: () => {
+          clearInterval(this.#timer);
+        },
+      },
+      { name: 'histogram', run: () => this.#histogram.disable() },
+    ]);
   }
 
   #read(): LoopDelaySnapshot {

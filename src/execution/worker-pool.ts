@@ -13,6 +13,13 @@ import { createHistogram, performance, type RecordableHistogram } from 'node:per
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { JobFailure } from '../model/errors/job-failure.js';
+import {
+  Lifecycle,
+  warnOnStageError,
+  type Closeable,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../lifecycle/lifecycle.js';
 import { threadExecArgv } from './exec-argv.js';
 import { TaskSlots } from './task-slots.js';
 import type {
@@ -27,6 +34,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** Idle threads exit after this long, so an idle server holds none. */
   idleTimeoutMs?: number;
+  /** Reports a failed close stage (default: a process warning). */
+  onCloseError?: StageErrorHandler;
 }
 
 export interface RunTaskOptions {
@@ -58,13 +67,14 @@ export interface WorkerPoolStats {
 /** Thrown when a task's worker thread died; the job fails with this message. */
 const CRASH_MESSAGE = 'the worker thread running the job exited abnormally';
 
-export class WorkerPool {
+export class WorkerPool implements Closeable {
   readonly #piscina: Piscina<WorkerTaskMessage, WorkerOutcome>;
   readonly #slots: TaskSlots;
   readonly #waitMicros: RecordableHistogram = createHistogram();
-  #closed = false;
+  readonly #lifecycle: Lifecycle;
 
   constructor(options: WorkerPoolOptions) {
+    this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the worker pool'));
     this.#slots = new TaskSlots(options.size);
     this.#piscina = new Piscina({
       minThreads: 0,
@@ -82,7 +92,7 @@ export class WorkerPool {
     const queuedAt = performance.now();
     await this.#slots.acquire(options.signal);
     // Checked after the wait: a pool closed meanwhile hands its slots to waiters that must stop.
-    if (this.#closed) {
+    if (!this.#lifecycle.running) {
       this.#slots.release();
       throw new Error('the worker pool is closed');
     }
@@ -127,10 +137,12 @@ export class WorkerPool {
     };
   }
 
-  /** Terminates all threads; tasks still running are rejected. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#piscina.destroy();
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** Terminates all threads; tasks still running are rejected. Memoised. */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [{ name: 'threads', run: () => this.#piscina.destroy() }]);
   }
 }

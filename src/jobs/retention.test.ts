@@ -25,7 +25,7 @@ describe('retention pruner', () => {
     expect(passes.map((at) => at - start)).toEqual([3_600_000, 3_601_000, 3_602_000, 3_603_000]);
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(passes.map((at) => at - start).at(-1)).toBe(7_203_000);
-    pruner.close();
+    await pruner.close();
     await vi.advanceTimersByTimeAsync(7_200_000);
     expect(passes).toHaveLength(5);
   });

@@ -9,35 +9,56 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { Lifecycle, type Closeable, type LifecycleState } from '../lifecycle/lifecycle.js';
 
 /** Pause between passes while a backlog is being pruned. */
 const BACKLOG_PAUSE_MS = 1000;
 
-export class RetentionPruner {
+export class RetentionPruner implements Closeable {
   readonly #store: Store;
   readonly #retentionMs: number;
   readonly #logger: Logger;
   readonly #everyMs: number;
+  readonly #lifecycle: Lifecycle;
   #timer: NodeJS.Timeout | undefined;
-  #closed = false;
+  #passing: Promise<void> | undefined;
 
   constructor(store: Store, retentionMs: number, logger: Logger) {
     this.#store = store;
     this.#retentionMs = retentionMs;
     this.#logger = logger;
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      logger.error({ err: error, stage }, `closing the retention pruner: ${stage} failed`);
+    });
     // Prune ten times per retention period, but at least hourly and at most every second.
     this.#everyMs = Math.min(3_600_000, Math.max(1000, Math.floor(retentionMs / 10)));
     this.#schedule(this.#everyMs);
   }
 
-  close(): void {
-    this.#closed = true;
-    clearTimeout(this.#timer);
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** Stops the timer and waits for a pass in progress, so the store can close after it. */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [
+      {
+        name: 'timer',
+        run: () => {
+          clearTimeout(this.#timer);
+        },
+      },
+      { name: 'pass in progress', run: () => this.#passing },
+    ]);
   }
 
   #schedule(ms: number): void {
-    if (this.#closed) return;
-    this.#timer = setTimeout(() => void this.#pass(), ms).unref();
+    if (!this.#lifecycle.running) return;
+    this.#timer = setTimeout(() => {
+      this.#passing = this.#pass().finally(() => {
+        this.#passing = undefined;
+      });
+    }, ms).unref();
   }
 
   async #pass(): Promise<void> {

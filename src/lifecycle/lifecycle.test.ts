@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inParallel, Lifecycle } from './lifecycle.js';
+import { inParallel, inSequence, Lifecycle } from './lifecycle.js';
 
 describe('Lifecycle', () => {
   it('goes running → closing → closed, and every close() returns the same promise', async () => {
@@ -81,5 +81,53 @@ describe('Lifecycle', () => {
     });
     expect(failures).toEqual(['close']);
     expect(lifecycle.state).toBe('closed');
+  });
+
+  it('runs a sequence inside a parallel stage in order, past a failing step', async () => {
+    const failures: string[] = [];
+    const lifecycle = new Lifecycle((stage) => failures.push(stage));
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const first = new Promise<void>((resolve) => (releaseFirst = resolve));
+    await lifecycle.close(() => [
+      inParallel('drain', [
+        inSequence('http', [
+          { name: 'sockets', run: async () => first.then(() => void order.push('sockets')) },
+          {
+            name: 'listener',
+            run: () => {
+              order.push('listener');
+              throw new Error('listener broke');
+            },
+          },
+          { name: 'after listener', run: () => void order.push('after listener') },
+        ]),
+        {
+          name: 'runner',
+          run: () => {
+            order.push('runner');
+            releaseFirst();
+          },
+        },
+      ]),
+    ]);
+    expect(order).toEqual(['runner', 'sockets', 'listener', 'after listener']);
+    expect(failures).toEqual(['listener']);
+  });
+
+  it('is closed at once when close() is called before anything ran, and stays closed', async () => {
+    const lifecycle = new Lifecycle(() => undefined);
+    const closing = lifecycle.close(() => []);
+    await closing;
+    expect(lifecycle.state).toBe('closed');
+    expect(lifecycle.running).toBe(false);
+    let built = false;
+    expect(
+      lifecycle.close(() => {
+        built = true;
+        return [];
+      }),
+    ).toBe(closing);
+    expect(built).toBe(false);
   });
 });

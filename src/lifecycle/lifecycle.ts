@@ -17,16 +17,28 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
-/** One step of a close: a function to run, or steps that run at the same time. */
+/** One step of a close: a function to run, or steps that run at the same time or in turn. */
 export type CloseStage =
   | {
       /** Names the stage in the failure report ("store", "worker pool", ...). */
       readonly name: string;
       run(): unknown;
     }
-  | { readonly name: string; readonly parallel: readonly CloseStage[] };
+  | { readonly name: string; readonly parallel: readonly CloseStage[] }
+  | { readonly name: string; readonly sequence: readonly CloseStage[] };
 
 export type StageErrorHandler = (stage: string, error: unknown) => void;
+
+/**
+ * The handler for a part built without a logger (a store or pool used on its own): a process
+ * warning on stderr, so that a failed stage is never silent. The composition root hands every
+ * part a handler that logs instead.
+ */
+export function warnOnStageError(part: string): StageErrorHandler {
+  return (stage, error) => {
+    process.emitWarning(`closing ${part}: ${stage} failed: ${String(error)}`);
+  };
+}
 
 export class Lifecycle {
   readonly #onError: StageErrorHandler;
@@ -73,10 +85,23 @@ export function inParallel(name: string, stages: readonly CloseStage[]): CloseSt
   return { name, parallel: stages };
 }
 
+/**
+ * A stage that runs `stages` one after the other, as close() does with its own list: for a
+ * branch of an `inParallel` whose steps must keep their order. A failing step does not stop
+ * the next.
+ */
+export function inSequence(name: string, stages: readonly CloseStage[]): CloseStage {
+  return { name, sequence: stages };
+}
+
 /** Runs one stage; never rejects (failures go to `onError`). */
 async function runStage(stage: CloseStage, onError: StageErrorHandler): Promise<void> {
   if ('parallel' in stage) {
     await Promise.all(stage.parallel.map((inner) => runStage(inner, onError)));
+    return;
+  }
+  if ('sequence' in stage) {
+    for (const inner of stage.sequence) await runStage(inner, onError);
     return;
   }
   try {

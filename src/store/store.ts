@@ -7,6 +7,7 @@
  * - `JobStore`: jobs and their append-only event logs, with atomic "change + event" writes;
  * - `EventBus`: live notification of each appended event, published only after it is durable.
  */
+import type { Closeable } from '../lifecycle/lifecycle.js';
 import type { AppError } from '../model/errors/app-error.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
@@ -117,8 +118,11 @@ export interface WriteFailure {
   since: number;
 }
 
-export interface Store extends JobStore, EventBus, LeaseStore {
-  /** Idempotent; pending calls settle before it resolves. */
+export interface Store extends JobStore, EventBus, LeaseStore, Closeable {
+  /**
+   * Memoised, never rejects (the lifecycle contract); writes already accepted are committed or
+   * settle before it resolves, later calls reject.
+   */
   close(): Promise<void>;
   /**
    * Calls `listener` once if the store finds it can no longer vouch for the jobs it held (in

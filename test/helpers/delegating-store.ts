@@ -1,8 +1,14 @@
 import type { Store } from '../../src/store/store.js';
 
 /** A Store that forwards every call to `inner` except those in `overrides` (fault injection). */
-export function delegatingStore(inner: Store, overrides: Partial<Store> = {}): Store {
+export function delegatingStore(
+  inner: Store,
+  overrides: Partial<Omit<Store, 'state'>> = {},
+): Store {
   return {
+    get state() {
+      return inner.state;
+    },
     create: (job) => inner.create(job),
     get: (id) => inner.get(id),
     list: (query) => inner.list(query),

@@ -10,6 +10,12 @@ import { Queue } from 'bullmq';
 import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 import type { Job } from '../../model/job.js';
+import {
+  Lifecycle,
+  warnOnStageError,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../../lifecycle/lifecycle.js';
 
 export const QUEUE_NAME = 'jobs';
 
@@ -26,6 +32,7 @@ export class BullmqDispatcher implements JobDispatcher {
   readonly #queue: Queue<QueuedJobData>;
   readonly #outbox: DispatchOutbox;
   readonly #isExternal: (type: string) => boolean;
+  readonly #lifecycle: Lifecycle;
 
   constructor(
     url: string,
@@ -33,9 +40,11 @@ export class BullmqDispatcher implements JobDispatcher {
     outbox: DispatchOutbox,
     onError: (error: Error) => void,
     isExternal: (type: string) => boolean = () => false,
+    onCloseError: StageErrorHandler = warnOnStageError('the BullMQ dispatcher'),
   ) {
     this.#outbox = outbox;
     this.#isExternal = isExternal;
+    this.#lifecycle = new Lifecycle(onCloseError);
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, {
       connection: { url, maxRetriesPerRequest: 1 },
       prefix: bullmqPrefix(storePrefix),
@@ -60,7 +69,11 @@ export class BullmqDispatcher implements JobDispatcher {
     void this.#outbox.dispatched(job.id).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    await this.#queue.close();
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [{ name: 'queue', run: () => this.#queue.close() }]);
   }
 }

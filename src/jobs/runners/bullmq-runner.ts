@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
 import { isAppError } from '../../model/errors/app-error.js';
 import { isTerminal, type Job } from '../../model/job.js';
+import { Lifecycle, type LifecycleState } from '../../lifecycle/lifecycle.js';
+import type { Unsubscribe } from '../../store/store.js';
 import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
 
@@ -33,20 +35,36 @@ export class BullmqRunner implements JobRunner {
   readonly #options: BullmqRunnerOptions;
   readonly #executor: JobExecutor;
   readonly #log: Logger;
+  readonly #lifecycle: Lifecycle;
   #worker: Worker<QueuedJobData> | undefined;
-  #closing: Promise<void> | undefined;
+  #starting: Promise<void> | undefined;
+  #unsubscribeFaults: Unsubscribe | undefined;
 
   constructor(options: BullmqRunnerOptions) {
     this.#options = options;
     this.#executor = new JobExecutor(options);
     this.#log = options.logger.child({ component: 'bullmq-runner' });
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      this.#log.error({ err: error, stage }, `closing the BullMQ runner: ${stage} failed`);
+    });
+  }
+
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
   }
 
   get activeCount(): number {
     return this.#executor.activeCount;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    if (this.#starting) throw new Error('the runner was already started');
+    if (!this.#lifecycle.running) throw new Error('the runner is closed');
+    this.#starting = this.#startWorker();
+    return this.#starting;
+  }
+
+  async #startWorker(): Promise<void> {
     const { url, storePrefix, concurrency, stallTimeoutMs, maxAttempts } = this.#options;
     const worker = new Worker<QueuedJobData>(
       QUEUE_NAME,
@@ -72,7 +90,7 @@ export class BullmqRunner implements JobRunner {
       this.#log.warn({ err: error }, 'BullMQ worker error (it reconnects by itself)');
     });
     // Redis lost the data this process knew: take no more jobs (their records are gone).
-    this.#options.store.subscribeFaults?.((error) => {
+    this.#unsubscribeFaults = this.#options.store.subscribeFaults?.((error) => {
       this.#log.error(
         { err: error },
         'the job store lost its data; this worker takes no more jobs',
@@ -85,21 +103,24 @@ export class BullmqRunner implements JobRunner {
   }
 
   close(graceMs = 0): Promise<void> {
-    this.#closing ??= this.#close(graceMs);
-    return this.#closing;
-  }
-
-  async #close(graceMs: number): Promise<void> {
-    const worker = this.#worker;
-    if (!worker) return;
-    await worker.pause(true); // stop fetching; running jobs go on
-    await this.#executor.waitForIdle(graceMs);
-    await this.#executor.stopAll('shutdown');
-    await worker.close();
+    return this.#lifecycle.close(() => [
+      // start() set #worker before its first await, so a close during start stops it too.
+      { name: 'fault subscription', run: () => this.#unsubscribeFaults?.() },
+      // Stop fetching; running jobs go on.
+      { name: 'fetching', run: () => this.#worker?.pause(true) },
+      { name: 'running jobs', run: () => this.#executor.close(graceMs) },
+      // Waits for the processors, which give handed-back jobs to BullMQ's wait list.
+      { name: 'bullmq worker', run: () => this.#worker?.close() },
+    ]);
   }
 
   async #process(bullJob: BullJob<QueuedJobData>, token: string | undefined): Promise<void> {
     const { recovery } = this.#options;
+    if (!this.#lifecycle.running) {
+      // Fetched while close() paused the worker: back to the queue, the store untouched.
+      await bullJob.moveToWait(token);
+      throw new WaitingError();
+    }
     const job = await this.#start(bullJob.data.id).catch(async (error: unknown) => {
       // The store could not be read or written (Redis restarting): the job must neither be
       // completed in BullMQ nor failed for it. Hand it back; if even that fails, BullMQ finds

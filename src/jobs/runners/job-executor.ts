@@ -11,6 +11,10 @@
  *
  * Cancellation arrives as the job's terminal event on the bus (DELETE /jobs/:id records it),
  * so it reaches the process that runs the job wherever the request was served.
+ *
+ * close(graceMs) is its runner's shutdown (the lifecycle contract): running jobs get `graceMs`
+ * to finish, the rest are stopped and handed back; a job handed over after close() began is
+ * handed back at once instead of started.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -24,6 +28,7 @@ import type { AnyJobType, JobContext } from '../job-type.js';
 import type { WorkerTaskRef } from '../../execution/worker-task.js';
 import type { JobTypeRegistry } from '../registry.js';
 import { ProgressWriter } from './progress-writer.js';
+import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 
 /** What happens to a job interrupted by a crash or still running at shutdown. */
 export type RecoveryPolicy = 'requeue' | 'fail';
@@ -62,17 +67,25 @@ export const INTERRUPTED_MESSAGE = 'the server stopped while the job was running
 /** The longest wait between two tries of an outcome write the storage refused. */
 const RECORD_RETRY_MAX_MS = 1000;
 
-export class JobExecutor {
+export class JobExecutor implements Closeable {
   readonly #options: ExecutorOptions;
   readonly #log: Logger;
   readonly #active = new Map<string, ActiveRun>();
   readonly #settled = new Set<Promise<RunEnd>>();
   /** Aborted when the executor stops: outcome writes the storage refuses are retried until then. */
   readonly #stopping = new AbortController();
+  readonly #lifecycle: Lifecycle;
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'executor' });
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      this.#log.error({ err: error, stage }, `stopping the running jobs: ${stage} failed`);
+    });
+  }
+
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
   }
 
   get activeCount(): number {
@@ -86,16 +99,19 @@ export class JobExecutor {
       : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } };
   }
 
-  /** Runs `job` (already recorded as running) to its end; resolves with how it ended. */
+  /**
+   * Runs `job` (already recorded as running) to its end; resolves with how it ended. Once
+   * close() began, the job is handed back instead ('shutdown').
+   */
   run(job: Job): Promise<RunEnd> {
-    const settled = this.#run(job);
+    const settled = this.#lifecycle.running ? this.#run(job) : this.#handBackNow(job);
     this.#settled.add(settled);
     void settled.finally(() => this.#settled.delete(settled));
     return settled;
   }
 
   /** Resolves when every active run has settled, or after `ms`, whichever comes first. */
-  async waitForIdle(ms: number): Promise<void> {
+  async #waitForIdle(ms: number): Promise<void> {
     if (this.#settled.size === 0 || ms <= 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
@@ -104,11 +120,24 @@ export class JobExecutor {
   }
 
   /** Stops every active run for `reason` (recorded first, then aborted). */
-  async stopAll(reason: StopReason): Promise<void> {
+  async #stopAll(reason: StopReason): Promise<void> {
     // What is still unrecorded stays `running` in the store, and the next start applies the
     // recovery policy to it: the same outcome as a hand-back.
     this.#stopping.abort();
     await Promise.all([...this.#active.values()].map((run) => this.#stop(run, reason)));
+  }
+
+  /** Lets running jobs finish for `graceMs`, then stops and hands back the rest. Memoised. */
+  close(graceMs = 0): Promise<void> {
+    return this.#lifecycle.close(() => [
+      { name: 'running jobs', run: () => this.#waitForIdle(graceMs) },
+      { name: 'hand back', run: () => this.#stopAll('shutdown') },
+    ]);
+  }
+
+  async #handBackNow(job: Job): Promise<RunEnd> {
+    await this.record(job.id, this.handBack('shutdown'));
+    return 'shutdown';
   }
 
   async #run(job: Job): Promise<RunEnd> {

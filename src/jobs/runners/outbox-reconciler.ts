@@ -10,6 +10,7 @@
  * by default) once some process can reach both, without waiting for a restart or a new submit.
  */
 import type { Logger } from 'pino';
+import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 
@@ -26,16 +27,19 @@ export interface ReconcilerOptions {
 /** Entries taken per pass; more wait for the next one. */
 const BATCH = 500;
 
-export class OutboxReconciler {
+export class OutboxReconciler implements Closeable {
   readonly #options: ReconcilerOptions;
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
+  readonly #lifecycle: Lifecycle;
   #running: Promise<void> | undefined;
-  #closed = false;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'outbox-reconciler' });
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      this.#log.error({ err: error, stage }, `closing the outbox reconciler: ${stage} failed`);
+    });
     this.#timer = setInterval(() => void this.pass(), options.intervalMs ?? 1000).unref();
   }
 
@@ -47,15 +51,25 @@ export class OutboxReconciler {
     return this.#running;
   }
 
-  /** Stops the timer and waits for a pass in progress. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearInterval(this.#timer);
-    await this.#running;
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** Stops the timer and waits for a pass in progress. Memoised. */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => [
+      {
+        name: 'timer',
+        run: () => {
+          clearInterval(this.#timer);
+        },
+      },
+      { name: 'pass in progress', run: () => this.#running },
+    ]);
   }
 
   async #pass(): Promise<void> {
-    if (this.#closed) return;
+    if (!this.#lifecycle.running) return;
     const { outbox, dispatcher } = this.#options;
     try {
       const due = await outbox.due(this.#options.graceMs ?? 2000, BATCH);

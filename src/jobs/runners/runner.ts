@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { WorkerPool } from '../../execution/worker-pool.js';
 import type { Store, Unsubscribe } from '../../store/store.js';
+import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import { INTERRUPTED_MESSAGE, JobExecutor, type RecoveryPolicy } from './job-executor.js';
 import type { Job } from '../../model/job.js';
 import type { JobTypeRegistry } from '../registry.js';
@@ -29,11 +30,17 @@ export interface RunnerOptions {
   maxAttempts: number;
 }
 
-/** What the server needs from a runner, whichever queue feeds it. */
-export interface JobRunner {
+/**
+ * What the server needs from a runner, whichever queue feeds it. Its lifecycle state is
+ * `running` from construction (not closed); start() may be called once, before close().
+ */
+export interface JobRunner extends Closeable {
   start(): Promise<void>;
   readonly activeCount: number;
-  /** Stops taking work, lets running jobs finish for `graceMs`, hands the rest back. */
+  /**
+   * Stops taking work, lets running jobs finish for `graceMs`, hands the rest back. Memoised:
+   * the first call's grace applies. Before start() it just marks the runner closed.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -41,8 +48,10 @@ export class Runner implements JobRunner {
   readonly #options: RunnerOptions;
   readonly #log: Logger;
   readonly #executor: JobExecutor;
-  #state: 'created' | 'running' | 'closing' | 'closed' = 'created';
-  #closing: Promise<void> | undefined;
+  readonly #lifecycle: Lifecycle;
+  /** Set by start(); close() waits for it, so recovery never writes to a closed store. */
+  #starting: Promise<void> | undefined;
+  #started = false;
   #unsubscribe: Unsubscribe | undefined;
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
@@ -54,16 +63,29 @@ export class Runner implements JobRunner {
     this.#options = options;
     this.#log = options.logger.child({ component: 'runner' });
     this.#executor = new JobExecutor(options);
+    this.#lifecycle = new Lifecycle((stage, error) => {
+      this.#log.error({ err: error, stage }, `closing the runner: ${stage} failed`);
+    });
   }
 
-  async start(): Promise<void> {
-    if (this.#state !== 'created') throw new Error('the runner was already started');
+  start(): Promise<void> {
+    if (this.#starting) throw new Error('the runner was already started');
+    if (!this.#lifecycle.running) throw new Error('the runner is closed');
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     this.#unsubscribe = this.#options.store.subscribe('jobs', (event) => {
       if (event.kind === 'queued' || event.kind === 'requeued') this.#pump();
     });
     await this.#recoverInterrupted();
-    this.#state = 'running';
+    this.#started = true;
     this.#pump();
+  }
+
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
   }
 
   get activeCount(): number {
@@ -71,24 +93,31 @@ export class Runner implements JobRunner {
   }
 
   close(graceMs = 0): Promise<void> {
-    this.#closing ??= this.#close(graceMs);
-    return this.#closing;
-  }
-
-  async #close(graceMs: number): Promise<void> {
-    this.#state = 'closing';
-    this.#unsubscribe?.();
-    clearTimeout(this.#claimRetry);
-    await this.#pumping; // a claim in flight ends as a run (stopped below) or is handed back
-    if (this.#executor.activeCount > 0 && graceMs > 0) {
-      this.#log.info(
-        { running: this.#executor.activeCount, graceMs },
-        'waiting for running jobs to finish before handing them back',
-      );
-      await this.#executor.waitForIdle(graceMs);
-    }
-    await this.#executor.stopAll('shutdown');
-    this.#state = 'closed';
+    return this.#lifecycle.close(() => [
+      { name: 'bus subscription', run: () => this.#unsubscribe?.() },
+      {
+        name: 'claim retry timer',
+        run: () => {
+          clearTimeout(this.#claimRetry);
+        },
+      },
+      // Failures of start() are its caller's to report; here it only has to be over.
+      { name: 'start', run: () => this.#starting?.catch(() => undefined) },
+      // A claim in flight ends as a run (stopped below) or is handed back.
+      { name: 'claims in flight', run: () => this.#pumping },
+      {
+        name: 'running jobs',
+        run: () => {
+          if (this.#executor.activeCount > 0 && graceMs > 0) {
+            this.#log.info(
+              { running: this.#executor.activeCount, graceMs },
+              'waiting for running jobs to finish before handing them back',
+            );
+          }
+          return this.#executor.close(graceMs);
+        },
+      },
+    ]);
   }
 
   /** Claims jobs until the concurrency limit is reached or none are queued. */
@@ -98,7 +127,7 @@ export class Runner implements JobRunner {
     this.#pumping = this.#claimWhileRequested().finally(() => {
       this.#pumping = undefined;
       // A request that arrived after the loop's last check must not be lost.
-      if (this.#pumpAgain && this.#state === 'running') this.#pump();
+      if (this.#pumpAgain && this.#lifecycle.running) this.#pump();
     });
   }
 
@@ -109,7 +138,7 @@ export class Runner implements JobRunner {
           // External types' jobs are for workers over HTTP (they hold leases), not for us.
           const job = await this.#options.store.claimNext(this.#options.registry.externalNames());
           if (!job) break;
-          if (this.#state !== 'running') {
+          if (!this.#lifecycle.running) {
             // Closing began while this claim was in flight: give the job straight back.
             await this.#executor.record(job.id, this.#executor.handBack('shutdown'));
             break;
@@ -137,7 +166,11 @@ export class Runner implements JobRunner {
   }
 
   #canClaim(): boolean {
-    return this.#state === 'running' && this.#executor.activeCount < this.#options.concurrency;
+    return (
+      this.#started &&
+      this.#lifecycle.running &&
+      this.#executor.activeCount < this.#options.concurrency
+    );
   }
 
   #launch(job: Job): void {

@@ -39,6 +39,13 @@ import { RedisSafety } from './redis-safety.js';
 import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
 import { RedisLeases } from './redis-leases.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import {
+  inParallel,
+  Lifecycle,
+  warnOnStageError,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../../lifecycle/lifecycle.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -55,6 +62,8 @@ export interface RedisStoreOptions {
   onConnectionError?: (error: Error) => void;
   /** Told what Redis's settings risk, and when it lost or endangers the data. */
   onWarning?: (message: string) => void;
+  /** Reports a failed close stage (default: a process warning). */
+  onCloseError?: StageErrorHandler;
 }
 
 const PRUNE_BATCH = 500;
@@ -75,10 +84,11 @@ export class RedisStore implements Store {
   #clock: RedisClock | undefined;
   /** With WAITAOF: the connection and group commit for acknowledged writes. */
   #durable: { redis: Redis; confirmer: AofConfirmer } | undefined;
-  #closed: Promise<void> | undefined;
   readonly #leases: RedisLeases;
+  readonly #lifecycle: Lifecycle;
 
   private constructor(options: RedisStoreOptions) {
+    this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the Redis store'));
     this.#options = options;
     this.#prefix = options.prefix ?? 'bp:';
     // Fail a command after one reconnect attempt rather than queueing it for long: an HTTP
@@ -372,15 +382,21 @@ export class RedisStore implements Store {
     return this.#bus.size;
   }
 
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** Stops the safety checks and the clock, then closes every connection (the bus's too). */
   close(): Promise<void> {
-    this.#safety?.close();
-    this.#clock?.close();
-    this.#closed ??= Promise.allSettled([
-      this.#subscriber.quit(),
-      this.#redis.quit(),
-      this.#durable?.redis.quit(),
-    ]).then(() => undefined);
-    return this.#closed;
+    return this.#lifecycle.close(() => [
+      { name: 'safety checks', run: () => this.#safety?.close() },
+      { name: 'clock', run: () => this.#clock?.close() },
+      inParallel('connections', [
+        { name: 'bus connection', run: () => closeConnection(this.#subscriber) },
+        { name: 'command connection', run: () => closeConnection(this.#redis) },
+        { name: 'durable connection', run: () => closeConnection(this.#durable?.redis) },
+      ]),
+    ]);
   }
 
   get #checked(): RedisSafety {
@@ -408,4 +424,14 @@ export class RedisStore implements Store {
   #key(kind: string, name: string): string {
     return `${this.#prefix}${kind}:${name}`;
   }
+}
+
+/**
+ * QUIT on a live connection (replies already sent still arrive); a connection that is not
+ * ready (never connected, reconnecting) is dropped instead, as QUIT would wait for it.
+ */
+async function closeConnection(redis: Redis | undefined): Promise<void> {
+  if (!redis) return;
+  if (redis.status === 'ready') await redis.quit();
+  else redis.disconnect();
 }

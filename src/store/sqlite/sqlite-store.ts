@@ -52,6 +52,12 @@ import type { LeasedJob, LeasedOutcome } from '../leases.js';
 import { SqliteWebhookOutbox } from './webhook-outbox.js';
 import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
 import { WriteHealth } from './write-health.js';
+import {
+  Lifecycle,
+  warnOnStageError,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../../lifecycle/lifecycle.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -72,6 +78,8 @@ export interface SqliteStoreOptions {
   onWriteHealth?: (failure: WriteFailure | undefined) => void;
   /** While writes fail, a probe write runs this often (ms). */
   probeIntervalMs?: number;
+  /** Reports a failed close stage (default: a process warning). */
+  onCloseError?: StageErrorHandler;
 }
 
 /**
@@ -97,9 +105,10 @@ export class SqliteStore implements Store {
   readonly #health: WriteHealth;
   readonly #delivery: DeferredDelivery;
   readonly #compactLog: Statement<[number, number]>;
-  #closed = false;
+  readonly #lifecycle: Lifecycle;
 
   constructor(options: SqliteStoreOptions) {
+    this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the SQLite store'));
     const { path } = options;
     if (path === ':memory:') {
       this.#db = new BetterSqlite3(path);
@@ -337,16 +346,33 @@ export class SqliteStore implements Store {
     return this.#bus.size;
   }
 
+  get state(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#writes.flush(); // writes already accepted are committed, not dropped
-      this.#delivery.flush();
-      this.#health.close();
-      this.#db.close();
-      this.#lock?.release();
-    }
-    return Promise.resolve();
+    return this.#lifecycle.close(() => [
+      // Writes already accepted are committed, not dropped.
+      {
+        name: 'pending writes',
+        run: () => {
+          this.#writes.flush();
+        },
+      },
+      {
+        name: 'deliveries',
+        run: () => {
+          this.#delivery.flush();
+          this.#health.close();
+        },
+      },
+      { name: 'database', run: () => this.#db.close() },
+      { name: 'process lock', run: () => this.#lock?.release() },
+    ]);
+  }
+
+  get #closed(): boolean {
+    return !this.#lifecycle.running;
   }
 
   #write<T>(apply: () => WriteOutcome<T>): Promise<T> {
