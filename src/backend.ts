@@ -109,6 +109,7 @@ export async function createBackend(
       outbox,
       onConnectionError,
       (type) => registry.isExternal(type),
+      clock,
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
   }
@@ -131,6 +132,7 @@ export async function createBackend(
             concurrency: options.concurrency,
             maxAttempts: options.maxAttempts,
             stallTimeoutMs: options.stallTimeout,
+            clock,
           });
     await runner.start();
   }
@@ -138,13 +140,19 @@ export async function createBackend(
   return {
     store,
     clock,
-    engine: new JobEngine(store, registry, dispatcher, {
-      leaseMs: options.workerLease,
-      requeueBelowAttempt: options.recovery === 'requeue' ? options.maxAttempts : 0,
-      onSweepError: (error) => {
-        logger.warn({ err: error }, 'handing back lapsed leases failed');
+    engine: new JobEngine(
+      store,
+      registry,
+      dispatcher,
+      {
+        leaseMs: options.workerLease,
+        requeueBelowAttempt: options.recovery === 'requeue' ? options.maxAttempts : 0,
+        onSweepError: (error) => {
+          logger.warn({ err: error }, 'handing back lapsed leases failed');
+        },
       },
-    }),
+      clock,
+    ),
     runner,
     pool,
     async stopRunner(graceMs) {

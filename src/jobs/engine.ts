@@ -16,12 +16,16 @@ import { JobWatch, type WatchOptions } from './job-watch.js';
 import { Topics } from './topics.js';
 import { visibleEvents, visibleJob } from './visibility.js';
 import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
+import { queueSettings } from './queue-settings.js';
+import type { QueueOptions } from '../model/queue-options.js';
 
-export interface SubmitRequest {
+export interface SubmitRequest extends QueueOptions {
   type: string;
   input?: unknown;
   idempotencyKey?: string;
   caller?: Caller;
+  /** Not run before this time (ISO 8601); instead of `delayMs`. */
+  runAt?: string;
 }
 
 export interface SubmitResult {
@@ -38,20 +42,26 @@ export class JobEngine {
   readonly workers: ExternalWorkers;
   readonly #store: Store;
   readonly #dispatcher: JobDispatcher | undefined;
+  readonly #clock: () => number;
   #accepting = true;
 
-  /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
+  /**
+   * `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none.
+   * `clock` is the deployment's (Redis's in Redis mode): delays become due times on it.
+   */
   constructor(
     store: Store,
     registry: JobTypeRegistry,
     dispatcher?: JobDispatcher,
     workers: ExternalWorkersOptions = { leaseMs: 30_000, requeueBelowAttempt: 3 },
+    clock: () => number = Date.now,
   ) {
     this.#store = store;
     this.registry = registry;
     this.topics = new Topics(store);
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
+    this.#clock = clock;
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */
@@ -66,8 +76,10 @@ export class JobEngine {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
+    const settings = queueSettings(request, this.registry.get(request.type), this.#clock);
     const owner = (request.caller ?? ANONYMOUS).owner;
     const created = await this.#store.create({
+      ...settings,
       type: request.type,
       input,
       // Keys are per owner: two keys' callers can never collide on (or probe) each other's.

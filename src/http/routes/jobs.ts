@@ -50,11 +50,17 @@ export function jobRoutes(app: App, engine: JobEngine, guards?: Guards): void {
           'Idempotency-Key must be 1–255 printable ASCII characters',
         );
       }
+      const { type, input, attempts, backoff, priority, delay, runAt } = request.body;
       const { job, replayed } = await engine.submit({
         caller: request.caller,
-        type: request.body.type,
-        input: request.body.input,
+        type,
+        input,
         idempotencyKey: key,
+        attempts,
+        backoff,
+        priority,
+        delayMs: delay,
+        runAt,
       });
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job);

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { WorkerPool } from '../../execution/worker-pool.js';
 import type { Store, Unsubscribe } from '../../store/store.js';
-import { INTERRUPTED_MESSAGE, JobExecutor, type RecoveryPolicy } from './job-executor.js';
+import { interrupted, JobExecutor, mayRunAgain, type RecoveryPolicy } from './job-executor.js';
 import type { Job } from '../../model/job.js';
 import type { JobTypeRegistry } from '../registry.js';
 
@@ -22,9 +22,15 @@ export interface RunnerOptions {
   /** Jobs running at once in this process. */
   concurrency: number;
   recovery: RecoveryPolicy;
-  /** With `requeue`, a job already started this many times is failed instead (poison jobs). */
+  /**
+   * With `requeue`, an interrupted job without attempts of its own that already started this
+   * many times is failed instead (poison jobs).
+   */
   maxAttempts: number;
 }
+
+/** The longest a timer can wait (setTimeout's limit); a later due time is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the server needs from a runner, whichever queue feeds it. */
 export interface JobRunner {
@@ -43,6 +49,8 @@ export class Runner implements JobRunner {
   #unsubscribe: Unsubscribe | undefined;
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
+  /** Wakes the runner when the earliest delayed job becomes due. */
+  #dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -53,7 +61,9 @@ export class Runner implements JobRunner {
   async start(): Promise<void> {
     if (this.#state !== 'created') throw new Error('the runner was already started');
     this.#unsubscribe = this.#options.store.subscribe('jobs', (event) => {
-      if (event.kind === 'queued' || event.kind === 'requeued') this.#pump();
+      if (event.kind === 'queued' || event.kind === 'requeued' || event.kind === 'retrying') {
+        this.#pump();
+      }
     });
     await this.#recoverInterrupted();
     this.#state = 'running';
@@ -72,6 +82,8 @@ export class Runner implements JobRunner {
   async #close(graceMs: number): Promise<void> {
     this.#state = 'closing';
     this.#unsubscribe?.();
+    clearTimeout(this.#dueTimer?.timer);
+    this.#dueTimer = undefined;
     await this.#pumping; // a claim in flight ends as a run (stopped below) or is handed back
     if (this.#executor.activeCount > 0 && graceMs > 0) {
       this.#log.info(
@@ -84,7 +96,7 @@ export class Runner implements JobRunner {
     this.#state = 'closed';
   }
 
-  /** Claims jobs until the concurrency limit is reached or none are queued. */
+  /** Claims jobs until the concurrency limit is reached or none are due. */
   #pump(): void {
     this.#pumpAgain = true;
     if (this.#pumping) return;
@@ -99,15 +111,21 @@ export class Runner implements JobRunner {
     try {
       while (this.#takePumpRequest()) {
         while (this.#canClaim()) {
+          // As many as there are free slots, in one write: one claim per loop turn could not
+          // keep a high --concurrency busy under a storm of submits (issue 14, item 7).
           // External types' jobs are for workers over HTTP (they hold leases), not for us.
-          const job = await this.#options.store.claimNext(this.#options.registry.externalNames());
-          if (!job) break;
+          const free = this.#options.concurrency - this.#executor.activeCount;
+          const external = this.#options.registry.externalNames();
+          const { jobs, nextDueAt } = await this.#options.store.claimNext(free, external);
+          this.#wakeAt(nextDueAt);
           if (this.#state !== 'running') {
-            // Closing began while this claim was in flight: give the job straight back.
-            await this.#executor.record(job.id, this.#executor.handBack('shutdown'));
+            // Closing began while this claim was in flight: give the jobs straight back.
+            const handBack = this.#executor.handBack('shutdown');
+            await Promise.all(jobs.map((job) => this.#executor.record(job.id, handBack)));
             break;
           }
-          this.#launch(job);
+          for (const job of jobs) this.#launch(job);
+          if (jobs.length === 0) break;
         }
       }
     } catch (error) {
@@ -119,6 +137,21 @@ export class Runner implements JobRunner {
     const requested = this.#pumpAgain;
     this.#pumpAgain = false;
     return requested;
+  }
+
+  /** Pumps again when the earliest delayed job is due (one timer, for the earliest). */
+  #wakeAt(at: number | undefined): void {
+    if (at === undefined || this.#state !== 'running') return;
+    if (this.#dueTimer !== undefined && this.#dueTimer.at <= at) return;
+    clearTimeout(this.#dueTimer?.timer);
+    const timer = setTimeout(
+      () => {
+        this.#dueTimer = undefined;
+        this.#pump();
+      },
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
+    );
+    this.#dueTimer = { at, timer };
   }
 
   #canClaim(): boolean {
@@ -139,16 +172,14 @@ export class Runner implements JobRunner {
       for (const job of page.jobs) {
         // Held by an external worker under a lease: the lease sweeper hands it back if lapsed.
         if (this.#options.registry.isExternal(job.type)) continue;
-        const requeue = recovery === 'requeue' && job.attempt < maxAttempts;
+        const requeue = recovery === 'requeue' && mayRunAgain(job, maxAttempts);
         this.#log.warn(
           { jobId: job.id, attempt: job.attempt, requeue },
           'recovering interrupted job',
         );
         await this.#executor.record(
           job.id,
-          requeue
-            ? { kind: 'requeued', reason: 'interrupted' }
-            : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } },
+          requeue ? { kind: 'requeued', reason: 'interrupted' } : interrupted(),
         );
       }
       cursor = page.nextCursor ?? undefined;
