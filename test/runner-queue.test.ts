@@ -29,7 +29,12 @@ function gateJobType() {
       return null;
     },
   });
-  return { type, release: () => open() };
+  return {
+    type,
+    release: () => {
+      open();
+    },
+  };
 }
 
 /** Fails (retryably) until its attempt reaches `succeedOn`; counts every run. */

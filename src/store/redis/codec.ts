@@ -62,7 +62,7 @@ export function eventFromEntry(jobId: string, [id, fields]: StreamEntry): JobEve
 /** The scripts write a due time (`queued`, `retrying`) in ms; events carry it as ISO text. */
 function eventData(data: unknown): unknown {
   if (typeof data !== 'object' || data === null || !('runAt' in data)) return data;
-  const { runAt } = data as { runAt: unknown };
+  const { runAt } = data;
   return typeof runAt === 'number' ? { ...data, runAt: iso(runAt) } : data;
 }
 

@@ -268,7 +268,7 @@ export class RedisStore implements Store {
       change,
       this.#options.random,
     );
-    return delay === undefined ? ['', ''] : [String(delay), String(attempt)];
+    return delay === undefined ? ['', ''] : [String(delay), attempt];
   }
 
   claimNext(limit = 1, exceptTypes: readonly string[] = []): Promise<ClaimResult> {
