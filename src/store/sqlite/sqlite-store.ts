@@ -100,7 +100,8 @@ export class SqliteStore implements Store {
     this.#leases = new SqliteLeases(this.#db, {
       apply: (id, change) => this.#apply(id, change),
       jobRow: (id) => this.#jobRow(id),
-      oldestQueuedOf: (types) => this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types)),
+      oldestQueuedOf: (types) =>
+        this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
     });
   }
 

@@ -13,8 +13,8 @@ export interface Statements {
   /** Named parameters: now, limit, except (a JSON array of types to skip). Claim order. */
   dueQueued: Statement<unknown[], { id: string }>;
   nextDue: Statement<[number], { at: number | null }>;
-  /** One parameter: a JSON array of type names. */
-  oldestQueuedOfTypes: Statement<[string], { id: string }>;
+  /** Parameters: a JSON array of type names, now. The first due job of them in claim order. */
+  oldestQueuedOfTypes: Statement<[string, number], { id: string }>;
   /** Named parameters: a JobRow without `n`. */
   insertJob: Statement;
   /** Named parameters: id, status, progress, seq, attempt, result, error, run_at, now. */
@@ -54,9 +54,10 @@ export function prepareStatements(db: Database): Statements {
     nextDue: db.prepare<[number], { at: number | null }>(
       `SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > ?`,
     ),
-    oldestQueuedOfTypes: db.prepare<[string], { id: string }>(
+    oldestQueuedOfTypes: db.prepare<[string, number], { id: string }>(
       `SELECT id FROM jobs WHERE status = 'queued'
-         AND type IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
+         AND type IN (SELECT value FROM json_each(?)) AND (run_at IS NULL OR run_at <= ?)
+       ORDER BY priority DESC, n LIMIT 1`,
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
