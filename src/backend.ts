@@ -125,6 +125,7 @@ export async function createBackend(
       outbox,
       onConnectionError,
       (type) => registry.isExternal(type),
+      clock,
       onCloseError('the BullMQ dispatcher'),
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
@@ -151,6 +152,7 @@ export async function createBackend(
             concurrency: options.concurrency,
             maxAttempts: options.maxAttempts,
             stallTimeoutMs: options.stallTimeout,
+            clock,
           });
   }
 
@@ -162,13 +164,19 @@ export async function createBackend(
   const backend: Backend = {
     store,
     clock,
-    engine: new JobEngine(store, registry, dispatcher, {
-      leaseMs: options.workerLease,
-      requeueBelowAttempt: options.recovery === 'requeue' ? options.maxAttempts : 0,
-      onSweepError: (error) => {
-        logger.warn({ err: error }, 'handing back lapsed leases failed');
+    engine: new JobEngine(
+      store,
+      registry,
+      dispatcher,
+      {
+        leaseMs: options.workerLease,
+        requeueBelowAttempt: options.recovery === 'requeue' ? options.maxAttempts : 0,
+        onSweepError: (error) => {
+          logger.warn({ err: error }, 'handing back lapsed leases failed');
+        },
       },
-    }),
+      clock,
+    ),
     runner,
     pool,
     get state(): LifecycleState {

@@ -85,6 +85,36 @@ describe('backend-patterns client commands', () => {
     expect(refused.stdout + refused.stderr).toContain('unauthorized');
   });
 
+  it('submits with --attempts, --backoff, --priority and --delay', async () => {
+    const { url } = await startTestServer();
+    const run = await cli([
+      'submit',
+      'demo',
+      '--attempts',
+      '3',
+      '--backoff',
+      'fixed:250',
+      '--priority',
+      '-4',
+      '--delay',
+      '60000',
+      '--json',
+      '--url',
+      url,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const job = JSON.parse(run.stdout) as Job;
+    expect(job).toMatchObject({
+      status: 'queued',
+      maxAttempts: 3,
+      backoff: { type: 'fixed', delayMs: 250 },
+      priority: -4,
+    });
+    expect(job.runAt).toBeDefined();
+    const bad = await cli(['submit', 'demo', '--backoff', 'linear:5', '--url', url]);
+    expect(bad.code).toBe(2);
+  });
+
   it('exits 1 for a failed job, 3 for a refused request, 4 when no server answers, 2 for bad usage', async () => {
     const { url } = await startTestServer();
     const [failed, refused, missing, unreachable, badVia, badInput] = await Promise.all([

@@ -25,6 +25,8 @@ const start: Job = {
   progress: 0,
   seq: 1,
   attempt: 1,
+  maxAttempts: 1,
+  priority: 0,
   input: {},
   createdAt: now(),
   updatedAt: now(),

@@ -136,7 +136,7 @@ describe('long polling', () => {
     for (let round = 0; round < 100; round++) {
       const { job } = await inner.create({ type: 't', input: null });
       const running = await inner.claimNext();
-      const after = running?.seq ?? 0;
+      const after = running.jobs[0]?.seq ?? 0;
       const result = await poller.wait({
         jobId: job.id,
         after,
@@ -155,7 +155,7 @@ describe('long polling', () => {
     onTestFinished(() => store.close());
     const poller = standalonePoller(store);
     const { job } = await store.create({ type: 't', input: null });
-    const after = (await store.claimNext())?.seq ?? 0;
+    const after = (await store.claimNext()).jobs[0]?.seq ?? 0;
     const request = { jobId: job.id, after, waitMs: 60_000, signal: new AbortController().signal };
     const waiting = poller.wait(request);
     await expect.poll(() => poller.held).toBe(1);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
+import { queueConformance } from './queue-conformance.js';
 import { storeConformance } from './store-conformance.js';
 
 describe.skipIf(!redisAvailable)('redis store', () => {
@@ -12,6 +13,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
     RedisStore.open({ url: redis().url, prefix: `t${randomUUID().slice(0, 8)}:` });
 
   storeConformance('redis', freshStore);
+  queueConformance('redis', freshStore);
 
   it('refuses a Redis that may evict keys', async () => {
     const store = await freshStore();

@@ -10,6 +10,11 @@ import type { Store } from '../src/store/store.js';
 import type { TopicMessage } from '../src/model/topic.js';
 import { leaseConformance } from './lease-conformance.js';
 
+/** Claims one job, as a runner with one free slot does. */
+export async function claimOne(store: Store) {
+  return (await store.claimNext(1)).jobs[0];
+}
+
 export function storeConformance(name: string, makeStore: () => Promise<Store> | Store): void {
   describe(`${name} store conformance`, () => {
     async function fresh(): Promise<Store> {
@@ -20,7 +25,7 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
 
     async function running(store: Store, input: unknown = {}) {
       const { job } = await store.create({ type: 't', input });
-      const claimed = await store.claimNext();
+      const claimed = await claimOne(store);
       expect(claimed?.id).toBe(job.id);
       return job.id;
     }
@@ -76,11 +81,11 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       const store = await fresh();
       const a = (await store.create({ type: 't', input: 1 })).job;
       const b = (await store.create({ type: 't', input: 2 })).job;
-      const first = await store.claimNext();
-      const second = await store.claimNext();
+      const first = await claimOne(store);
+      const second = await claimOne(store);
       expect([first?.id, second?.id]).toEqual([a.id, b.id]);
       expect(first).toMatchObject({ status: 'running', seq: 2, attempt: 1 });
-      expect(await store.claimNext()).toBeUndefined();
+      expect(await claimOne(store)).toBeUndefined();
       const page = await store.events(a.id, 1);
       expect(page?.events).toEqual([
         expect.objectContaining({
@@ -138,7 +143,7 @@ export function storeConformance(name: string, makeStore: () => Promise<Store> |
       const requeued = await store.update(id, { kind: 'requeued', reason: 'interrupted' });
       expect(requeued.job).toMatchObject({ status: 'queued', progress: 0, seq: 4 });
       expect(requeued.event.data).toEqual({ reason: 'interrupted' });
-      expect(await store.claimNext()).toMatchObject({ id, status: 'running', attempt: 2, seq: 5 });
+      expect(await claimOne(store)).toMatchObject({ id, status: 'running', attempt: 2, seq: 5 });
     });
 
     it('rejects illegal transitions and leaves the job unchanged', async () => {

@@ -13,6 +13,15 @@ import type { Measure } from '../lib/report.js';
 import { BARE_HTTP, type Suite, type SuiteContext } from '../lib/suite.js';
 
 const SUBMIT = JSON.stringify({ type: 'demo', input: { stepMs: 60_000 } });
+/** The same submit with the queue options of issue 16: a due time, a priority, retries. */
+const SUBMIT_QUEUED = JSON.stringify({
+  type: 'demo',
+  input: { stepMs: 60_000 },
+  delay: 3_600_000,
+  priority: 5,
+  attempts: 3,
+});
+
 /** External worker loops for the worker-protocol figure: as many as the in-process runner's slots. */
 const WORKERS = 32;
 
@@ -97,18 +106,23 @@ export const jobsSuite: Suite = {
     await bare.stop();
 
     const submits: Record<string, number> = {};
-    for (const level of ['normal', 'full']) {
-      ctx.log(`jobs: submits with --sqlite-synchronous ${level}`);
-      const ours = await startOurServer(ctx.tempDir(), { SQLITE_SYNCHRONOUS: level });
+    const runs: [string, Record<string, string>, string][] = [
+      ['normal', { SQLITE_SYNCHRONOUS: 'normal' }, SUBMIT],
+      ['full', { SQLITE_SYNCHRONOUS: 'full' }, SUBMIT],
+      ['queued', { SQLITE_SYNCHRONOUS: 'normal' }, SUBMIT_QUEUED],
+    ];
+    for (const [name, env, body] of runs) {
+      ctx.log(`jobs: submits (${name})`);
+      const ours = await startOurServer(ctx.tempDir(), env);
       const load = await runLoad({
         ...post,
         url: `${ours.url}/jobs`,
-        body: SUBMIT,
+        body,
         connections,
         durationSeconds,
       });
       if (load.errors > 0) ctx.log(`  ${load.errors} errors`);
-      submits[level] = load.requestsPerSecond;
+      submits[name] = load.requestsPerSecond;
       await ours.stop();
     }
 
@@ -138,6 +152,15 @@ export const jobsSuite: Suite = {
         ours: submits.full ?? 0,
         baseline: baseline.requestsPerSecond,
         baselineName: 'bare',
+      },
+      {
+        metric: 'submits with delay + priority + attempts, vs plain',
+        unit: 'req/s',
+        better: 'higher',
+        ours: submits.queued ?? 0,
+        baseline: submits.normal ?? 0,
+        baselineName: 'plain submits',
+        target: { ratio: 0.8 },
       },
       {
         metric: 'no-op jobs, submit → succeeded',

@@ -5,7 +5,15 @@
  * machine-readable output. Exit codes: exit-codes.ts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createClient, TRANSPORTS, type Client, type JobStatus } from '../client/index.js';
+import {
+  createClient,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+  TRANSPORTS,
+  type BackoffPolicy,
+  type Client,
+  type JobStatus,
+} from '../client/index.js';
 import { JOB_STATUSES } from '../model/job.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import { describeJob, jobTable } from './format-job.js';
@@ -64,11 +72,51 @@ function parseLimit(text: string): number {
   return limit;
 }
 
+function integer(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new InvalidArgumentError('a whole number');
+  return value;
+}
+
+function wholeNumber(text: string): number {
+  const value = integer(text);
+  if (value < 0) throw new InvalidArgumentError('a whole number, 0 or more');
+  return value;
+}
+
+/** `exponential:1000`, `fixed:500`, `exponential:1000:60000` (type, delay, cap in ms). */
+function parseBackoff(text: string): BackoffPolicy {
+  const [type, delay, max] = text.split(':');
+  if ((type !== 'fixed' && type !== 'exponential') || delay === undefined) {
+    throw new InvalidArgumentError('fixed:<ms> or exponential:<ms>[:<max ms>]');
+  }
+  const policy: BackoffPolicy = { type, delayMs: wholeNumber(delay) };
+  if (max !== undefined) policy.maxDelayMs = wholeNumber(max);
+  return policy;
+}
+
 export function clientCommands(): Command[] {
   const submitCommand = clientCommand('submit', 'Submit a job; with --watch, follow it to the end.')
     .argument('<type>', 'job type, e.g. demo, primes, hash-file (GET /job-types lists them)')
     .option('--input <json>', 'the job input as JSON, e.g. \'{"stepMs":500}\'', parseJson)
     .option('--idempotency-key <key>', 'retries with the same key return the same job')
+    .option(
+      '--attempts <n>',
+      'runs it may have in all; failures before the last are retried',
+      wholeNumber,
+    )
+    .option(
+      '--backoff <type:ms[:maxMs]>',
+      'the wait before each retry, e.g. exponential:1000:60000 or fixed:500',
+      parseBackoff,
+    )
+    .option(
+      '--priority <n>',
+      `higher runs first (${PRIORITY_MIN} to ${PRIORITY_MAX}, default 0)`,
+      integer,
+    )
+    .option('--delay <ms>', 'wait this many ms before the first run', wholeNumber)
+    .option('--run-at <iso>', 'do not run before this time (ISO 8601)')
     .option('--watch', 'follow the job until it ends: progress bar, then the result or error')
     .addOption(
       new Option('--via <transport>', 'how --watch follows the job')

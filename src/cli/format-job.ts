@@ -7,11 +7,13 @@ export function describeJob(job: Job): string {
     ['type', job.type],
     ['status', `${job.status} ${job.progress}%`],
     ['seq', String(job.seq)],
-    ['attempt', String(job.attempt)],
+    ['attempt', `${job.attempt} of ${job.maxAttempts}`],
+    ['priority', String(job.priority)],
     ['input', JSON.stringify(job.input)],
     ['created', job.createdAt],
     ['updated', job.updatedAt],
   ];
+  if (job.runAt !== undefined) lines.push(['next run', job.runAt]);
   if (job.result !== undefined) lines.push(['result', JSON.stringify(job.result)]);
   if (job.error) lines.push(['error', `${job.error.code}: ${job.error.message}`]);
   return lines.map(([label, value]) => `${label.padEnd(8)} ${value}`).join('\n');

@@ -2,7 +2,7 @@
  * `backend-patterns submit <type> [--watch]`: submits, and with --watch follows the job through
  * the SDK until it ends, then prints the result (exit 0) or the error (exit 1).
  */
-import type { Client, Job, TransportChoice } from '../client/index.js';
+import type { BackoffPolicy, Client, Job, TransportChoice } from '../client/index.js';
 import { EXIT } from './exit-codes.js';
 import { describeJob } from './format-job.js';
 import { watchDisplay } from './watch-display.js';
@@ -10,6 +10,11 @@ import { watchDisplay } from './watch-display.js';
 export interface SubmitFlags {
   input?: unknown;
   idempotencyKey?: string;
+  attempts?: number;
+  backoff?: BackoffPolicy;
+  priority?: number;
+  delay?: number;
+  runAt?: string;
   watch?: boolean;
   via: TransportChoice;
   json?: boolean;
@@ -17,7 +22,14 @@ export interface SubmitFlags {
 
 export async function submit(client: Client, type: string, flags: SubmitFlags): Promise<number> {
   const json = flags.json === true;
-  const job = await client.submit(type, flags.input, { idempotencyKey: flags.idempotencyKey });
+  const job = await client.submit(type, flags.input, {
+    idempotencyKey: flags.idempotencyKey,
+    attempts: flags.attempts,
+    backoff: flags.backoff,
+    priority: flags.priority,
+    delayMs: flags.delay,
+    runAt: flags.runAt,
+  });
   if (!flags.watch) {
     process.stdout.write(`${json ? JSON.stringify(job) : describeJob(job)}\n`);
     return EXIT.ok;

@@ -5,6 +5,7 @@
  */
 import type { ServerStats } from '../model/stats.js';
 import type { Job, JobEvent } from '../model/job.js';
+import type { BackoffPolicy } from '../model/backoff.js';
 import type { JobPage } from '../model/job-page.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { joinChat, type ChatOptions, type ChatRoom } from './chat.js';
@@ -35,6 +36,16 @@ export interface SubmitOptions {
   /** Retries with the same key return the same job instead of a second one. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Runs it may have in all (default: the job type's, else 1). */
+  attempts?: number;
+  /** The wait before each retry. */
+  backoff?: BackoffPolicy;
+  /** Higher runs first (PRIORITY_MIN–PRIORITY_MAX, default 0). */
+  priority?: number;
+  /** Wait this many ms before the first run. */
+  delayMs?: number;
+  /** Do not run before this time (ISO 8601); instead of `delayMs`. */
+  runAt?: string;
 }
 
 export interface Client {
@@ -78,7 +89,15 @@ export function createClient(options: ClientOptions): Client {
       body<Job>({
         method: 'POST',
         path: '/jobs',
-        body: { type, input: input ?? {} },
+        body: {
+          type,
+          input: input ?? {},
+          attempts: submitOptions.attempts,
+          backoff: submitOptions.backoff,
+          priority: submitOptions.priority,
+          delay: submitOptions.delayMs,
+          runAt: submitOptions.runAt,
+        },
         headers:
           submitOptions.idempotencyKey === undefined
             ? {}

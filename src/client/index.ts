@@ -9,6 +9,6 @@ export type { JobEventsOptions } from './jobs-feed.js';
 export type { ChatEntry, ChatOptions, ChatRoom } from './chat.js';
 export type { BackoffOptions } from './backoff.js';
 export type { SocketLike, WebSocketConstructor } from './runtime.js';
-export { TRANSPORTS } from './types.js';
+export { TRANSPORTS, PRIORITY_MIN, PRIORITY_MAX, MAX_ATTEMPTS } from './types.js';
 export type * from './types.js';
 export { isTerminal } from '../model/job.js';

@@ -6,6 +6,8 @@ import type { JobStatus } from '../model/job.js';
 import type { JobTypeDescription } from '../model/job-type-description.js';
 
 export type { Job, JobEvent, JobError, JobStatus, EventKind } from '../model/job.js';
+export type { BackoffPolicy } from '../model/backoff.js';
+export { PRIORITY_MIN, PRIORITY_MAX, MAX_ATTEMPTS } from '../model/queue-options.js';
 export type { ErrorCode } from '../model/errors/catalogue.js';
 export type { ProblemDocument } from '../model/errors/problem-document.js';
 export type { JobPage } from '../model/job-page.js';

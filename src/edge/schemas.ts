@@ -4,6 +4,7 @@
  */
 import Type from 'typebox';
 import { JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
+import { MAX_ATTEMPTS, MAX_DELAY_MS, PRIORITY_MAX, PRIORITY_MIN } from '../model/queue-options.js';
 
 export const JobId = Type.String({
   pattern: JOB_ID_SCHEMA_PATTERN,
@@ -27,6 +28,31 @@ export const JobError = Type.Object({
   message: Type.String(),
 });
 
+export const Backoff = Type.Object(
+  {
+    type: Type.Union([Type.Literal('fixed'), Type.Literal('exponential')], {
+      description:
+        '`fixed`: every retry waits delayMs; `exponential`: delayMs, 2·delayMs, 4·delayMs, …',
+    }),
+    delayMs: Type.Integer({ minimum: 0, description: "The first retry's wait (ms)." }),
+    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'No wait exceeds this.' })),
+    jitter: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'The random share of each wait: 0.2 waits 80–100 % of it.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'The wait before each retry.' },
+);
+
+const Priority = Type.Integer({
+  minimum: PRIORITY_MIN,
+  maximum: PRIORITY_MAX,
+  description: `Higher runs first (${PRIORITY_MIN} to ${PRIORITY_MAX}, default 0); equal priorities in arrival order.`,
+});
+
 export const Job = Type.Object(
   {
     id: JobId,
@@ -34,7 +60,16 @@ export const Job = Type.Object(
     status: JobStatus,
     progress: Type.Integer({ minimum: 0, maximum: 100 }),
     seq: Type.Integer({ minimum: 1, description: "Latest event's seq; it only grows." }),
-    attempt: Type.Integer({ minimum: 0 }),
+    attempt: Type.Integer({ minimum: 0, description: 'Runs started so far.' }),
+    maxAttempts: Type.Integer({ minimum: 1, description: 'Runs it may have in all.' }),
+    backoff: Type.Optional(Backoff),
+    priority: Priority,
+    runAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'While queued: when it becomes due (a delayed submit or the next retry).',
+      }),
+    ),
     input: Type.Unknown(),
     result: Type.Optional(Type.Unknown()),
     error: Type.Optional(JobError),
@@ -97,6 +132,26 @@ export const SubmitBody = Type.Object(
       Type.Unknown({ description: "The job type's input; validated against its schema." }),
     ),
     webhook: Type.Optional(WebhookRequest),
+    attempts: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_ATTEMPTS,
+        description:
+          "Runs it may have in all (default: the job type's, else 1). A failure before the last is retried unless the handler marks it not retryable.",
+      }),
+    ),
+    backoff: Type.Optional(Backoff),
+    priority: Type.Optional(Priority),
+    delay: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_DELAY_MS,
+        description: 'Wait this many ms before the first run.',
+      }),
+    ),
+    runAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Do not run before this time.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -126,6 +181,9 @@ export const JobTypeDescription = Type.Object({
   description: Type.String(),
   execution: Type.Union([Type.Literal('io'), Type.Literal('cpu'), Type.Literal('external')]),
   timeoutMs: Type.Integer(),
+  attempts: Type.Integer({ description: 'Default runs in all.' }),
+  backoff: Backoff,
+  priority: Type.Integer({ description: 'Default priority.' }),
   inputSchema: Type.Unknown({ description: 'JSON Schema of the input.' }),
 });
 

@@ -107,7 +107,10 @@ export class WorkerPool implements Closeable {
         { filename: task.module, signal: options.signal, transferList: [port2] },
       );
       if (outcome.ok) return outcome.value;
-      throw new JobFailure(outcome.code, outcome.message, outcome.internal);
+      throw new JobFailure(outcome.code, outcome.message, {
+        internal: outcome.internal,
+        retryable: outcome.retryable,
+      });
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
       if (error instanceof JobFailure) throw error;

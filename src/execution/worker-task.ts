@@ -35,7 +35,7 @@ export interface ProgressMessage {
  */
 export type WorkerOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; code: FailureCode; message: string; internal?: string };
+  | { ok: false; code: FailureCode; message: string; internal?: string; retryable?: boolean };
 
 export function workerTask<I, R>(
   fn: (input: I, ctx: WorkerTaskContext) => R | Promise<R>,
@@ -51,7 +51,8 @@ export function workerTask<I, R>(
       return { ok: true, value: await fn(input, ctx) };
     } catch (error) {
       if (isJobFailure(error)) {
-        return { ok: false, code: error.code, message: error.message, internal: error.internal };
+        const { code, message, internal, retryable } = error;
+        return { ok: false, code, message, internal, retryable };
       }
       return {
         ok: false,

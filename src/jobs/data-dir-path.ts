@@ -60,7 +60,10 @@ export async function openConfined(dataDir: string, requested: string): Promise<
   try {
     path = await confinePath(dataDir, requested);
   } catch (error) {
-    throw new JobFailure('path_not_allowed', 'the path is not allowed', String(error));
+    throw new JobFailure('path_not_allowed', 'the path is not allowed', {
+      internal: String(error),
+      retryable: false,
+    });
   }
   let handle: fs.FileHandle;
   try {
@@ -70,15 +73,28 @@ export async function openConfined(dataDir: string, requested: string): Promise<
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new JobFailure('file_not_found', `no file "${requested}"`);
-    throw new JobFailure('not_a_file', `"${requested}" cannot be opened as a file`, code);
+    // Another run would meet the same path: none of these is worth a retry.
+    if (code === 'ENOENT') {
+      throw new JobFailure('file_not_found', `no file "${requested}"`, { retryable: false });
+    }
+    throw new JobFailure('not_a_file', `"${requested}" cannot be opened as a file`, {
+      internal: code,
+      retryable: false,
+    });
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new JobFailure('not_a_file', `"${requested}" is not a regular file`);
+    if (!stat.isFile()) {
+      throw new JobFailure('not_a_file', `"${requested}" is not a regular file`, {
+        retryable: false,
+      });
+    }
     const opened = await openedPath(handle.fd);
     if (opened !== undefined && !isInside(dataDir, opened)) {
-      throw new JobFailure('path_not_allowed', 'the path is not allowed', `opened ${opened}`);
+      throw new JobFailure('path_not_allowed', 'the path is not allowed', {
+        internal: `opened ${opened}`,
+        retryable: false,
+      });
     }
     return { handle, size: stat.size };
   } catch (error) {

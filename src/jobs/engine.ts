@@ -18,14 +18,18 @@ import { visibleEvents, visibleJob } from './visibility.js';
 import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
 import type { Delivery, WebhookEventMode } from '../model/webhook.js';
 import { WebhookQueue } from './webhook-queue.js';
+import { queueSettings } from './queue-settings.js';
+import type { QueueOptions } from '../model/queue-options.js';
 
-export interface SubmitRequest {
+export interface SubmitRequest extends QueueOptions {
   type: string;
   input?: unknown;
   idempotencyKey?: string;
   caller?: Caller;
   /** Call these URLs back about the job (the caller checked them: transports/webhooks/). */
   webhooks?: readonly { url: string; events: WebhookEventMode }[];
+  /** Not run before this time (ISO 8601); instead of `delayMs`. */
+  runAt?: string;
 }
 
 export interface SubmitResult {
@@ -44,14 +48,19 @@ export class JobEngine {
   readonly #dispatcher: JobDispatcher | undefined;
   /** The webhook outbox for the delivery transport; undefined when the store has none. */
   readonly webhookQueue: WebhookQueue | undefined;
+  readonly #clock: () => number;
   #accepting = true;
 
-  /** `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none. */
+  /**
+   * `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none.
+   * `clock` is the deployment's (Redis's in Redis mode): delays become due times on it.
+   */
   constructor(
     store: Store,
     registry: JobTypeRegistry,
     dispatcher?: JobDispatcher,
     workers: ExternalWorkersOptions = { leaseMs: 30_000, requeueBelowAttempt: 3 },
+    clock: () => number = Date.now,
   ) {
     this.#store = store;
     this.registry = registry;
@@ -59,6 +68,7 @@ export class JobEngine {
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
     this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
+    this.#clock = clock;
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */
@@ -73,11 +83,13 @@ export class JobEngine {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
+    const settings = queueSettings(request, this.registry.get(request.type), this.#clock);
     const owner = (request.caller ?? ANONYMOUS).owner;
     if (request.webhooks?.length && !this.#store.webhooks) {
       throw new AppError('webhooks_unsupported', 'this store does not deliver webhooks');
     }
     const created = await this.#store.create({
+      ...settings,
       type: request.type,
       input,
       // Keys are per owner: two keys' callers can never collide on (or probe) each other's.

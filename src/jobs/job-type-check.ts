@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { queueOptionsProblem, type QueueOptions } from '../model/queue-options.js';
 
 /** Names appear in requests (`type`), filters (`?type=`) and logs: short, plain, no spaces. */
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -29,6 +30,12 @@ export function jobTypeProblem(value: unknown): string | undefined {
   if (type.check !== undefined && typeof type.check !== 'function') {
     return 'check must be a function when given';
   }
+  const queueProblem = queueOptionsProblem({
+    attempts: type.attempts,
+    backoff: type.backoff,
+    priority: type.priority,
+  } as QueueOptions);
+  if (queueProblem !== undefined) return queueProblem;
   switch (type.execution) {
     case 'io':
       if (typeof type.handler !== 'function') return 'an io job type needs a handler function';

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import type { WorkerTaskRef } from '../execution/worker-task.js';
 import { AppError } from '../model/errors/app-error.js';
+import type { BackoffPolicy } from '../model/backoff.js';
 
 export interface JobContext {
   readonly jobId: string;
@@ -37,6 +38,12 @@ interface JobTypeBase<S extends TSchema> {
   /** JSON Schema (TypeBox) of the input; defaults in it are applied before the job is stored. */
   readonly input: S;
   readonly timeoutMs: number;
+  /** Runs a job of this type may have in all, unless its submit says (default 1: no retries). */
+  readonly attempts?: number;
+  /** The wait before each retry, unless the submit says (default: model/queue-options.ts). */
+  readonly backoff?: BackoffPolicy;
+  /** The priority of its jobs, unless the submit says (default 0). */
+  readonly priority?: number;
   /**
    * Checks beyond the schema that need I/O or configuration (for example path confinement),
    * run at submit time; throw `invalidInput(field, message)` to reject the request with 400.

@@ -9,6 +9,7 @@ import { jobTypeProblem } from './job-type-check.js';
 import type { JobTypeDescription } from '../model/job-type-description.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/json-depth.js';
 import { fieldErrors } from '../model/schema-errors.js';
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_PRIORITY } from '../model/queue-options.js';
 
 interface Entry {
   type: AnyJobType;
@@ -72,6 +73,9 @@ export class JobTypeRegistry {
       description: type.description,
       execution: type.execution,
       timeoutMs: type.timeoutMs,
+      attempts: type.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: type.backoff ?? DEFAULT_BACKOFF,
+      priority: type.priority ?? DEFAULT_PRIORITY,
       inputSchema: type.input,
     }));
   }

@@ -1,8 +1,10 @@
 /**
  * The job model shared by every layer — engine, stores, transports — and by the client SDK, which
- * runs in browsers too: types and pure helpers only, no imports, so the browser bundle gets
- * exactly this and nothing of the server. (Creating ids needs node:crypto: see store/job-id.ts.)
+ * runs in browsers too: types and pure helpers only (importing only model/ types), so the
+ * browser bundle gets exactly this and nothing of the server. (Creating ids needs node:crypto: see store/job-id.ts.)
  */
+import type { BackoffPolicy } from './backoff.js';
+
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -21,6 +23,7 @@ export const EVENT_KINDS = [
   'failed',
   'canceled',
   'requeued',
+  'retrying',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -40,6 +43,17 @@ export interface Job {
   seq: number;
   /** How many times a runner has started this job (0 while it waits for the first run). */
   attempt: number;
+  /** How many runs it may have in all: a retryable failure before the last one is retried. */
+  maxAttempts: number;
+  /** The wait before each retry; present when the job may be retried (`maxAttempts` > 1). */
+  backoff?: BackoffPolicy;
+  /** Higher runs first (PRIORITY_MIN–PRIORITY_MAX, default 0); equal ones in arrival order. */
+  priority: number;
+  /**
+   * While queued: the time it becomes due (a delayed submit, or the next retry). Absent when
+   * it may run at once, and once it started.
+   */
+  runAt?: string;
   input: unknown;
   result?: unknown;
   error?: JobError;

@@ -12,6 +12,7 @@ const LEGAL: Record<string, JobStatus> = {
   'running/failed': 'failed',
   'running/canceled': 'canceled',
   'running/requeued': 'queued',
+  'running/retrying': 'queued',
 };
 
 const pairs: [JobStatus, EventKind][] = JOB_STATUSES.flatMap((status) =>

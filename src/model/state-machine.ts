@@ -6,6 +6,7 @@
  *     │                  │  └─progress (stays running)
  *     │                  └──canceled─────────▶ canceled
  *     │                  └──requeued──▶ queued   (hand-back at shutdown or crash recovery)
+ *     │                  └──retrying──▶ queued   (a retryable failure with attempts left)
  *     ├──canceled──▶ canceled
  *     └──failed────▶ failed                      (e.g. its type is no longer registered)
  *
@@ -22,6 +23,7 @@ const TRANSITIONS: Readonly<Record<JobStatus, Partial<Record<EventKind, JobStatu
     failed: 'failed',
     canceled: 'canceled',
     requeued: 'queued',
+    retrying: 'queued',
   },
   succeeded: {},
   failed: {},

@@ -5,10 +5,10 @@
  * enqueue failed, or a process killed between storing and enqueuing, cannot leave a job
  * `queued` in the store and absent from the queue for longer than a few seconds.
  */
-export interface OutboxEntry {
-  id: string;
-  type: string;
-}
+import type { Job } from '../model/job.js';
+
+/** What the queue needs to know of a job: its id, type, priority and due time. */
+export type OutboxEntry = Pick<Job, 'id' | 'type' | 'priority' | 'runAt'>;
 
 export interface DispatchOutbox {
   /**

@@ -10,6 +10,7 @@
 import type { Closeable } from '../lifecycle/lifecycle.js';
 import type { AppError } from '../model/errors/app-error.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
+import type { BackoffPolicy } from '../model/backoff.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
@@ -24,6 +25,21 @@ export interface NewJob {
   owner?: string;
   /** URLs to call back about the job's events (webhook-outbox.ts). */
   webhooks?: readonly WebhookTarget[];
+  /** Runs it may have in all (default 1: no retries). */
+  maxAttempts?: number;
+  /** The wait before each retry (kept only when `maxAttempts` > 1). */
+  backoff?: BackoffPolicy;
+  /** Higher is claimed first (default 0). */
+  priority?: number;
+  /** Not claimed before this time (ms since the epoch, on the deployment's clock). */
+  runAt?: number;
+}
+
+/** What one claim took, and when the next delayed job becomes due (to wake up then). */
+export interface ClaimResult {
+  jobs: Job[];
+  /** The earliest `runAt` (ms) of a queued job not yet due, if any. */
+  nextDueAt: number | undefined;
 }
 
 export type CreateResult =
@@ -39,7 +55,11 @@ export type JobChange =
   | { kind: 'started' }
   | { kind: 'progress'; progress: number; data?: unknown }
   | { kind: 'succeeded'; result: unknown }
-  /** `retryable: false`: the job must not be tried again (an external worker says so). */
+  /**
+   * Ends a run. The store retries it instead (a `retrying` event, back to `queued` with a due
+   * time from the job's backoff; store/retry-decision.ts) when the job was running, has
+   * attempts left and the failure is not marked `retryable: false`.
+   */
   | { kind: 'failed'; error: JobError; retryable?: boolean }
   | { kind: 'canceled'; reason?: string }
   | { kind: 'requeued'; reason: string };
@@ -65,11 +85,13 @@ export interface JobStore {
    */
   update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }>;
   /**
-   * Moves the oldest queued job to running (attempt + 1, a `started` event) and returns it;
-   * with `exceptTypes`, the oldest of any other type (a runner leaves the jobs of external
-   * workers' types alone, but still takes — and fails — those of types it no longer knows).
+   * Moves up to `limit` due queued jobs to running (attempt + 1, a `started` event each), in
+   * claim order: higher priority first, then arrival order; a job whose `runAt` is still
+   * ahead is not due. All in one write. With `exceptTypes`, only jobs of other types (a
+   * runner leaves the jobs of external workers' types alone, but still takes — and fails —
+   * those of types it no longer knows).
    */
-  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined>;
+  claimNext(limit?: number, exceptTypes?: readonly string[]): Promise<ClaimResult>;
   /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
   events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
   /** Deletes finished jobs (and their events and idempotency keys) last changed before `before`. */

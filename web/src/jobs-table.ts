@@ -12,6 +12,10 @@ const ROWS = 12;
 
 interface Row {
   element: HTMLTableRowElement;
+  /** What the snapshot said, for the status text events update. */
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
   status: HTMLTableCellElement;
   progress: HTMLTableCellElement;
   updated: HTMLTableCellElement;
@@ -58,7 +62,14 @@ export class JobsTable {
   async #apply(event: JobEvent): Promise<void> {
     const row = this.#rows.get(event.jobId);
     if (row) {
-      row.status.textContent = event.status;
+      const { attempt, runAt } = (event.data ?? {}) as { attempt?: number; runAt?: string };
+      row.status.textContent = statusText({
+        status: event.status,
+        attempt: (row.attempt = attempt ?? row.attempt),
+        maxAttempts: row.maxAttempts,
+        priority: row.priority,
+        runAt: event.kind === 'retrying' || event.kind === 'queued' ? runAt : undefined,
+      });
       row.status.className = `status status-${event.status}`;
       row.progress.textContent = `${event.progress}%`;
       row.updated.textContent = timeOf(event.at);
@@ -74,7 +85,7 @@ export class JobsTable {
 
   #add(job: Job): void {
     if (this.#rows.has(job.id)) return;
-    const status = el('td', { text: job.status, className: `status status-${job.status}` });
+    const status = el('td', { text: statusText(job), className: `status status-${job.status}` });
     const progress = el('td', { text: `${job.progress}%`, className: 'progress' });
     const updated = el('td', { text: timeOf(job.updatedAt), className: 'updated' });
     const outcome = el('td', { text: outcomeText(job), className: `outcome status-${job.status}` });
@@ -90,7 +101,9 @@ export class JobsTable {
     );
     element.dataset.jobId = job.id;
     this.#body.prepend(element);
-    this.#rows.set(job.id, { element, status, progress, updated, outcome });
+    const { attempt, maxAttempts, priority } = job;
+    const cells = { status, progress, updated, outcome };
+    this.#rows.set(job.id, { element, attempt, maxAttempts, priority, ...cells });
     while (this.#rows.size > ROWS) {
       const oldest = this.#body.lastElementChild;
       if (!(oldest instanceof HTMLTableRowElement)) break;
@@ -98,4 +111,18 @@ export class JobsTable {
       oldest.remove();
     }
   }
+}
+
+/**
+ * The status with what the queue adds: the attempt of a job that may be retried ("2/3"), when
+ * a waiting job is due ("next 12:00:05"), a priority other than 0 ("p5").
+ */
+function statusText(
+  job: Pick<Job, 'status' | 'attempt' | 'maxAttempts' | 'priority' | 'runAt'>,
+): string {
+  const parts: string[] = [job.status];
+  if (job.maxAttempts > 1 && job.attempt > 0) parts.push(`${job.attempt}/${job.maxAttempts}`);
+  if (job.status === 'queued' && job.runAt !== undefined) parts.push(`next ${timeOf(job.runAt)}`);
+  if (job.priority !== 0) parts.push(`p${job.priority}`);
+  return parts.join(' · ');
 }

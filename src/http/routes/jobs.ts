@@ -58,6 +58,7 @@ export function jobRoutes(
           'Idempotency-Key must be 1–255 printable ASCII characters',
         );
       }
+      const { type, input, attempts, backoff, priority, delay, runAt } = request.body;
       const { webhook } = request.body;
       if (webhook) {
         if (!webhooks)
@@ -66,10 +67,15 @@ export function jobRoutes(
       }
       const { job, replayed } = await engine.submit({
         caller: request.caller,
-        type: request.body.type,
-        input: request.body.input,
+        type,
+        input,
         idempotencyKey: key,
         webhooks: webhook && [{ url: webhook.url, events: webhook.events ?? 'terminal' }],
+        attempts,
+        backoff,
+        priority,
+        delayMs: delay,
+        runAt,
       });
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job);

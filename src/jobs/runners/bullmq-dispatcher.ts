@@ -9,13 +9,14 @@
 import { Queue } from 'bullmq';
 import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
 import type { JobDispatcher } from './job-dispatcher.js';
-import type { Job } from '../../model/job.js';
 import {
   Lifecycle,
   warnOnStageError,
   type LifecycleState,
   type StageErrorHandler,
 } from '../../lifecycle/lifecycle.js';
+import type { OutboxEntry } from '../../store/dispatch-outbox.js';
+import { PRIORITY_MAX } from '../../model/queue-options.js';
 
 export const QUEUE_NAME = 'jobs';
 
@@ -28,11 +29,22 @@ export function bullmqPrefix(storePrefix: string): string {
   return `${storePrefix}bull`;
 }
 
+/**
+ * BullMQ's priority for ours. BullMQ runs lower numbers first (1 is its highest) and jobs with
+ * no priority before every prioritized one, so every job gets one: 1 for our PRIORITY_MAX,
+ * PRIORITY_MAX - PRIORITY_MIN + 1 for our lowest. Within one priority BullMQ keeps FIFO.
+ */
+export function bullmqPriority(priority: number): number {
+  return PRIORITY_MAX - priority + 1;
+}
+
 export class BullmqDispatcher implements JobDispatcher {
   readonly #queue: Queue<QueuedJobData>;
   readonly #outbox: DispatchOutbox;
   readonly #isExternal: (type: string) => boolean;
   readonly #lifecycle: Lifecycle;
+
+  readonly #clock: () => number;
 
   constructor(
     url: string,
@@ -40,10 +52,12 @@ export class BullmqDispatcher implements JobDispatcher {
     outbox: DispatchOutbox,
     onError: (error: Error) => void,
     isExternal: (type: string) => boolean = () => false,
+    clock: () => number = Date.now,
     onCloseError: StageErrorHandler = warnOnStageError('the BullMQ dispatcher'),
   ) {
     this.#outbox = outbox;
     this.#isExternal = isExternal;
+    this.#clock = clock;
     this.#lifecycle = new Lifecycle(onCloseError);
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, {
       connection: { url, maxRetriesPerRequest: 1 },
@@ -58,12 +72,17 @@ export class BullmqDispatcher implements JobDispatcher {
     this.#queue.on('error', onError);
   }
 
-  async dispatch(job: Pick<Job, 'id' | 'type'>): Promise<void> {
+  async dispatch(job: OutboxEntry): Promise<void> {
     if (this.#isExternal(job.type)) {
       await this.#outbox.dispatched(job.id);
       return;
     }
-    await this.#queue.add(job.type, { id: job.id }, { jobId: job.id });
+    const delay = job.runAt === undefined ? 0 : Date.parse(job.runAt) - this.#clock();
+    await this.#queue.add(
+      job.type,
+      { id: job.id },
+      { jobId: job.id, priority: bullmqPriority(job.priority), delay: Math.max(0, delay) },
+    );
     // Not awaited, so a submit waits for no extra round trip. If it fails, the job stays in
     // the outbox and is enqueued once more: harmless.
     void this.#outbox.dispatched(job.id).catch(() => undefined);

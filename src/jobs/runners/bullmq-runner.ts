@@ -9,10 +9,20 @@
  * progress restart with an explicit event, then started again — or failed as `interrupted`
  * once it was started --max-attempts times. At shutdown, jobs still running after the grace
  * period are handed back: recorded `requeued` and moved back to BullMQ's wait list.
+ *
+ * Retries and delays: the store decides a retry (retry-decision.ts) and records the due time;
+ * this worker then moves the same BullMQ job to BullMQ's delayed set until then. A job handed
+ * over before its due time (an extra enqueue by the outbox reconciler) is delayed again.
  */
-import { WaitingError, Worker, type Job as BullJob } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobExecutor, INTERRUPTED_MESSAGE, type ExecutorOptions } from './job-executor.js';
+import {
+  interrupted,
+  INTERRUPTED_MESSAGE,
+  JobExecutor,
+  mayRunAgain,
+  type ExecutorOptions,
+} from './job-executor.js';
 import { isAppError } from '../../model/errors/app-error.js';
 import { isTerminal, type Job } from '../../model/job.js';
 import { Lifecycle, type LifecycleState } from '../../lifecycle/lifecycle.js';
@@ -27,6 +37,8 @@ export interface BullmqRunnerOptions extends ExecutorOptions {
   maxAttempts: number;
   /** How long a worker may stay silent before its jobs are offered to another worker. */
   stallTimeoutMs: number;
+  /** The deployment's clock (Redis's), to tell whether a job is due yet (default Date.now). */
+  clock?: () => number;
 }
 
 const WORKER_LOST = 'the worker running the job stopped responding';
@@ -133,7 +145,16 @@ export class BullmqRunner implements JobRunner {
       throw new WaitingError();
     });
     if (!job) return;
-    const end = await this.#executor.run(job);
+    if (job.status === 'queued' && job.runAt !== undefined) {
+      await bullJob.moveToDelayed(Date.parse(job.runAt), token);
+      throw new DelayedError();
+    }
+    const { end, retryAt } = await this.#executor.run(job);
+    if (retryAt !== undefined) {
+      // The store scheduled a retry: BullMQ holds the job until it is due.
+      await bullJob.moveToDelayed(retryAt, token);
+      throw new DelayedError();
+    }
     if (end === 'shutdown' && recovery === 'requeue') {
       // Recorded as requeued by the executor; give BullMQ the job back for another worker.
       await bullJob.moveToWait(token);
@@ -143,20 +164,22 @@ export class BullmqRunner implements JobRunner {
 
   /**
    * Moves the stored job to running (after recording a lost worker's attempt): the job, or
-   * undefined when there is nothing to run. Rejects when the store cannot be reached.
+   * undefined when there is nothing to run, or the stored job still `queued` when it is not
+   * due yet. Rejects when the store cannot be reached.
    */
   async #start(id: string): Promise<Job | undefined> {
-    const { store, recovery, maxAttempts } = this.#options;
+    const { store, recovery, maxAttempts, clock = Date.now } = this.#options;
     const stored = await store.get(id);
     if (!stored || isTerminal(stored.status)) return undefined; // canceled while queued, or pruned
+    if (stored.status === 'queued' && stored.runAt !== undefined) {
+      if (Date.parse(stored.runAt) > clock()) return stored;
+    }
     if (stored.status === 'running') {
-      const requeue = recovery === 'requeue' && stored.attempt < maxAttempts;
+      const requeue = recovery === 'requeue' && mayRunAgain(stored, maxAttempts);
       this.#log.warn({ jobId: id, attempt: stored.attempt, requeue }, 'job lost its worker');
       await this.#executor.record(
         id,
-        requeue
-          ? { kind: 'requeued', reason: 'worker-lost' }
-          : { kind: 'failed', error: { code: 'interrupted', message: WORKER_LOST } },
+        requeue ? { kind: 'requeued', reason: 'worker-lost' } : interrupted(WORKER_LOST),
       );
       if (!requeue) return undefined;
     }
@@ -174,12 +197,9 @@ export class BullmqRunner implements JobRunner {
     const job = await this.#options.store.get(id);
     if (!job || isTerminal(job.status)) return;
     this.#log.warn({ jobId: id, reason }, 'BullMQ failed the job; recording it');
-    await this.#executor.record(id, {
-      kind: 'failed',
-      error: {
-        code: 'interrupted',
-        message: job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE,
-      },
-    });
+    await this.#executor.record(
+      id,
+      interrupted(job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE),
+    );
   }
 }

@@ -23,7 +23,7 @@ import type { WorkerPool } from '../../execution/worker-pool.js';
 import { type JobChange, type Store } from '../../store/store.js';
 import { jobTopic } from '../../model/topic.js';
 import { isTerminal, type Job } from '../../model/job.js';
-import { isJobFailure } from '../../model/errors/job-failure.js';
+import { isJobFailure, isRetryable } from '../../model/errors/job-failure.js';
 import type { AnyJobType, JobContext } from '../job-type.js';
 import type { WorkerTaskRef } from '../../execution/worker-task.js';
 import type { JobTypeRegistry } from '../registry.js';
@@ -37,6 +37,12 @@ export type StopReason = 'canceled' | 'timeout' | 'shutdown';
 
 /** How a run ended: its handler finished (whatever the outcome), or it was stopped. */
 export type RunEnd = 'finished' | StopReason;
+
+export interface RunResult {
+  end: RunEnd;
+  /** Set when the run failed and the store scheduled a retry: when it is due (ms). */
+  retryAt?: number;
+}
 
 export interface ExecutorOptions {
   store: Store;
@@ -52,6 +58,7 @@ interface ActiveRun {
   readonly controller: AbortController;
   /** Set once the job's end is decided, by its handler ('finished') or by a stop. */
   stopped: RunEnd | undefined;
+  retryAt?: number;
 }
 
 /** The reason handlers see on their aborted signal. */
@@ -71,7 +78,7 @@ export class JobExecutor implements Closeable {
   readonly #options: ExecutorOptions;
   readonly #log: Logger;
   readonly #active = new Map<string, ActiveRun>();
-  readonly #settled = new Set<Promise<RunEnd>>();
+  readonly #settled = new Set<Promise<RunResult>>();
   /** Aborted when the executor stops: outcome writes the storage refuses are retried until then. */
   readonly #stopping = new AbortController();
   readonly #lifecycle: Lifecycle;
@@ -94,16 +101,14 @@ export class JobExecutor implements Closeable {
 
   /** The change that hands an interrupted job back, per the recovery policy. */
   handBack(reason: string): JobChange {
-    return this.#options.recovery === 'requeue'
-      ? { kind: 'requeued', reason }
-      : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } };
+    return this.#options.recovery === 'requeue' ? { kind: 'requeued', reason } : interrupted();
   }
 
   /**
    * Runs `job` (already recorded as running) to its end; resolves with how it ended. Once
    * close() began, the job is handed back instead ('shutdown').
    */
-  run(job: Job): Promise<RunEnd> {
+  run(job: Job): Promise<RunResult> {
     const settled = this.#lifecycle.running ? this.#run(job) : this.#handBackNow(job);
     this.#settled.add(settled);
     void settled.finally(() => this.#settled.delete(settled));
@@ -135,20 +140,21 @@ export class JobExecutor implements Closeable {
     ]);
   }
 
-  async #handBackNow(job: Job): Promise<RunEnd> {
+  async #handBackNow(job: Job): Promise<RunResult> {
     await this.record(job.id, this.handBack('shutdown'));
-    return 'shutdown';
+    return { end: 'shutdown' };
   }
 
-  async #run(job: Job): Promise<RunEnd> {
+  async #run(job: Job): Promise<RunResult> {
     const type = this.#options.registry.get(job.type);
     if (!type) {
       this.#log.error({ jobId: job.id, type: job.type }, 'job has an unregistered type');
       await this.record(job.id, {
         kind: 'failed',
         error: { code: 'unknown_job_type', message: `this server has no job type "${job.type}"` },
+        retryable: false,
       });
-      return 'finished';
+      return { end: 'finished' };
     }
     const run: ActiveRun = { job, type, controller: new AbortController(), stopped: undefined };
     this.#active.set(job.id, run);
@@ -163,15 +169,16 @@ export class JobExecutor implements Closeable {
       unsubscribe();
       this.#active.delete(job.id);
     }
-    return run.stopped ?? 'finished';
+    const end = run.stopped ?? 'finished';
+    return run.retryAt === undefined ? { end } : { end, retryAt: run.retryAt };
   }
 
   async #execute(run: ActiveRun): Promise<void> {
     const { job, type, controller } = run;
     const logger = this.#log.child({ jobId: job.id, type: job.type, attempt: job.attempt });
-    const writer = new ProgressWriter((percent, data) =>
-      this.record(job.id, { kind: 'progress', progress: percent, data }),
-    );
+    const writer = new ProgressWriter(async (percent, data) => {
+      await this.record(job.id, { kind: 'progress', progress: percent, data });
+    });
     const progress = (percent: number, data?: unknown): Promise<void> =>
       run.stopped === undefined ? writer.report(percent, data) : Promise.resolve();
     const runInWorker = (task: WorkerTaskRef, input: unknown) =>
@@ -207,7 +214,14 @@ export class JobExecutor implements Closeable {
     await writer.settle();
     if (run.stopped !== undefined) return;
     run.stopped = 'finished';
-    await this.record(job.id, outcome);
+    this.#noteRetry(run, await this.record(job.id, outcome));
+  }
+
+  /** A failure the store turned into a retry: remember when it is due (BullMQ delays it). */
+  #noteRetry(run: ActiveRun, after: Job | undefined): void {
+    if (after?.status === 'queued' && after.runAt !== undefined) {
+      run.retryAt = Date.parse(after.runAt);
+    }
   }
 
   /** Records why the job stopped (unless it was ended elsewhere), then aborts its handler. */
@@ -216,10 +230,11 @@ export class JobExecutor implements Closeable {
     run.stopped = reason;
     run.controller.abort(new JobAbortedError(reason));
     if (reason === 'timeout') {
-      await this.record(run.job.id, {
+      const after = await this.record(run.job.id, {
         kind: 'failed',
         error: { code: 'timeout', message: `the job ran longer than ${run.type.timeoutMs} ms` },
       });
+      this.#noteRetry(run, after);
     } else if (reason === 'shutdown') {
       await this.record(run.job.id, this.handBack('shutdown'));
     }
@@ -232,18 +247,17 @@ export class JobExecutor implements Closeable {
    * does not stay `running` for want of one write; progress updates are not retried (the next
    * one supersedes them).
    */
-  async record(jobId: string, change: JobChange): Promise<void> {
+  async record(jobId: string, change: JobChange): Promise<Job | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#options.store.update(jobId, change);
-        return;
+        return (await this.#options.store.update(jobId, change)).job;
       } catch (error) {
         if (
           isAppError(error) &&
           (error.code === 'illegal_transition' || error.code === 'job_not_found')
         ) {
           this.#log.debug({ jobId, change: change.kind, err: error }, 'change dropped');
-          return;
+          return undefined;
         }
         const retry =
           isAppError(error) &&
@@ -255,7 +269,7 @@ export class JobExecutor implements Closeable {
             { jobId, change: change.kind, err: error },
             'recording a job change failed',
           );
-          return;
+          return undefined;
         }
         if (attempt === 0) {
           this.#log.warn(
@@ -271,14 +285,29 @@ export class JobExecutor implements Closeable {
   }
 }
 
+/** A crash or lost worker, failed per the recovery policy: final, never retried by the store. */
+export function interrupted(message = INTERRUPTED_MESSAGE): JobChange {
+  return { kind: 'failed', error: { code: 'interrupted', message }, retryable: false };
+}
+
+/**
+ * Whether an interrupted run (crash, lost worker) may run again. A job with attempts of its
+ * own gets exactly those; one without keeps the server's crash-loop bound, --max-attempts.
+ */
+export function mayRunAgain(job: Job, maxAttempts: number): boolean {
+  return job.attempt < (job.maxAttempts > 1 ? job.maxAttempts : maxAttempts);
+}
+
 function failureOf(error: unknown, logger: Logger): JobChange {
+  const retryable = isRetryable(error);
   if (isJobFailure(error)) {
     if (error.internal !== undefined) logger.warn({ internal: error.internal }, error.message);
-    return { kind: 'failed', error: { code: error.code, message: error.message } };
+    return { kind: 'failed', error: { code: error.code, message: error.message }, retryable };
   }
   logger.error({ err: error }, 'job handler threw');
   return {
     kind: 'failed',
     error: { code: 'handler_error', message: 'the job failed unexpectedly' },
+    retryable,
   };
 }

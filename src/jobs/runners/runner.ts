@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WorkerPool } from '../../execution/worker-pool.js';
 import type { Store, Unsubscribe } from '../../store/store.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
-import { INTERRUPTED_MESSAGE, JobExecutor, type RecoveryPolicy } from './job-executor.js';
+import { interrupted, JobExecutor, mayRunAgain, type RecoveryPolicy } from './job-executor.js';
 import type { Job } from '../../model/job.js';
 import type { JobTypeRegistry } from '../registry.js';
 
@@ -26,9 +26,15 @@ export interface RunnerOptions {
   /** Jobs running at once in this process. */
   concurrency: number;
   recovery: RecoveryPolicy;
-  /** With `requeue`, a job already started this many times is failed instead (poison jobs). */
+  /**
+   * With `requeue`, an interrupted job without attempts of its own that already started this
+   * many times is failed instead (poison jobs).
+   */
   maxAttempts: number;
 }
+
+/** The longest a timer can wait (setTimeout's limit); a later due time is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * What the server needs from a runner, whichever queue feeds it. Its lifecycle state is
@@ -58,6 +64,8 @@ export class Runner implements JobRunner {
   /** A claim the store refused (a full disk) is tried again after this, doubling to 1 s. */
   #claimRetryMs = CLAIM_RETRY_MIN_MS;
   #claimRetry: NodeJS.Timeout | undefined;
+  /** Wakes the runner when the earliest delayed job becomes due. */
+  #dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -77,7 +85,9 @@ export class Runner implements JobRunner {
 
   async #start(): Promise<void> {
     this.#unsubscribe = this.#options.store.subscribe('jobs', (event) => {
-      if (event.kind === 'queued' || event.kind === 'requeued') this.#pump();
+      if (event.kind === 'queued' || event.kind === 'requeued' || event.kind === 'retrying') {
+        this.#pump();
+      }
     });
     await this.#recoverInterrupted();
     this.#started = true;
@@ -96,9 +106,11 @@ export class Runner implements JobRunner {
     return this.#lifecycle.close(() => [
       { name: 'bus subscription', run: () => this.#unsubscribe?.() },
       {
-        name: 'claim retry timer',
+        name: 'timers',
         run: () => {
           clearTimeout(this.#claimRetry);
+          clearTimeout(this.#dueTimer?.timer);
+          this.#dueTimer = undefined;
         },
       },
       // Failures of start() are its caller's to report; here it only has to be over.
@@ -120,7 +132,7 @@ export class Runner implements JobRunner {
     ]);
   }
 
-  /** Claims jobs until the concurrency limit is reached or none are queued. */
+  /** Claims jobs until the concurrency limit is reached or none are due. */
   #pump(): void {
     this.#pumpAgain = true;
     if (this.#pumping) return;
@@ -135,16 +147,22 @@ export class Runner implements JobRunner {
     try {
       while (this.#takePumpRequest()) {
         while (this.#canClaim()) {
+          // As many as there are free slots, in one write: one claim per loop turn could not
+          // keep a high --concurrency busy under a storm of submits (issue 14, item 7).
           // External types' jobs are for workers over HTTP (they hold leases), not for us.
-          const job = await this.#options.store.claimNext(this.#options.registry.externalNames());
-          if (!job) break;
+          const free = this.#options.concurrency - this.#executor.activeCount;
+          const external = this.#options.registry.externalNames();
+          const { jobs, nextDueAt } = await this.#options.store.claimNext(free, external);
+          this.#wakeAt(nextDueAt);
           if (!this.#lifecycle.running) {
-            // Closing began while this claim was in flight: give the job straight back.
-            await this.#executor.record(job.id, this.#executor.handBack('shutdown'));
+            // Closing began while this claim was in flight: give the jobs straight back.
+            const handBack = this.#executor.handBack('shutdown');
+            await Promise.all(jobs.map((job) => this.#executor.record(job.id, handBack)));
             break;
           }
-          this.#launch(job);
+          for (const job of jobs) this.#launch(job);
           this.#claimRetryMs = CLAIM_RETRY_MIN_MS;
+          if (jobs.length === 0) break;
         }
       }
     } catch (error) {
@@ -163,6 +181,21 @@ export class Runner implements JobRunner {
     const requested = this.#pumpAgain;
     this.#pumpAgain = false;
     return requested;
+  }
+
+  /** Pumps again when the earliest delayed job is due (one timer, for the earliest). */
+  #wakeAt(at: number | undefined): void {
+    if (at === undefined || !this.#lifecycle.running) return;
+    if (this.#dueTimer !== undefined && this.#dueTimer.at <= at) return;
+    clearTimeout(this.#dueTimer?.timer);
+    const timer = setTimeout(
+      () => {
+        this.#dueTimer = undefined;
+        this.#pump();
+      },
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
+    );
+    this.#dueTimer = { at, timer };
   }
 
   #canClaim(): boolean {
@@ -187,16 +220,14 @@ export class Runner implements JobRunner {
       for (const job of page.jobs) {
         // Held by an external worker under a lease: the lease sweeper hands it back if lapsed.
         if (this.#options.registry.isExternal(job.type)) continue;
-        const requeue = recovery === 'requeue' && job.attempt < maxAttempts;
+        const requeue = recovery === 'requeue' && mayRunAgain(job, maxAttempts);
         this.#log.warn(
           { jobId: job.id, attempt: job.attempt, requeue },
           'recovering interrupted job',
         );
         await this.#executor.record(
           job.id,
-          requeue
-            ? { kind: 'requeued', reason: 'interrupted' }
-            : { kind: 'failed', error: { code: 'interrupted', message: INTERRUPTED_MESSAGE } },
+          requeue ? { kind: 'requeued', reason: 'interrupted' } : interrupted(),
         );
       }
       cursor = page.nextCursor ?? undefined;

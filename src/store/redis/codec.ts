@@ -2,6 +2,7 @@
  * Conversions between the job model and its Redis shapes: the job hash, the event stream
  * entries (id `0-<seq>`), and the event payload published on the events channel.
  */
+import type { BackoffPolicy } from '../../model/backoff.js';
 import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../model/job.js';
 
 /** HGETALL reply as a flat [field, value, field, value, …] list (what Lua returns). */
@@ -21,6 +22,9 @@ export function jobFromHash(hash: Record<string, string>): Job {
     progress: Number(hash.progress),
     seq: Number(hash.seq),
     attempt: Number(hash.attempt),
+    // Jobs stored before these fields existed: one attempt, priority 0.
+    maxAttempts: Number(hash.maxAttempts ?? 1),
+    priority: Number(hash.priority ?? 0),
     input: JSON.parse(hash.input ?? 'null') as unknown,
     createdAt: iso(hash.createdAt ?? 0),
     updatedAt: iso(hash.updatedAt ?? 0),
@@ -28,6 +32,8 @@ export function jobFromHash(hash: Record<string, string>): Job {
   if (hash.result !== undefined) job.result = JSON.parse(hash.result) as unknown;
   if (hash.error !== undefined) job.error = JSON.parse(hash.error) as JobError;
   if (hash.owner !== undefined) job.owner = hash.owner;
+  if (hash.backoff !== undefined) job.backoff = JSON.parse(hash.backoff) as BackoffPolicy;
+  if (hash.runAt !== undefined) job.runAt = iso(hash.runAt);
   return job;
 }
 
@@ -49,8 +55,15 @@ export function eventFromEntry(jobId: string, [id, fields]: StreamEntry): JobEve
     progress: Number(f.p),
     at: iso(f.t ?? 0),
   };
-  if (f.d !== undefined) event.data = JSON.parse(f.d) as unknown;
+  if (f.d !== undefined) event.data = eventData(JSON.parse(f.d));
   return event;
+}
+
+/** The scripts write a due time (`queued`, `retrying`) in ms; events carry it as ISO text. */
+function eventData(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || !('runAt' in data)) return data;
+  const { runAt } = data;
+  return typeof runAt === 'number' ? { ...data, runAt: iso(runAt) } : data;
 }
 
 interface EventPayload {
@@ -74,6 +87,6 @@ export function eventFromPayload(payload: string): JobEvent {
     progress: p.progress,
     at: iso(p.at),
   };
-  if (p.data !== undefined) event.data = p.data;
+  if (p.data !== undefined) event.data = eventData(p.data);
   return event;
 }

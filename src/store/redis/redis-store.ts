@@ -17,6 +17,7 @@ import type { DispatchOutbox, OutboxEntry } from '../dispatch-outbox.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { requestHash } from '../request-hash.js';
 import type {
+  ClaimResult,
   CreateResult,
   EventListener,
   EventPage,
@@ -46,6 +47,8 @@ import {
   type LifecycleState,
   type StageErrorHandler,
 } from '../../lifecycle/lifecycle.js';
+import { retryDelay } from '../retry-decision.js';
+import type { BackoffPolicy } from '../../model/backoff.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -64,6 +67,8 @@ export interface RedisStoreOptions {
   onWarning?: (message: string) => void;
   /** Reports a failed close stage (default: a process warning). */
   onCloseError?: StageErrorHandler;
+  /** The random source of backoff jitter (default Math.random). */
+  random?: () => number;
 }
 
 const PRUNE_BATCH = 500;
@@ -171,6 +176,7 @@ export class RedisStore implements Store {
   async #create(request: NewJob): Promise<CreateResult> {
     await this.#checked.admitNewJob();
     const hash = requestHash(request.type, request.input);
+    const maxAttempts = request.maxAttempts ?? 1;
     const args = [
       this.#prefix,
       this.#checked.epoch,
@@ -180,6 +186,10 @@ export class RedisStore implements Store {
       request.idempotencyKey ?? '',
       hash,
       request.owner ?? '',
+      String(maxAttempts),
+      maxAttempts > 1 && request.backoff ? JSON.stringify(request.backoff) : '',
+      String(request.priority ?? 0),
+      request.runAt === undefined ? '' : String(Math.round(request.runAt)),
     ];
     const durable = this.#durable;
     const reply = durable
@@ -234,7 +244,8 @@ export class RedisStore implements Store {
 
   async #update(id: string, change: JobChange): Promise<{ job: Job; event: JobEvent }> {
     this.#checked.assertDataKept();
-    const args = [this.#prefix, this.#checked.epoch, id, ...changeArgs(change)];
+    const retry = change.kind === 'failed' ? await this.#retryArgs(id, change) : ['', ''];
+    const args = [this.#prefix, this.#checked.epoch, id, ...changeArgs(change), ...retry];
     // A cancel is acknowledged to a client: with WAITAOF it waits for the disk like a submit.
     const durable = change.kind === 'canceled' ? this.#durable : undefined;
     const reply = durable
@@ -244,17 +255,48 @@ export class RedisStore implements Store {
     return appliedChange(id, change.kind, reply);
   }
 
-  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
-    return guard(this.#claimNext(exceptTypes));
+  /**
+   * The retry decision (retry-decision.ts) needs the job's attempts and backoff: read them,
+   * decide here, and let the script apply the retry only if that run is still the current one.
+   */
+  async #retryArgs(id: string, change: JobChange): Promise<[string, string]> {
+    const [status, attempt, maxAttempts, backoff] = await this.#redis.hmget(
+      this.#key('job', id),
+      'status',
+      'attempt',
+      'maxAttempts',
+      'backoff',
+    );
+    if (!status || !attempt) return ['', ''];
+    const delay = retryDelay(
+      {
+        status: status as JobStatus,
+        attempt: Number(attempt),
+        maxAttempts: Number(maxAttempts ?? 1),
+        backoff: backoff ? (JSON.parse(backoff) as BackoffPolicy) : undefined,
+      },
+      change,
+      this.#options.random,
+    );
+    return delay === undefined ? ['', ''] : [String(delay), attempt];
   }
 
-  async #claimNext(exceptTypes: readonly string[] = []): Promise<Job | undefined> {
+  claimNext(limit = 1, exceptTypes: readonly string[] = []): Promise<ClaimResult> {
+    return guard(this.#claimNext(limit, exceptTypes));
+  }
+
+  async #claimNext(limit: number, exceptTypes: readonly string[]): Promise<ClaimResult> {
     this.#checked.assertDataKept();
-    const reply = await this.#redis.bpClaim(this.#prefix, this.#checked.epoch, ...exceptTypes);
+    const args = [this.#prefix, this.#checked.epoch, String(limit), ...exceptTypes];
+    const reply = await this.#redis.bpClaim(...args);
     if (reply[0] === 'epoch') return this.#refusedForEpoch();
-    if (reply[0] === 'none') return undefined;
-    const hash = hashFromList(reply[2] as string[]);
-    return appliedChange(hash.id ?? '', 'started', reply).job;
+    const jobs: Job[] = [];
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const hash = hashFromList(reply[i + 1] as string[]);
+      jobs.push(appliedChange(hash.id ?? '', 'started', ['ok', reply[i], reply[i + 1]]).job);
+    }
+    const next = reply[1] as string;
+    return { jobs, nextDueAt: next === '' ? undefined : Number(next) };
   }
 
   claimLeased(
@@ -409,8 +451,15 @@ export class RedisStore implements Store {
     const reply = await this.#redis.bpOutbox(...args);
     if (reply[0] === 'epoch') return this.#refusedForEpoch();
     const entries: OutboxEntry[] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      entries.push({ id: reply[i] ?? '', type: reply[i + 1] ?? '' });
+    for (let i = 0; i + 3 < reply.length; i += 4) {
+      const entry: OutboxEntry = {
+        id: reply[i] ?? '',
+        type: reply[i + 1] ?? '',
+        priority: Number(reply[i + 2]),
+      };
+      const runAt = reply[i + 3];
+      if (runAt) entry.runAt = new Date(Number(runAt)).toISOString();
+      entries.push(entry);
     }
     return entries;
   }

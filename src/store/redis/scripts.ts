@@ -16,6 +16,7 @@
  * layout suits one Redis (or a primary with replicas), not Redis Cluster.
  */
 import { TERMINAL_STATUSES } from '../../model/job.js';
+import { PRIORITY_MAX } from '../../model/queue-options.js';
 import { legalTransitions } from '../../model/state-machine.js';
 import { COMPACT_EVERY, LOG_KEEP } from '../log-compaction.js';
 
@@ -50,6 +51,11 @@ local function fixedIndexes(p, jobType, owner)
   end
   return keys
 end
+-- The claim order of a due job in P ready: higher priority first, then insertion number.
+-- Formatted as an integer (exact below 2^53): Lua's default number format keeps 14 digits.
+local function readyScore(priority, n)
+  return string.format('%.0f', (${PRIORITY_MAX} - tonumber(priority)) * 1099511627776 + tonumber(n))
+end
 local function statusIndexes(p, status, jobType, owner)
   local keys = { p .. 'st:' .. status, p .. 'sty:' .. status .. ':' .. jobType }
   if owner and owner ~= '' then
@@ -61,27 +67,36 @@ end
 `;
 
 /**
- * apply(p, id, kind, progress, data, result, err) → {'ok', payload, hash} | {'missing'} |
- * {'illegal', status}. `data` '' means none; for `started` the script builds it.
+ * apply(p, id, kind, progress, data, result, err, retryDelay, retryAttempt) → {'ok', payload,
+ * hash} | {'missing'} | {'illegal', status}. `data` '' means none; for `started`, `failed` and
+ * `retrying` the script builds it. A `failed` change with a `retryDelay` (decided by the
+ * caller, store/retry-decision.ts, from the run `retryAttempt`) becomes `retrying` if that run
+ * is still the job's current one. Due queued jobs sit in P ready, delayed ones in P delayed.
  */
 export const APPLY = `
 ${luaTransitionTable()}
 ${TERMINAL}
-local function apply(p, id, kind, progressArg, data, result, err)
+local function apply(p, id, kind, progressArg, data, result, err, retryDelay, retryAttempt)
   local key = p .. 'job:' .. id
-  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner')
+  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner', 'priority')
   local status = cur[1]
   if not status then return {'missing'} end
+  local attempt = tonumber(cur[3])
+  if kind == 'failed' and retryDelay and retryDelay ~= '' and status == 'running'
+    and attempt == tonumber(retryAttempt) then
+    kind = 'retrying'
+  end
   local to = T[status] and T[status][kind]
   if not to then return {'illegal', status} end
   local progress = tonumber(cur[2])
-  local attempt = tonumber(cur[3])
   -- Never backwards, even if Redis's own clock is stepped back.
   local now = math.max(nowMs(), tonumber(cur[5]))
   local seq = redis.call('HINCRBY', key, 'seq', 1)
+  local runAt = nil
   if kind == 'started' then
     attempt = attempt + 1
     data = '{"attempt":' .. attempt .. '}'
+    redis.call('HDEL', key, 'error')
   elseif kind == 'progress' then
     progress = tonumber(progressArg)
   elseif kind == 'succeeded' then
@@ -89,10 +104,17 @@ local function apply(p, id, kind, progressArg, data, result, err)
     redis.call('HSET', key, 'result', result)
   elseif kind == 'failed' then
     redis.call('HSET', key, 'error', err)
+    data = '{"error":' .. err .. ',"attempt":' .. attempt .. '}'
+  elseif kind == 'retrying' then
+    progress = 0
+    runAt = now + tonumber(retryDelay)
+    redis.call('HSET', key, 'error', err, 'runAt', runAt)
+    data = '{"error":' .. err .. ',"attempt":' .. attempt .. ',"runAt":' .. runAt .. '}'
   elseif kind == 'requeued' then
     progress = 0
     redis.call('HDEL', key, 'result', 'error')
   end
+  if to ~= 'queued' then redis.call('HDEL', key, 'runAt') end
   redis.call('HSET', key, 'status', to, 'progress', progress, 'attempt', attempt, 'updatedAt', now)
   if data ~= '' then
     redis.call('XADD', p .. 'ev:' .. id, '0-' .. seq, 'k', kind, 's', to, 'p', progress, 't', now, 'd', data)
@@ -106,7 +128,16 @@ local function apply(p, id, kind, progressArg, data, result, err)
   if to ~= status then
     for _, index in ipairs(statusIndexes(p, status, cur[6], cur[7])) do redis.call('ZREM', index, id) end
     for _, index in ipairs(statusIndexes(p, to, cur[6], cur[7])) do redis.call('ZADD', index, cur[4], id) end
-    if status == 'queued' then redis.call('ZREM', p .. 'outbox', id) end
+    if status == 'queued' then
+      redis.call('ZREM', p .. 'outbox', id)
+      redis.call('ZREM', p .. 'ready', id)
+      redis.call('ZREM', p .. 'delayed', id)
+    end
+    if runAt then
+      redis.call('ZADD', p .. 'delayed', runAt, id)
+    elseif to == 'queued' then
+      redis.call('ZADD', p .. 'ready', readyScore(cur[8] or 0, cur[4]), id)
+    end
     if TERMINAL[to] then redis.call('ZADD', p .. 'done', now, id) end
   end
   local payload = '{"jobId":"' .. id .. '","seq":' .. seq .. ',"kind":"' .. kind ..
@@ -118,43 +149,61 @@ local function apply(p, id, kind, progressArg, data, result, err)
 end
 `;
 
-/** ARGV: prefix, epoch, id, kind, progress, data, result, error. */
+/** ARGV: prefix, epoch, id, kind, progress, data, result, error, retry delay, retry attempt. */
 export const UPDATE_SCRIPT = `${COMMON}${APPLY}
 if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
-return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
+return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])`;
 
 /**
- * ARGV: prefix, epoch, then job types to skip. Starts the oldest queued job of any other type:
- * {'none'} or apply's reply. Skipping walks the queued index in pages; in Redis mode jobs are
- * handed over by BullMQ, so this serves the store's contract more than a hot path.
+ * ARGV: prefix, epoch, limit, then job types to skip. Moves the delayed jobs now due to P
+ * ready, then starts up to `limit` jobs of other types in claim order (skipped ones stay): {'ok', next due time ('' for none), payload, hash, payload,
+ * hash, …}.
  */
 export const CLAIM_SCRIPT = `${COMMON}${APPLY}
-local p = ARGV[1]
+local p, limit = ARGV[1], tonumber(ARGV[3])
 if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
+local due = redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', nowMs(), 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'priority', 'n')
+  redis.call('ZREM', p .. 'delayed', id)
+  if h[2] then redis.call('ZADD', p .. 'ready', readyScore(h[1] or 0, h[2]), id) end
+end
 local skip = {}
-for i = 3, #ARGV do skip[ARGV[i]] = true end
-local id
-local from = 0
-while not id do
-  local ids = redis.call('ZRANGE', p .. 'st:queued', from, from + 99)
-  if #ids == 0 then return {'none'} end
-  for _, candidate in ipairs(ids) do
-    if not skip[redis.call('HGET', p .. 'job:' .. candidate, 'type')] then
-      id = candidate
-      break
+for i = 4, #ARGV do skip[ARGV[i]] = true end
+local reply = {'ok', ''}
+local taken, from = 0, 0
+while taken < limit do
+  local ids = redis.call('ZRANGE', p .. 'ready', from, from + 99)
+  if #ids == 0 then break end
+  for _, id in ipairs(ids) do
+    if taken < limit and not skip[redis.call('HGET', p .. 'job:' .. id, 'type')] then
+      local applied = apply(p, id, 'started', '0', '', '', '', '', '')
+      if applied[1] == 'ok' then
+        reply[#reply + 1] = applied[2]
+        reply[#reply + 1] = applied[3]
+        taken = taken + 1
+        from = from - 1 -- it left P ready: the page shifted by one
+      else
+        redis.call('ZREM', p .. 'ready', id)
+        from = from - 1
+      end
     end
   end
   from = from + 100
 end
-return apply(p, id, 'started', '0', '', '', '')`;
+local nextDue = redis.call('ZRANGE', p .. 'delayed', 0, 0, 'WITHSCORES')
+if nextDue[2] then reply[2] = nextDue[2] end
+return reply`;
 
 /**
  * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''
- * for none). → {'created', payload, hash} | {'existing', hash} | {'epoch'}. The job also enters
- * the dispatch outbox, which it leaves once the queue confirmed it (or it stops being queued).
+ * for none), max attempts, backoff JSON ('' for none), priority, run at (ms, '' for now).
+ * → {'created', payload, hash} | {'existing', hash} | {'epoch'}. The job also enters the
+ * dispatch outbox, which it leaves once the queue confirmed it (or it stops being queued).
  */
 export const CREATE_SCRIPT = `${COMMON}
 local p, epoch, id, jobType, input, idem, hash, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local maxAttempts, backoff, priority, runAt = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
 if not sameEpoch(p, epoch) then return {'epoch'} end
 if idem ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. idem)
@@ -164,17 +213,29 @@ local now = nowMs()
 local key = p .. 'job:' .. id
 local n = redis.call('INCR', p .. 'n')
 redis.call('HSET', key, 'n', n, 'id', id, 'type', jobType, 'status', 'queued', 'progress', 0,
-  'seq', 1, 'attempt', 0, 'input', input, 'hash', hash, 'createdAt', now, 'updatedAt', now)
+  'seq', 1, 'attempt', 0, 'input', input, 'hash', hash, 'createdAt', now, 'updatedAt', now,
+  'maxAttempts', maxAttempts, 'priority', priority)
+if backoff ~= '' then redis.call('HSET', key, 'backoff', backoff) end
+if runAt and runAt <= now then runAt = nil end
 if idem ~= '' then
   redis.call('HSET', key, 'idem', idem)
   redis.call('SET', p .. 'idem:' .. idem, id)
 end
 if owner ~= '' then redis.call('HSET', key, 'owner', owner) end
-redis.call('XADD', p .. 'ev:' .. id, '0-1', 'k', 'queued', 's', 'queued', 'p', 0, 't', now)
+local payload = '{"jobId":"' .. id .. '","seq":1,"kind":"queued","status":"queued","progress":0,"at":' .. now
+if runAt then
+  redis.call('HSET', key, 'runAt', runAt)
+  redis.call('ZADD', p .. 'delayed', runAt, id)
+  redis.call('XADD', p .. 'ev:' .. id, '0-1', 'k', 'queued', 's', 'queued', 'p', 0, 't', now, 'd', '{"runAt":' .. runAt .. '}')
+  payload = payload .. ',"data":{"runAt":' .. runAt .. '}}'
+else
+  redis.call('ZADD', p .. 'ready', readyScore(priority, n), id)
+  redis.call('XADD', p .. 'ev:' .. id, '0-1', 'k', 'queued', 's', 'queued', 'p', 0, 't', now)
+  payload = payload .. '}'
+end
 for _, index in ipairs(fixedIndexes(p, jobType, owner)) do redis.call('ZADD', index, n, id) end
 for _, index in ipairs(statusIndexes(p, 'queued', jobType, owner)) do redis.call('ZADD', index, n, id) end
 redis.call('ZADD', p .. 'outbox', now, id)
-local payload = '{"jobId":"' .. id .. '","seq":1,"kind":"queued","status":"queued","progress":0,"at":' .. now .. '}'
 redis.call('PUBLISH', p .. 'events', payload)
 return {'created', payload, redis.call('HGETALL', key)}`;
 
@@ -219,7 +280,7 @@ return reply`;
 
 /**
  * ARGV: prefix, epoch, grace (ms), limit. The jobs whose enqueue was not confirmed within
- * `grace`: [id, type, id, type, …]. Each is pushed back by `grace`, so that one reconciler pass
+ * `grace`: [id, type, priority, runAt ('' for none), id, …]. Each is pushed back by `grace`, so that one reconciler pass
  * (in any process) takes it at a time; entries of jobs no longer queued are dropped.
  */
 export const OUTBOX_SCRIPT = `${COMMON}
@@ -229,11 +290,13 @@ local now = nowMs()
 local ids = redis.call('ZRANGEBYSCORE', p .. 'outbox', '-inf', now - grace, 'LIMIT', 0, tonumber(ARGV[4]))
 local due = {}
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'type')
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'type', 'priority', 'runAt')
   if h[1] == 'queued' then
     redis.call('ZADD', p .. 'outbox', now, id)
     due[#due + 1] = id
     due[#due + 1] = h[2]
+    due[#due + 1] = h[3] or '0'
+    due[#due + 1] = h[4] or ''
   else
     redis.call('ZREM', p .. 'outbox', id)
   end

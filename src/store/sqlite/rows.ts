@@ -1,4 +1,5 @@
 /** Conversions between SQLite rows and the job model. */
+import type { BackoffPolicy } from '../../model/backoff.js';
 import type { EventKind, Job, JobError, JobEvent, JobStatus } from '../../model/job.js';
 
 export interface JobRow {
@@ -15,6 +16,10 @@ export interface JobRow {
   idempotency_key: string | null;
   request_hash: string | null;
   owner: string | null;
+  max_attempts: number;
+  backoff: string | null;
+  priority: number;
+  run_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -37,6 +42,8 @@ export function jobFromRow(row: JobRow): Job {
     progress: row.progress,
     seq: row.seq,
     attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    priority: row.priority,
     input: JSON.parse(row.input) as unknown,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
@@ -44,6 +51,8 @@ export function jobFromRow(row: JobRow): Job {
   if (row.result !== null) job.result = JSON.parse(row.result) as unknown;
   if (row.error !== null) job.error = JSON.parse(row.error) as JobError;
   if (row.owner !== null) job.owner = row.owner;
+  if (row.backoff !== null) job.backoff = JSON.parse(row.backoff) as BackoffPolicy;
+  if (row.run_at !== null) job.runAt = new Date(row.run_at).toISOString();
   return job;
 }
 

@@ -95,6 +95,17 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 7: webhook targets, the delivery outbox and every attempt (webhook-outbox.ts).
   WEBHOOK_OUTBOX_MIGRATION,
+  // 8: queue semantics (issue 16): attempts and backoff for retries, priority, due time.
+  // Claims read jobs_claim_order (priority first, then arrival) and skip jobs not yet due;
+  // jobs_due finds when the next delayed job is due.
+  `
+  ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE jobs ADD COLUMN backoff TEXT;                -- JSON BackoffPolicy
+  ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN run_at INTEGER;              -- ms since epoch; NULL: due now
+  CREATE INDEX jobs_claim_order ON jobs (priority DESC, n) WHERE status = 'queued';
+  CREATE INDEX jobs_due ON jobs (run_at) WHERE status = 'queued' AND run_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,12 +21,14 @@ import { newJobId } from '../job-id.js';
 import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../model/job.js';
 import { transition } from '../../model/state-machine.js';
 import { changeEffect } from '../change-effect.js';
+import { retryDelay, type RetryState } from '../retry-decision.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DeferredDelivery } from '../deferred-delivery.js';
 import { LocalBus } from '../local-bus.js';
 import { compactThrough } from '../log-compaction.js';
 import { requestHash } from '../request-hash.js';
 import type {
+  ClaimResult,
   CreateResult,
   EventListener,
   EventPage,
@@ -58,6 +60,12 @@ import {
   type LifecycleState,
   type StageErrorHandler,
 } from '../../lifecycle/lifecycle.js';
+import type { BackoffPolicy } from '../../model/backoff.js';
+
+function retryState(row: JobRow): RetryState {
+  const backoff = row.backoff === null ? undefined : (JSON.parse(row.backoff) as BackoffPolicy);
+  return { status: row.status, attempt: row.attempt, maxAttempts: row.max_attempts, backoff };
+}
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -80,6 +88,10 @@ export interface SqliteStoreOptions {
   probeIntervalMs?: number;
   /** Reports a failed close stage (default: a process warning). */
   onCloseError?: StageErrorHandler;
+  /** The time in ms (default Date.now): timestamps, due times and backoff; tests inject one. */
+  clock?: () => number;
+  /** The random source of backoff jitter (default Math.random). */
+  random?: () => number;
 }
 
 /**
@@ -89,6 +101,8 @@ export interface SqliteStoreOptions {
 const PRUNE_BATCH = 50;
 /** Most finished jobs one prune() call deletes by default, as in the Redis store. */
 export const PRUNE_PASS_LIMIT = 10_000;
+/** Most jobs one claim takes: a claim is one write, kept short like a group-commit batch. */
+const CLAIM_BATCH = 256;
 
 export class SqliteStore implements Store {
   readonly #db: Database;
@@ -106,8 +120,12 @@ export class SqliteStore implements Store {
   readonly #delivery: DeferredDelivery;
   readonly #compactLog: Statement<[number, number]>;
   readonly #lifecycle: Lifecycle;
+  readonly #now: () => number;
+  readonly #random: () => number;
 
   constructor(options: SqliteStoreOptions) {
+    this.#now = options.clock ?? Date.now;
+    this.#random = options.random ?? Math.random;
     this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the SQLite store'));
     const { path } = options;
     if (path === ':memory:') {
@@ -158,7 +176,8 @@ export class SqliteStore implements Store {
     this.#leases = new SqliteLeases(this.#db, {
       apply: (id, change) => this.#apply(id, change),
       jobRow: (id) => this.#jobRow(id),
-      oldestQueuedOf: (types) => this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types)),
+      oldestQueuedOf: (types) =>
+        this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
     });
     this.webhooks = new SqliteWebhookOutbox(
       this.#db,
@@ -177,7 +196,8 @@ export class SqliteStore implements Store {
           return { value: { outcome, job: jobFromRow(existing) }, events: [] };
         }
       }
-      const now = Date.now();
+      const now = this.#now();
+      const maxAttempts = request.maxAttempts ?? 1;
       const row: JobRow = {
         n: 0,
         id: newJobId(),
@@ -192,12 +212,18 @@ export class SqliteStore implements Store {
         idempotency_key: request.idempotencyKey ?? null,
         request_hash: hash,
         owner: request.owner ?? null,
+        max_attempts: maxAttempts,
+        backoff: maxAttempts > 1 ? toJsonColumn(request.backoff) : null,
+        priority: request.priority ?? 0,
+        run_at: request.runAt !== undefined && request.runAt > now ? request.runAt : null,
         created_at: now,
         updated_at: now,
       };
       row.n = Number(this.#stmt.insertJob.run(row).lastInsertRowid);
       if (request.webhooks) this.webhooks.addTargets(row.n, request.webhooks);
-      const eventRow = eventParams(row.n, 1, 'queued', 'queued', 0, undefined, now);
+      const delayed =
+        row.run_at === null ? undefined : { runAt: new Date(row.run_at).toISOString() };
+      const eventRow = eventParams(row.n, 1, 'queued', 'queued', 0, delayed, now);
       this.#stmt.insertEvent.run(eventRow);
       return {
         value: { outcome: 'created', job: jobFromRow(row) },
@@ -239,15 +265,17 @@ export class SqliteStore implements Store {
     });
   }
 
-  claimNext(exceptTypes?: readonly string[]): Promise<Job | undefined> {
-    return this.#write((): WriteOutcome<Job | undefined> => {
-      const next =
-        exceptTypes === undefined
-          ? this.#stmt.oldestQueued.get()
-          : this.#stmt.oldestQueuedExcept.get(JSON.stringify(exceptTypes));
-      if (!next) return { value: undefined, events: [] };
-      const applied = this.#apply(next.id, { kind: 'started' });
-      return { value: applied.job, events: [applied.event] };
+  claimNext(limit = 1, exceptTypes: readonly string[] = []): Promise<ClaimResult> {
+    return this.#write((): WriteOutcome<ClaimResult> => {
+      const now = this.#now();
+      const except = JSON.stringify(exceptTypes);
+      const due = this.#stmt.dueQueued.all({ now, limit: Math.min(limit, CLAIM_BATCH), except });
+      const applied = due.map(({ id }) => this.#apply(id, { kind: 'started' }));
+      const next = this.#stmt.nextDue.get(now)?.at ?? undefined;
+      return {
+        value: { jobs: applied.map((a) => a.job), nextDueAt: next ?? undefined },
+        events: applied.map((a) => a.event),
+      };
     });
   }
 
@@ -417,20 +445,34 @@ export class SqliteStore implements Store {
     return row;
   }
 
-  /** One change inside the caller's transaction: state machine, job row, event row. */
+  /**
+   * One change inside the caller's transaction: state machine, job row, event row. A failure
+   * with attempts left becomes a `retrying` event (retry-decision.ts).
+   */
   #apply(id: string, change: JobChange): { job: Job; event: JobEvent } {
     const row = this.#jobRow(id);
-    const status = transition(row.status, change.kind);
+    const now = Math.max(this.#now(), row.updated_at);
+    const retryIn = retryDelay(retryState(row), change, this.#random);
+    const kind = retryIn === undefined ? change.kind : 'retrying';
+    const status = transition(row.status, kind);
     const seq = row.seq + 1;
-    const now = Math.max(Date.now(), row.updated_at);
     const effect = changeEffect(change);
-    const attempt = change.kind === 'started' ? row.attempt + 1 : row.attempt;
-    const progress = effect.progress ?? row.progress;
-    const data = change.kind === 'started' ? { attempt } : effect.data;
+    const attempt = kind === 'started' ? row.attempt + 1 : row.attempt;
+    const progress = kind === 'retrying' ? 0 : (effect.progress ?? row.progress);
+    const run_at = status !== 'queued' ? null : retryIn === undefined ? row.run_at : now + retryIn;
+    const data =
+      kind === 'started'
+        ? { attempt }
+        : kind === 'retrying'
+          ? { error: effect.error, attempt, runAt: new Date(run_at ?? now).toISOString() }
+          : kind === 'failed'
+            ? { error: effect.error, attempt }
+            : effect.data;
     const result = 'result' in effect ? toJsonColumn(effect.result) : null;
+    // The last error stays on a job waiting for its retry; a new run clears it.
     const error = effect.error ? JSON.stringify(effect.error) : null;
-    this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, now });
-    const eventRow = eventParams(row.n, seq, change.kind, status, progress, data, now);
+    this.#stmt.updateJob.run({ id, status, progress, seq, attempt, result, error, run_at, now });
+    const eventRow = eventParams(row.n, seq, kind, status, progress, data, now);
     this.#stmt.insertEvent.run(eventRow);
     const compact = change.kind === 'progress' ? compactThrough(seq) : undefined;
     if (compact !== undefined) this.#compactLog.run(row.n, compact);
@@ -442,6 +484,7 @@ export class SqliteStore implements Store {
       attempt,
       result,
       error,
+      run_at,
       updated_at: now,
     };
     return { job: jobFromRow(updated), event: eventFromRow(eventRow, id) };

@@ -10,14 +10,14 @@ export interface Statements {
   ping: Statement;
   jobById: Statement<[string], JobRow>;
   jobByKey: Statement<[string], JobRow>;
-  oldestQueued: Statement<[], { id: string }>;
-  /** One parameter: a JSON array of type names. */
-  oldestQueuedOfTypes: Statement<[string], { id: string }>;
-  /** One parameter: a JSON array of type names to skip. */
-  oldestQueuedExcept: Statement<[string], { id: string }>;
+  /** Named parameters: now, limit, except (a JSON array of types to skip). Claim order. */
+  dueQueued: Statement<unknown[], { id: string }>;
+  nextDue: Statement<[number], { at: number | null }>;
+  /** Parameters: a JSON array of type names, now. The first due job of them in claim order. */
+  oldestQueuedOfTypes: Statement<[string, number], { id: string }>;
   /** Named parameters: a JobRow without `n`. */
   insertJob: Statement;
-  /** Named parameters: id, status, progress, seq, attempt, result, error, now. */
+  /** Named parameters: id, status, progress, seq, attempt, result, error, run_at, now. */
   updateJob: Statement;
   /** Named parameters: an EventRow. */
   insertEvent: Statement;
@@ -45,26 +45,31 @@ export function prepareStatements(db: Database): Statements {
     ping: db.prepare('SELECT 1'),
     jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
-    oldestQueued: db.prepare<[], { id: string }>(
-      `SELECT id FROM jobs WHERE status = 'queued' ORDER BY n LIMIT 1`,
+    dueQueued: db.prepare<unknown[], { id: string }>(
+      `SELECT id FROM jobs INDEXED BY jobs_claim_order
+       WHERE status = 'queued' AND (run_at IS NULL OR run_at <= @now)
+         AND type NOT IN (SELECT value FROM json_each(@except))
+       ORDER BY priority DESC, n LIMIT @limit`,
     ),
-    oldestQueuedOfTypes: db.prepare<[string], { id: string }>(
-      `SELECT id FROM jobs WHERE status = 'queued'
-         AND type IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
+    nextDue: db.prepare<[number], { at: number | null }>(
+      `SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > ?`,
     ),
-    oldestQueuedExcept: db.prepare<[string], { id: string }>(
+    oldestQueuedOfTypes: db.prepare<[string, number], { id: string }>(
       `SELECT id FROM jobs WHERE status = 'queued'
-         AND type NOT IN (SELECT value FROM json_each(?)) ORDER BY n LIMIT 1`,
+         AND type IN (SELECT value FROM json_each(?)) AND (run_at IS NULL OR run_at <= ?)
+       ORDER BY priority DESC, n LIMIT 1`,
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
-                         request_hash, owner, created_at, updated_at)
+                         request_hash, owner, max_attempts, backoff, priority, run_at,
+                         created_at, updated_at)
        VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
-               @request_hash, @owner, @created_at, @updated_at)`,
+               @request_hash, @owner, @max_attempts, @backoff, @priority, @run_at,
+               @created_at, @updated_at)`,
     ),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
-              result = @result, error = @error, updated_at = @now
+              result = @result, error = @error, run_at = @run_at, updated_at = @now
        WHERE id = @id`,
     ),
     insertEvent: db.prepare(
