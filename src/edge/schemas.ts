@@ -3,7 +3,7 @@
  * /openapi.json is generated from them, so the two cannot disagree.
  */
 import Type from 'typebox';
-import { JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
+import { EVENT_KINDS, JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
 
 export const JobId = Type.String({
   pattern: JOB_ID_SCHEMA_PATTERN,
@@ -44,6 +44,19 @@ export const Job = Type.Object(
   { $id: 'Job', title: 'Job snapshot' },
 );
 
+export const JobEvent = Type.Object(
+  {
+    jobId: JobId,
+    seq: Type.Integer({ minimum: 1, description: '1, 2, 3, … per job.' }),
+    kind: Type.Union(EVENT_KINDS.map((kind) => Type.Literal(kind))),
+    status: JobStatus,
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    data: Type.Optional(Type.Unknown()),
+    at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'JobEvent', title: 'Job event (an entry of the per-job log)' },
+);
+
 export const JobPage = Type.Object({
   jobs: Type.Array(Type.Ref('Job')),
   nextCursor: Type.Union([Type.String(), Type.Null()], {
@@ -72,15 +85,26 @@ export const Problem = Type.Object(
 
 export const ProblemRef = Type.Ref('Problem');
 
-export const SubmitBody = Type.Object(
-  {
-    type: Type.String({ minLength: 1, maxLength: 64, description: 'A name from GET /job-types.' }),
-    input: Type.Optional(
-      Type.Unknown({ description: "The job type's input; validated against its schema." }),
-    ),
-  },
-  { additionalProperties: false },
-);
+/**
+ * The body of POST /jobs. `type` is one of the registered names; a request naming another is
+ * answered `unknown_job_type` with the list (problem.ts maps the enum failure).
+ */
+export function submitBody(jobTypes: readonly string[]) {
+  return Type.Object(
+    {
+      type: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        enum: [...jobTypes],
+        description: 'A name from GET /job-types.',
+      }),
+      input: Type.Optional(
+        Type.Unknown({ description: "The job type's input; validated against its schema." }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -111,4 +135,4 @@ export const JobTypeDescription = Type.Object({
 });
 
 /** Schemas referenced by `$ref`; registered once with `app.addSchema`. */
-export const SHARED_SCHEMAS = [Job, Problem] as const;
+export const SHARED_SCHEMAS = [Job, JobEvent, Problem] as const;

@@ -88,6 +88,12 @@ export const ERROR_CATALOGUE = {
     title: 'Job not found',
     description: 'No job has this id: it never existed, or it finished and was pruned.',
   },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    description:
+      'The path exists but not with this method; the `Allow` header lists the ones it supports.',
+  },
   request_timeout: {
     status: 408,
     title: 'Request timeout',
