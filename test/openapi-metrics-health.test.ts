@@ -32,6 +32,7 @@ describe('OpenAPI document', () => {
       '/jobs/{id}/events',
       '/stats',
       '/submit',
+      '/topics/{topic}/messages',
       '/workers/claim',
       '/workers/jobs/{id}/complete',
       '/workers/jobs/{id}/fail',
