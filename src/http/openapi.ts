@@ -69,6 +69,10 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
         { name: 'long polling', description: 'Ask; the answer comes when something changes.' },
         { name: 'server-sent events', description: 'One response that streams every change.' },
         { name: 'push', description: 'WebSocket push and publishing to topics.' },
+        {
+          name: 'workers',
+          description: 'External workers: claim jobs under a lease, report, finish.',
+        },
         { name: 'operations', description: 'Health, metrics and error descriptions.' },
         { name: 'auth', description: 'Access tokens for event streams and WebSockets.' },
       ],
