@@ -16,7 +16,11 @@ import { pathToFileURL } from 'node:url';
 
 const ROOT = new URL('../', import.meta.url);
 /** The documents that quote examples. */
-export const DOCS_WITH_EXAMPLES = ['docs/job-types.md', 'docs/workers.md'];
+export const DOCS_WITH_EXAMPLES = [
+  'docs/job-types.md',
+  'docs/workers.md',
+  'demos/pub-sub/README.md',
+];
 
 /** The marker, blank lines, then a fenced block (closed by the same fence it opened with). */
 const QUOTE = /<!-- example: (\S+) -->\n+(`{3,})\w*\n(?:[\s\S]*?\n)??\2(?=\n|$)/g;
@@ -25,6 +29,7 @@ const LANGUAGE: Record<string, string> = {
   '.js': 'js',
   '.json': 'json',
   '.py': 'python',
+  '.sh': 'sh',
 };
 
 /** `markdown` with every quoted block replaced by the current text of its file. */

@@ -103,6 +103,8 @@ describe('access control', () => {
     expect(await json(wrong)).toMatchObject({ code: 'unauthorized' });
     for (const path of [
       '/healthz',
+      '/healthz/live',
+      '/healthz/ready',
       '/metrics',
       '/openapi.json',
       '/errors/unauthorized',
@@ -110,6 +112,16 @@ describe('access control', () => {
     ]) {
       expect((await fetch(`${url}${path}`)).status, path).toBe(200);
     }
+  });
+
+  it('shows /stats, activity across every key, only to callers with a key', async () => {
+    const { url } = await server();
+    const anonymous = await fetch(`${url}/stats`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const withKey = await fetch(`${url}/stats`, { headers: as(ALICE) });
+    expect(withKey.status).toBe(200);
+    expect(await json(withKey)).toHaveProperty('openConnections');
   });
 
   it('streams with an access token (query or cookie) instead of a key, only on stream routes', async () => {

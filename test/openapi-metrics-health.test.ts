@@ -24,6 +24,8 @@ describe('OpenAPI document', () => {
       '/errors/{code}',
       '/events',
       '/healthz',
+      '/healthz/live',
+      '/healthz/ready',
       '/job-types',
       '/jobs',
       '/jobs/{id}',
@@ -32,10 +34,12 @@ describe('OpenAPI document', () => {
       '/jobs/{id}/events',
       '/stats',
       '/submit',
+      '/topics/{topic}/messages',
       '/workers/claim',
       '/workers/jobs/{id}/complete',
       '/workers/jobs/{id}/fail',
       '/workers/jobs/{id}/progress',
+      '/ws',
     ]);
     expect(Object.keys(doc.paths['/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/jobs/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
@@ -82,5 +86,41 @@ describe('/healthz', () => {
     const draining = await fetch(`${url}/healthz`);
     expect(draining.status).toBe(503);
     expect(await json(draining)).toMatchObject({ status: 'draining' });
+  });
+});
+
+describe('/healthz/live and /healthz/ready', () => {
+  it('stay live while draining; ready only while accepting work with a writable store', async () => {
+    const { url, server } = await startTestServer();
+    const probe = async (path: string) => {
+      const response = await fetch(`${url}${path}`);
+      return { status: response.status, body: await json(response) };
+    };
+    expect(await probe('/healthz/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await probe('/healthz/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+    server.engine.stopAccepting();
+    expect(await probe('/healthz/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await probe('/healthz/ready')).toMatchObject({
+      status: 503,
+      body: { status: 'draining' },
+    });
+  });
+
+  it('is not ready when the store cannot be written', async () => {
+    const { url, dataDir } = await startTestServer();
+    // A second connection holding the write lock: the server's own could not write now.
+    const { default: Database } = await import('better-sqlite3');
+    const other = new Database(`${dataDir}/jobs.db`);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const response = await fetch(`${url}/healthz/ready`);
+      expect(response.status).toBe(503);
+      expect(await json(response)).toMatchObject({ status: 'failing' });
+      expect((await fetch(`${url}/healthz/live`)).status).toBe(200);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await fetch(`${url}/healthz/ready`)).status).toBe(200);
   });
 });

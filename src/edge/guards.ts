@@ -81,6 +81,14 @@ export class Guards {
     return wait;
   }
 
+  /** Throws rate_limited (with retryAfterMs) when this HTTP publish is over the key's limit. */
+  checkPublish(request: FastifyRequest): void {
+    const owner = request.caller.owner;
+    if (owner !== undefined) {
+      this.#check(this.#publishPerKey, owner, 'publish_per_key', 'API key', 'publishes');
+    }
+  }
+
   /** A held connection for `ip`/`owner`, or too_many_connections. */
   holdConnection(ip: string, owner: string | undefined): () => void {
     try {
@@ -95,11 +103,11 @@ export class Guards {
     this.#limited?.inc({ limit });
   }
 
-  #check(limit: KeyedRateLimit, key: string, name: LimitName, who: string): void {
+  #check(limit: KeyedRateLimit, key: string, name: LimitName, who: string, what = 'submits'): void {
     const retryAfterMs = limit.take(key);
     if (retryAfterMs === 0) return;
     this.limited(name);
-    throw new AppError('rate_limited', `too many submits from this ${who}; retry later`, {
+    throw new AppError('rate_limited', `too many ${what} from this ${who}; retry later`, {
       retryAfterMs,
     });
   }

@@ -83,6 +83,20 @@ function detailOf(code: ErrorCode, error: FastifyError): string {
 function validationError(error: FastifyError): AppError {
   const context = error.validationContext ?? 'request';
   const errors = fieldErrors(error.validation ?? [], context);
+  // The body's `type` is an enum of the registered job types (edge/schemas.ts).
+  const typeEnum = error.validation?.find(
+    (e) => e.keyword === 'enum' && context === 'body' && e.instancePath === '/type',
+  );
+  if (typeEnum && errors.every((e) => e.field === 'body.type')) {
+    const knownTypes = (typeEnum.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    return new AppError(
+      'unknown_job_type',
+      `unknown job type; known types: ${knownTypes.join(', ')}`,
+      {
+        knownTypes,
+      },
+    );
+  }
   // A malformed id gets its own code: it is the most common client mistake on this API.
   const idFields = new Set(['params.id', 'querystring.jobId']);
   if (errors.length > 0 && errors.every((e) => idFields.has(e.field))) {
@@ -94,6 +108,11 @@ function validationError(error: FastifyError): AppError {
       { errors },
     );
   }
+  if (errors.length > 0 && errors.every((e) => e.field === 'headers.last-event-id')) {
+    return new AppError('invalid_event_id', 'Last-Event-ID is not an id this stream sends', {
+      errors,
+    });
+  }
   const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
   return new AppError('invalid_request', detail || 'the request is invalid', { errors });
 }
@@ -104,10 +123,30 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, appError);
   });
+  // Before anything else reads the request (a QUERY without Content-Type would be refused as
+  // 400 first): a path that exists under other methods answers 405 with Allow.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = pathOf(request.url);
+    // findRoute's type says it always finds one; it returns null when it does not.
+    const allowed = ROUTABLE_METHODS.filter((method) => {
+      const found: unknown = app.findRoute({ method, url: path });
+      return found !== null;
+    });
+    if (allowed.length === 0) return;
+    void reply.header('allow', allowed.join(', '));
+    throw new AppError('method_not_allowed', `${path} supports ${allowed.join(', ')}`);
+  });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError('not_found', `no route for ${request.method} ${request.url}`)),
+    sendProblem(
+      reply,
+      new AppError('not_found', `no route for ${request.method} ${pathOf(request.url)}`),
+    ),
   );
 }
+
+/** The methods a route here may have; a path with any of them answers others with 405. */
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
  * Errors Fastify's router meets before any handler (a path with bad percent-encoding, a path

@@ -3,7 +3,7 @@
  * /openapi.json is generated from them, so the two cannot disagree.
  */
 import Type from 'typebox';
-import { JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
+import { EVENT_KINDS, JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
 import { MAX_ATTEMPTS, MAX_DELAY_MS, PRIORITY_MAX, PRIORITY_MIN } from '../model/queue-options.js';
 
 export const JobId = Type.String({
@@ -79,6 +79,19 @@ export const Job = Type.Object(
   { $id: 'Job', title: 'Job snapshot' },
 );
 
+export const JobEvent = Type.Object(
+  {
+    jobId: JobId,
+    seq: Type.Integer({ minimum: 1, description: '1, 2, 3, … per job.' }),
+    kind: Type.Union(EVENT_KINDS.map((kind) => Type.Literal(kind))),
+    status: JobStatus,
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    data: Type.Optional(Type.Unknown()),
+    at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'JobEvent', title: 'Job event (an entry of the per-job log)' },
+);
+
 export const JobPage = Type.Object({
   jobs: Type.Array(Type.Ref('Job')),
   nextCursor: Type.Union([Type.String(), Type.Null()], {
@@ -125,36 +138,47 @@ export const WebhookRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const SubmitBody = Type.Object(
-  {
-    type: Type.String({ minLength: 1, maxLength: 64, description: 'A name from GET /job-types.' }),
-    input: Type.Optional(
-      Type.Unknown({ description: "The job type's input; validated against its schema." }),
-    ),
-    webhook: Type.Optional(WebhookRequest),
-    attempts: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_ATTEMPTS,
-        description:
-          "Runs it may have in all (default: the job type's, else 1). A failure before the last is retried unless the handler marks it not retryable.",
+/**
+ * The body of POST /jobs. `type` is one of the registered names; a request naming another is
+ * answered `unknown_job_type` with the list (problem.ts maps the enum failure).
+ */
+export function submitBody(jobTypes: readonly string[]) {
+  return Type.Object(
+    {
+      type: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        enum: [...jobTypes],
+        description: 'A name from GET /job-types.',
       }),
-    ),
-    backoff: Type.Optional(Backoff),
-    priority: Type.Optional(Priority),
-    delay: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: MAX_DELAY_MS,
-        description: 'Wait this many ms before the first run.',
-      }),
-    ),
-    runAt: Type.Optional(
-      Type.String({ format: 'date-time', description: 'Do not run before this time.' }),
-    ),
-  },
-  { additionalProperties: false },
-);
+      input: Type.Optional(
+        Type.Unknown({ description: "The job type's input; validated against its schema." }),
+      ),
+      webhook: Type.Optional(WebhookRequest),
+      attempts: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: MAX_ATTEMPTS,
+          description:
+            "Runs it may have in all (default: the job type's, else 1). A failure before the last is retried unless the handler marks it not retryable.",
+        }),
+      ),
+      backoff: Type.Optional(Backoff),
+      priority: Type.Optional(Priority),
+      delay: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: MAX_DELAY_MS,
+          description: 'Wait this many ms before the first run.',
+        }),
+      ),
+      runAt: Type.Optional(
+        Type.String({ format: 'date-time', description: 'Do not run before this time.' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -208,4 +232,4 @@ export const Delivery = Type.Object({
 });
 
 /** Schemas referenced by `$ref`; registered once with `app.addSchema`. */
-export const SHARED_SCHEMAS = [Job, Problem] as const;
+export const SHARED_SCHEMAS = [Job, JobEvent, Problem] as const;

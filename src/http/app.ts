@@ -42,6 +42,7 @@ import { pollingRoutes } from './routes/polling.js';
 import { pushPageRoutes } from './routes/push-page.js';
 import { statsRoutes } from './routes/stats.js';
 import { workerRoutes } from './routes/workers.js';
+import { topicRoutes } from './routes/topics.js';
 import { SHARED_SCHEMAS } from '../edge/schemas.js';
 import type { App } from '../edge/app-type.js';
 
@@ -54,6 +55,8 @@ export interface AppOptions {
   sseHeartbeat: number;
   sseRetry: number;
   sseMaxBuffer: number;
+  /** The largest WebSocket message, also the limit of an HTTP publish. */
+  wsMaxPayload: number;
   /** Per-request log lines at info rather than debug (request-log.ts). */
   logRequests?: boolean;
 }
@@ -150,6 +153,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     logger,
   });
   eventStreamRoutes(app, sse, metrics);
+  topicRoutes(app, { engine, guards, maxMessageBytes: options.wsMaxPayload });
   demoPageRoutes(app);
   dashboardRoutes(app);
   healthRoutes(app, deps);

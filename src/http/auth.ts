@@ -20,6 +20,7 @@ import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import { AppError } from '../model/errors/app-error.js';
 import Type from 'typebox';
 import type { App } from '../edge/app-type.js';
+import { guardedProblems, jsonBody } from '../edge/responses.js';
 
 export function registerAuth(app: App, auth: Authenticator): void {
   // A reference type cannot be a decorator's default: every request gets its own below.
@@ -54,16 +55,27 @@ export function registerAuth(app: App, auth: Authenticator): void {
     '/auth/token',
     {
       schema: {
+        operationId: 'issueAccessToken',
         summary: 'Exchange an API key for a short-lived access token',
         description:
-          'For event streams and WebSockets in browsers, which cannot send an Authorization header: pass the token as `?access_token=`, or rely on the HttpOnly, SameSite=Strict cookie this sets. 404 when API keys are off.',
+          'For event streams and WebSockets in browsers, which cannot send an Authorization header: pass the token as `?access_token=`, or rely on the HttpOnly, SameSite=Strict cookie this sets. 404 (not_found) when authentication is off: no token is needed then.',
         tags: ['auth'],
         response: {
-          200: Type.Object({
-            token: Type.String(),
-            owner: Type.String(),
-            expiresAt: Type.String({ format: 'date-time' }),
-          }),
+          200: jsonBody(
+            Type.Object({
+              token: Type.String(),
+              owner: Type.String(),
+              expiresAt: Type.String({ format: 'date-time' }),
+            }),
+            'The token; also set as the bp_token cookie.',
+            {
+              'set-cookie': {
+                type: 'string',
+                description: 'bp_token=<token>; HttpOnly; SameSite=Strict; Path=/',
+              },
+            },
+          ),
+          ...guardedProblems(404),
         },
       },
     },

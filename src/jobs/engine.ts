@@ -169,6 +169,13 @@ export class JobEngine {
   }
 
   /** Rejects when the store is unusable (/healthz). */
+  /** Ready for traffic: accepting work, and the store answers and could write now. */
+  async ready(): Promise<void> {
+    if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
+    await this.#store.ping();
+    await this.#store.probeWrite();
+  }
+
   ping(): Promise<void> {
     return this.#store.ping();
   }

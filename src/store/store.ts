@@ -99,6 +99,8 @@ export interface JobStore {
   countByStatus(): Promise<Record<JobStatus, number>>;
   /** Cheap liveness probe of the underlying storage; rejects when it is unusable. */
   ping(): Promise<void>;
+  /** Rejects when a write could not be made now (read-only, locked, refusing writes). */
+  probeWrite(): Promise<void>;
 }
 
 /**

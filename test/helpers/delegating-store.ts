@@ -22,6 +22,7 @@ export function delegatingStore(
     prune: (before) => inner.prune(before),
     countByStatus: () => inner.countByStatus(),
     ping: () => inner.ping(),
+    probeWrite: () => inner.probeWrite(),
     subscribe: (topic, listener) => inner.subscribe(topic, listener),
     publishMessage: (topic, data) => inner.publishMessage(topic, data),
     subscribeMessages: (topic, listener) => inner.subscribeMessages(topic, listener),

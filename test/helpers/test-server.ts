@@ -3,6 +3,7 @@ import { onTestFinished } from 'vitest';
 import type { ServerOptions } from '../../src/config/options.js';
 import type { AnyJobType } from '../../src/jobs/job-type.js';
 import { createServer, type Server } from '../../src/server.js';
+import { watchServer } from './contract/recorder.js';
 import { tempDir } from './temp-dir.js';
 
 export interface TestServer {
@@ -27,5 +28,6 @@ export async function startTestServer(
   );
   onTestFinished(() => server.close());
   const url = await server.listen();
+  watchServer(url);
   return { server, url, dataDir };
 }

@@ -6,7 +6,9 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import Type from 'typebox';
-import { JobIdParams, ProblemRef } from '../../edge/schemas.js';
+import { JobIdParams } from '../../edge/schemas.js';
+import { empty, guardedProblems, type ResponseSpec } from '../../edge/responses.js';
+import { JOB_ID_SCHEMA_PATTERN } from '../../model/job.js';
 import type { App } from '../../edge/app-type.js';
 import { AppError } from '../../model/errors/app-error.js';
 import {
@@ -18,26 +20,54 @@ import {
 import { MAX_STREAM_JOBS, parseJobList, parseTopics } from '../../transports/sse-request.js';
 import type { SseTransport } from '../../transports/sse.js';
 
+/**
+ * The stream itself. OpenAPI 3.1 cannot type the events of a stream, so `x-sse-events` names
+ * each `event:` the stream sends and the schema of its `data:` (JSON).
+ */
 const EventStream = {
   description:
-    'text/event-stream: `id:`, `event:` (event kind or `reset`) and `data:` (JSON) per event; ' +
+    'text/event-stream: `id:`, `event:` (the event kind, or `reset`) and `data:` (JSON) per event; ' +
     '`retry:` and a `: heartbeat-ms <ms>` comment first, comment heartbeats while idle. ' +
-    'See docs/protocol.md.',
-  content: { 'text/event-stream': { schema: Type.String() } },
-};
-const Finished = Type.Null({
-  description: 'The job finished and the client already has its last event: stop reconnecting.',
-});
+    'See docs/protocol.md (server-sent events).',
+  content: {
+    'text/event-stream': {
+      schema: Type.String({ description: 'A stream of server-sent events.' }),
+      'x-sse-events': {
+        '<kind> (queued, started, progress, succeeded, failed, canceled, requeued)': {
+          id: 'The seq (`/jobs/{id}/events`) or `jobId:seq,…` (`/events`)',
+          data: { $ref: '#/components/schemas/JobEvent' },
+        },
+        reset: {
+          description:
+            'The history after the cursor is gone (or the cursor is ahead): the current snapshot.',
+          data: { $ref: '#/components/schemas/Job' },
+        },
+      },
+    },
+  },
+} satisfies ResponseSpec;
 const StreamResponses = {
   200: EventStream,
-  204: Finished,
-  400: ProblemRef,
-  404: ProblemRef,
-  503: ProblemRef,
+  204: empty('The job finished and the client already has its last event: stop reconnecting.'),
+  // A stream takes a connection slot (--max-connections-per-ip/-key).
+  ...guardedProblems(404, 429),
 };
-const LastEventIdHeader = Type.Object({
+const SEQ = '\\d{1,15}';
+const CURSOR = `${JOB_ID_SCHEMA_PATTERN.slice(1, -1)}:${SEQ}`;
+const SingleJobEventId = Type.Object({
   'last-event-id': Type.Optional(
-    Type.String({ description: 'Sent by EventSource on reconnect: the last id it received.' }),
+    Type.String({
+      pattern: `^(${SEQ})?$`,
+      description: 'Sent by EventSource on reconnect: the last id it received (a seq).',
+    }),
+  ),
+});
+const MultiplexedEventId = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({
+      pattern: `^(${CURSOR}(,${CURSOR})*)?$`,
+      description: 'Sent by EventSource on reconnect: the last id it received (`jobId:seq,…`).',
+    }),
   ),
 });
 
@@ -61,10 +91,11 @@ export function eventStreamRoutes(app: App, sse: SseTransport, registry: Registr
       // EventSource cannot send headers: an access token may stand in for the API key.
       config: { access: 'stream' },
       schema: {
+        operationId: 'streamJobEvents',
         summary: "Stream a job's events (server-sent events)",
         tags: ['server-sent events'],
         params: JobIdParams,
-        headers: LastEventIdHeader,
+        headers: SingleJobEventId,
         querystring: Type.Object({
           after: Type.Optional(
             Type.Integer({
@@ -90,9 +121,10 @@ export function eventStreamRoutes(app: App, sse: SseTransport, registry: Registr
     {
       config: { access: 'stream' },
       schema: {
+        operationId: 'streamEvents',
         summary: 'Stream several jobs and topics on one connection (server-sent events)',
         tags: ['server-sent events'],
-        headers: LastEventIdHeader,
+        headers: MultiplexedEventId,
         querystring: Type.Object({
           jobs: Type.Optional(
             Type.String({ description: `Job ids, comma-separated (at most ${MAX_STREAM_JOBS}).` }),

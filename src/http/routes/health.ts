@@ -1,10 +1,14 @@
-/** /healthz for load balancers and people, and /errors/:code, the target of problem `type`s. */
+/**
+ * Health for orchestrators and people — /healthz (both in one, as before), /healthz/live (the
+ * process answers: restart it otherwise) and /healthz/ready (send it traffic: not draining, the
+ * store answers and could write now) — and /errors/:code, the target of problem `type`s.
+ */
 import Type from 'typebox';
 import { AppError } from '../../model/errors/app-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../model/errors/catalogue.js';
 import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
 import type { JobEngine } from '../../jobs/engine.js';
-import { ProblemRef } from '../../edge/schemas.js';
+import { jsonBody, problems } from '../../edge/responses.js';
 import type { App } from '../../edge/app-type.js';
 
 const Health = Type.Object({
@@ -38,18 +42,73 @@ export interface HealthDependencies {
   activeJobs: () => number;
 }
 
+const Probe = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('draining'), Type.Literal('failing')]),
+  detail: Type.Optional(Type.String({ description: 'Why it is not ready.' })),
+});
+
 export function healthRoutes(app: App, deps: HealthDependencies): void {
+  app.get(
+    '/healthz/live',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'getLiveness',
+        summary: 'Liveness: the process serves requests',
+        description: 'Always 200 while the process can answer; it checks nothing else.',
+        tags: ['operations'],
+        response: { 200: jsonBody(Probe, 'Alive.'), ...problems() },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/healthz/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Readiness: send traffic here',
+        description:
+          '200 when the server accepts work, its store answers and a write could be made now; 503 while draining or when the store fails.',
+        tags: ['operations'],
+        response: {
+          200: jsonBody(Probe, 'Ready.'),
+          503: jsonBody(Probe, 'Not ready: draining, or the store is failing.'),
+          ...problems(),
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await deps.engine.ready();
+        return { status: 'ok' as const };
+      } catch (error) {
+        const draining = !deps.engine.accepting;
+        if (!draining) app.log.error({ err: error }, 'readiness probe failed');
+        const detail = draining ? 'the server is shutting down' : 'the store is failing';
+        return reply.code(503).send({ status: draining ? 'draining' : 'failing', detail });
+      }
+    },
+  );
+
   app.get(
     '/healthz',
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Liveness and readiness',
+        operationId: 'getHealth',
+        summary: 'Liveness and readiness in one, with figures',
         description:
           '200 while serving; 503 while draining for shutdown, while the store cannot write ' +
           '(`degraded`: a full disk; reads still work) or when it fails altogether.',
         tags: ['operations'],
-        response: { 200: Health, 503: Health },
+        response: {
+          200: jsonBody(Health, 'Serving.'),
+          503: jsonBody(Health, 'Draining, or the store is failing.'),
+          ...problems(),
+        },
       },
     },
     async (_request, reply) => {
@@ -81,17 +140,21 @@ export function healthRoutes(app: App, deps: HealthDependencies): void {
     {
       config: { access: 'public' },
       schema: {
+        operationId: 'describeError',
         summary: 'Describe an error code (the `type` of every problem document)',
         tags: ['operations'],
         params: Type.Object({ code: Type.String({ maxLength: 64 }) }),
         response: {
-          200: Type.Object({
-            code: Type.String(),
-            status: Type.Integer(),
-            title: Type.String(),
-            description: Type.String(),
-          }),
-          404: ProblemRef,
+          200: jsonBody(
+            Type.Object({
+              code: Type.String(),
+              status: Type.Integer(),
+              title: Type.String(),
+              description: Type.String(),
+            }),
+            'The code, its HTTP status and what it means.',
+          ),
+          ...problems(404),
         },
       },
     },

@@ -11,14 +11,23 @@ import {
   JobPage,
   JobTypeDescription,
   ListQuery,
-  ProblemRef,
-  SubmitBody,
+  submitBody,
 } from '../../edge/schemas.js';
+import { guardedProblems, jsonBody, type HeaderSpec } from '../../edge/responses.js';
 import type { Guards } from '../../edge/guards.js';
 import type { App } from '../../edge/app-type.js';
 import type { WebhookDelivery } from '../../transports/webhooks.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const SUBMITTED_HEADERS: Record<string, HeaderSpec> = {
+  location: { type: 'string', description: 'The URL of the job: /jobs/{id}.' },
+  'idempotent-replayed': {
+    type: 'string',
+    enum: ['true'],
+    description: 'Present when an Idempotency-Key retry returned the job stored before.',
+  },
+};
 
 export function jobRoutes(
   app: App,
@@ -30,6 +39,7 @@ export function jobRoutes(
     '/jobs',
     {
       schema: {
+        operationId: 'submitJob',
         summary: 'Submit a job',
         description:
           'Stores the job and answers at once with 202 and its snapshot; the job runs in the background. ' +
@@ -38,14 +48,10 @@ export function jobRoutes(
           'event with `events: "all"` (docs/webhooks.md); a URL that may not be called is 400 webhook_url_refused.',
         tags: ['jobs'],
         headers: IdempotencyHeaders,
-        body: SubmitBody,
+        body: submitBody(engine.registry.names()),
         response: {
-          202: Type.Ref('Job'),
-          400: ProblemRef,
-          413: ProblemRef,
-          415: ProblemRef,
-          422: ProblemRef,
-          503: ProblemRef,
+          202: jsonBody(Type.Ref('Job'), 'Stored; it runs in the background.', SUBMITTED_HEADERS),
+          ...guardedProblems(413, 415, 422, 429),
         },
       },
     },
@@ -86,10 +92,11 @@ export function jobRoutes(
     '/jobs',
     {
       schema: {
+        operationId: 'listJobs',
         summary: 'List jobs, newest first',
         tags: ['jobs'],
         querystring: ListQuery,
-        response: { 200: JobPage, 400: ProblemRef },
+        response: { 200: jsonBody(JobPage, 'A page of jobs.'), ...guardedProblems() },
       },
     },
     async (request) => {
@@ -102,13 +109,17 @@ export function jobRoutes(
     '/jobs/:id',
     {
       schema: {
+        operationId: 'cancelJob',
         summary: 'Cancel a job',
         description:
           'A queued job is canceled at once; a running one is aborted and ends as canceled. ' +
           'Idempotent for canceled jobs; a job that succeeded or failed answers 409 job_finished.',
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 200: Type.Ref('Job'), 400: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+        response: {
+          200: jsonBody(Type.Ref('Job'), 'The job, canceled.'),
+          ...guardedProblems(404, 409),
+        },
       },
     },
     async (request) => engine.cancel(request.params.id, request.caller),
@@ -120,9 +131,13 @@ export function jobRoutes(
       // What can be submitted is not a secret; forms are built from it before signing in.
       config: { access: 'public' },
       schema: {
+        operationId: 'listJobTypes',
         summary: 'The registered job types and their input schemas',
         tags: ['jobs'],
-        response: { 200: Type.Array(JobTypeDescription) },
+        response: {
+          200: jsonBody(Type.Array(JobTypeDescription), 'Every registered job type.'),
+          ...guardedProblems(),
+        },
       },
     },
     async () => engine.registry.describe(),

@@ -8,7 +8,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Guards } from '../../edge/guards.js';
-import { JobId, JobIdParams, ProblemRef } from '../../edge/schemas.js';
+import { JobId, JobIdParams } from '../../edge/schemas.js';
+import {
+  empty,
+  guardedProblems,
+  jsonBody,
+  RETRY_AFTER,
+  type HeaderSpec,
+} from '../../edge/responses.js';
+import { BODY_OPTIONAL } from '../openapi.js';
 import type { App } from '../../edge/app-type.js';
 import type { LongPolling } from '../../transports/long-polling.js';
 import type { ShortPolling } from '../../transports/short-polling.js';
@@ -42,7 +50,7 @@ const SubmitResponse = Type.Object({
   id: JobId,
   /** The same id under the overview's name. */
   jobId: JobId,
-  status: Type.String(),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running')]),
   progress: Type.Integer(),
   checkStatus: Type.String({ description: 'The URL to poll.' }),
 });
@@ -55,6 +63,17 @@ const DemoBody = Type.Union([
   Type.Object({}, { description: 'The demo job input, e.g. {"stepMs": 500}.' }),
   Type.Null(),
 ]);
+
+/** What every snapshot answer carries (short-polling.ts, long-polling.ts). */
+const SNAPSHOT_HEADERS: Record<string, HeaderSpec> = {
+  etag: { type: 'string', pattern: '^"\\d+"$', description: "The job's seq, quoted." },
+  ...RETRY_AFTER,
+  'long-poll-outcome': {
+    type: 'string',
+    enum: ['immediate', 'changed', 'timeout', 'closing'],
+    description: 'With `wait`: why the answer came (closing: the server is shutting down).',
+  },
+};
 
 export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
   const { shortPolling, longPolling } = options;
@@ -73,16 +92,17 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
       ? shortPolling.answer(request, reply, jobId)
       : longPolling.answer(request, reply, jobId, query);
   const snapshotResponses = {
-    200: Type.Ref('Job'),
-    304: Type.Null({ description: 'Not modified: the job has not changed since that ETag.' }),
-    400: ProblemRef,
-    404: ProblemRef,
+    200: jsonBody(Type.Ref('Job'), 'The job snapshot.', SNAPSHOT_HEADERS),
+    304: empty('Not modified: the job has not changed since that ETag.', SNAPSHOT_HEADERS),
+    // A held request takes a connection slot (--max-connections-per-ip/-key).
+    ...guardedProblems(404, 429),
   };
 
   app.get(
     '/jobs/:id',
     {
       schema: {
+        operationId: 'getJob',
         summary: 'Read a job (short polling; long polling with `after` and `wait`)',
         description:
           'Answers at once. Send the last ETag in If-None-Match to get 304 while nothing changed; ' +
@@ -101,6 +121,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
     '/check-status',
     {
       schema: {
+        operationId: 'checkStatus',
         summary:
           "Read a job (the overview's polling surface; long polling with `after` and `wait`)",
         tags: ['short polling', 'long polling'],
@@ -115,12 +136,19 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
     '/submit',
     {
       schema: {
+        operationId: 'submitDemoJob',
+        [BODY_OPTIONAL]: true,
         summary: "Start a demo job (the overview's surface)",
         description:
           'Starts a `demo` job (10% every 3 s unless the optional JSON body sets stepMs) and answers 202 with its id.',
         tags: ['short polling'],
         body: Type.Optional(DemoBody),
-        response: { 202: SubmitResponse, 400: ProblemRef, 503: ProblemRef },
+        response: {
+          202: jsonBody(SubmitResponse, 'Started; poll checkStatus.', {
+            location: { type: 'string', description: 'The URL of the job: /jobs/{id}.' },
+          }),
+          ...guardedProblems(413, 415, 429),
+        },
       },
     },
     async (request, reply) => {

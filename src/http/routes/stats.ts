@@ -9,6 +9,7 @@ import { Stats } from '../../model/stats.js';
 import type { LoopDelayMonitor } from '../../execution/loop-delay-monitor.js';
 import { transportMetrics } from '../../edge/transport-metrics.js';
 import type { App } from '../../edge/app-type.js';
+import { guardedProblems, jsonBody } from '../../edge/responses.js';
 
 export interface StatsDependencies {
   registry: Registry;
@@ -22,12 +23,14 @@ export function statsRoutes(app: App, deps: StatsDependencies): void {
   app.get(
     '/stats',
     {
-      // Like /metrics: operational figures, no job data.
-      config: { access: 'public' },
+      // Activity across every key: with authentication on, only callers with a key see it
+      // (/metrics, for the operator's scraper, stays public; restrict it at the proxy).
       schema: {
+        operationId: 'getStats',
         summary: 'Live figures for the dashboard: event-loop delay, open connections',
+        description: 'With authentication on, the request needs credentials like any API call.',
         tags: ['operations'],
-        response: { 200: Stats },
+        response: { 200: jsonBody(Stats, 'The figures now.'), ...guardedProblems() },
       },
     },
     async (_request, reply) => {

@@ -14,7 +14,8 @@
 import Type from 'typebox';
 import type { JobEngine } from '../../jobs/engine.js';
 import type { App } from '../../edge/app-type.js';
-import { JobIdParams, ProblemRef } from '../../edge/schemas.js';
+import { JobIdParams } from '../../edge/schemas.js';
+import { empty, guardedProblems, jsonBody } from '../../edge/responses.js';
 import { AppError } from '../../model/errors/app-error.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../model/json-depth.js';
 
@@ -82,13 +83,8 @@ const FailBody = Type.Object(
   { additionalProperties: false },
 );
 
-const refusals = {
-  400: ProblemRef,
-  401: ProblemRef,
-  404: ProblemRef,
-  409: ProblemRef,
-  503: ProblemRef,
-};
+/** 409: `job_canceled` or `lease_lost`; 413/415 for the body. */
+const refusals = guardedProblems(404, 409, 413, 415);
 
 export function workerRoutes(app: App, engine: JobEngine, options: WorkerRoutesOptions): void {
   const workers = engine.workers;
@@ -103,14 +99,18 @@ export function workerRoutes(app: App, engine: JobEngine, options: WorkerRoutesO
     {
       config,
       schema: {
+        operationId: 'claimJob',
         summary: 'Claim a job of your types under a lease (long-polled)',
         description:
           'Starts the oldest queued job of one of `types` and answers with it and a lease. With `wait`, holds the request until such a job is queued; 204 when none came.',
         tags: ['workers'],
         body: ClaimBody,
         response: {
-          200: Type.Object({ job: Type.Ref('Job'), lease: Lease, timeoutMs: Type.Integer() }),
-          204: Type.Null({ description: 'No job of these types came within `wait`.' }),
+          200: jsonBody(
+            Type.Object({ job: Type.Ref('Job'), lease: Lease, timeoutMs: Type.Integer() }),
+            'The job, started, and its lease.',
+          ),
+          204: empty('No job of these types came within `wait`.'),
           ...refusals,
         },
       },
@@ -137,13 +137,17 @@ export function workerRoutes(app: App, engine: JobEngine, options: WorkerRoutesO
     {
       config,
       schema: {
+        operationId: 'reportJobProgress',
         summary: 'Report progress and renew the lease',
         description:
           'Without `progress` it only renews the lease. 409 `job_canceled`: stop, the job was canceled; 409 `lease_lost`: stop, the job is no longer yours.',
         tags: ['workers'],
         params: JobIdParams,
         body: ProgressBody,
-        response: { 200: Type.Object({ job: Type.Ref('Job'), lease: Lease }), ...refusals },
+        response: {
+          200: jsonBody(Type.Object({ job: Type.Ref('Job'), lease: Lease }), 'Renewed.'),
+          ...refusals,
+        },
       },
     },
     async (request) => {
@@ -162,11 +166,12 @@ export function workerRoutes(app: App, engine: JobEngine, options: WorkerRoutesO
     {
       config,
       schema: {
+        operationId: 'completeJob',
         summary: 'Complete the job with its result',
         tags: ['workers'],
         params: JobIdParams,
         body: CompleteBody,
-        response: { 200: Type.Ref('Job'), ...refusals },
+        response: { 200: jsonBody(Type.Ref('Job'), 'The job, finished.'), ...refusals },
       },
     },
     async (request) => {
@@ -180,11 +185,12 @@ export function workerRoutes(app: App, engine: JobEngine, options: WorkerRoutesO
     {
       config,
       schema: {
+        operationId: 'failJob',
         summary: 'Fail the job with a code and message',
         tags: ['workers'],
         params: JobIdParams,
         body: FailBody,
-        response: { 200: Type.Ref('Job'), ...refusals },
+        response: { 200: jsonBody(Type.Ref('Job'), 'The job, finished.'), ...refusals },
       },
     },
     async (request) => {

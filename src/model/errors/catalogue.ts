@@ -106,6 +106,12 @@ export const ERROR_CATALOGUE = {
     description:
       'The job has no webhook delivery with this id (`GET /jobs/:id/deliveries` lists them).',
   },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    description:
+      'The path exists but not with this method; the `Allow` header lists the ones it supports.',
+  },
   request_timeout: {
     status: 408,
     title: 'Request timeout',

@@ -408,6 +408,15 @@ export class RedisStore implements Store {
     await this.#checked.assertHealthy();
   }
 
+  probeWrite(): Promise<void> {
+    // A real write, which Redis refuses when it cannot persist (MISCONF) or is a replica.
+    return guard(
+      this.#ping().then(async () => {
+        await this.#redis.set(`${this.#prefix}ready-probe`, '1', 'PX', 10_000);
+      }),
+    );
+  }
+
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
     return this.#bus.subscribe(topic, listener);
   }

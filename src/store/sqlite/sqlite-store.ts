@@ -352,6 +352,22 @@ export class SqliteStore implements Store {
     });
   }
 
+  probeWrite(): Promise<void> {
+    // Taking the write lock fails on a read-only or locked file; nothing is written. Without
+    // waiting: a probe must not hold the event loop for the busy timeout.
+    return this.#run(() => {
+      if (this.#db.inTransaction) return;
+      const busyTimeout = Number(this.#db.pragma('busy_timeout', { simple: true }));
+      this.#db.pragma('busy_timeout = 0');
+      try {
+        this.#db.exec('BEGIN IMMEDIATE');
+        this.#db.exec('ROLLBACK');
+      } finally {
+        this.#db.pragma(`busy_timeout = ${busyTimeout}`);
+      }
+    });
+  }
+
   subscribe(topic: Topic, listener: EventListener): Unsubscribe {
     return this.#bus.subscribe(topic, listener);
   }
