@@ -34,7 +34,10 @@ describe('the SQLite process lock', () => {
     const { job } = await server.create({ type: 'demo', input: {} });
     const reader = new SqliteStore({ path, readOnly: true });
     expect((await reader.get(job.id))?.id).toBe(job.id);
-    await expect(reader.create({ type: 'demo', input: {} })).rejects.toThrow(/readonly/);
+    // A read-only store refuses writes as the storage refusing them: 503 store_unavailable.
+    await expect(reader.create({ type: 'demo', input: {} })).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
     await reader.close();
     await server.close();
   });

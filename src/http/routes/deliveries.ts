@@ -4,7 +4,8 @@
  */
 import Type from 'typebox';
 import type { JobEngine } from '../../jobs/engine.js';
-import { Delivery, JobId, ProblemRef } from '../../edge/schemas.js';
+import { Delivery, JobId } from '../../edge/schemas.js';
+import { guardedProblems, jsonBody } from '../../edge/responses.js';
 import type { App } from '../../edge/app-type.js';
 
 export function deliveryRoutes(app: App, engine: JobEngine): void {
@@ -12,15 +13,15 @@ export function deliveryRoutes(app: App, engine: JobEngine): void {
     '/jobs/:id/deliveries',
     {
       schema: {
+        operationId: 'listJobDeliveries',
         summary: "A job's webhook deliveries and their attempts",
         description:
           'One delivery per event the webhook asked for, oldest first; each attempt with its status code, latency and error.',
         tags: ['webhooks'],
         params: Type.Object({ id: JobId }),
         response: {
-          200: Type.Object({ deliveries: Type.Array(Delivery) }),
-          400: ProblemRef,
-          404: ProblemRef,
+          200: jsonBody(Type.Object({ deliveries: Type.Array(Delivery) }), 'The deliveries.'),
+          ...guardedProblems(404),
         },
       },
     },
@@ -33,6 +34,7 @@ export function deliveryRoutes(app: App, engine: JobEngine): void {
     '/jobs/:id/deliveries/:deliveryId/redeliver',
     {
       schema: {
+        operationId: 'redeliverJobDelivery',
         summary: 'Send a dead delivery again',
         description:
           'A delivery whose retry window closed is attempted again at once, with a fresh window and the same webhook-id; any other is 409 delivery_not_dead.',
@@ -42,10 +44,8 @@ export function deliveryRoutes(app: App, engine: JobEngine): void {
           deliveryId: Type.String({ minLength: 1, maxLength: 64 }),
         }),
         response: {
-          202: Type.Object({ redelivered: Type.Literal(true) }),
-          400: ProblemRef,
-          404: ProblemRef,
-          409: ProblemRef,
+          202: jsonBody(Type.Object({ redelivered: Type.Literal(true) }), 'Attempted again.'),
+          ...guardedProblems(404, 409),
         },
       },
     },
