@@ -102,6 +102,11 @@ async function cutRepeatedly(
           cuts[side]++;
           break;
         }
+        // No connection in use (a poller between requests, whose requests last about a
+        // millisecond): wake as the next one starts rather than hope a sampling tick lands
+        // inside it; the tick still retries a server socket not yet accepted.
+        await Promise.race([client.nextConnection(), sleep(1)]);
+        continue;
       }
       await sleep(1);
     }

@@ -151,13 +151,14 @@ export const GUARDED_ROUTES: readonly GuardedRoute[] = [
     stream: true,
     hasId: false,
   },
+  // Activity across keys: behind authentication since issue 18.
+  { name: 'GET /stats', method: 'GET', path: () => '/stats', stream: false, hasId: false },
 ];
 
 /** Public: answered without credentials (redirects included). */
 export const PUBLIC_ROUTES: readonly string[] = [
   '/healthz',
   '/metrics',
-  '/stats',
   '/openapi.json',
   '/errors/job_not_found',
   '/job-types',

@@ -54,6 +54,8 @@ export interface ResumingClient {
   port(): number | undefined;
   /** Drops the connection in use from the client side; false when there is none. */
   abort(): boolean;
+  /** Resolves when the client next opens a connection (or request). */
+  nextConnection(): Promise<void>;
   /** Resolves once the job's terminal state was seen. */
   readonly done: Promise<void>;
   stop(): void;
@@ -84,6 +86,7 @@ abstract class BaseClient implements ResumingClient {
   protected stopped = false;
   protected finished = false;
   #resolve!: () => void;
+  #connectionWaiters: (() => void)[] = [];
 
   constructor(options: ClientOptions) {
     this.options = { silenceMs: 10_000, retryMs: 20, ...options };
@@ -103,6 +106,17 @@ abstract class BaseClient implements ResumingClient {
   stop(): void {
     this.stopped = true;
     this.abort();
+  }
+
+  nextConnection(): Promise<void> {
+    return new Promise((resolve) => this.#connectionWaiters.push(resolve));
+  }
+
+  /** A connection (or request) is in use from now: wakes whoever waits to cut one. */
+  protected connectionStarted(): void {
+    const waiters = this.#connectionWaiters;
+    this.#connectionWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   protected finish(): void {
@@ -153,7 +167,10 @@ abstract class HttpClient extends BaseClient {
   /** Makes `req` the connection in use, until `release`. */
   protected track(req: ClientRequest): void {
     this.#request = req;
-    req.on('socket', (socket) => (this.#socket = socket));
+    req.on('socket', (socket) => {
+      this.#socket = socket;
+      this.connectionStarted();
+    });
   }
 
   protected release(): void {
@@ -250,7 +267,10 @@ class WebSocketClient extends BaseClient {
         this.silences++;
         ws.terminate();
       });
-      ws.on('upgrade', (response) => (this.#port = response.socket.localPort));
+      ws.on('upgrade', (response) => {
+        this.#port = response.socket.localPort;
+        this.connectionStarted();
+      });
       ws.on('error', () => undefined);
       ws.on('close', () => {
         dog.clear();
