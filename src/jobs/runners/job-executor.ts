@@ -28,6 +28,7 @@ import type { AnyJobType, JobContext } from '../job-type.js';
 import type { WorkerTaskRef } from '../../execution/worker-task.js';
 import type { JobTypeRegistry } from '../registry.js';
 import { ProgressWriter } from './progress-writer.js';
+import { backoffDelay, type BackoffPolicy } from '../../model/backoff.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 
 /** What happens to a job interrupted by a crash or still running at shutdown. */
@@ -71,8 +72,8 @@ export class JobAbortedError extends Error {
 
 export const INTERRUPTED_MESSAGE = 'the server stopped while the job was running';
 
-/** The longest wait between two tries of an outcome write the storage refused. */
-const RECORD_RETRY_MAX_MS = 1000;
+/** An outcome the store refused is written again after 50 ms, doubling to at most 1 s apart. */
+const RECORD_RETRY: BackoffPolicy = { type: 'exponential', delayMs: 50, maxDelayMs: 1000 };
 
 export class JobExecutor implements Closeable {
   readonly #options: ExecutorOptions;
@@ -277,7 +278,7 @@ export class JobExecutor implements Closeable {
             'the store refused a job change; retrying until it is recorded',
           );
         }
-        await sleep(Math.min(RECORD_RETRY_MAX_MS, 50 * 2 ** attempt), undefined, {
+        await sleep(backoffDelay(RECORD_RETRY, attempt + 1), undefined, {
           signal: this.#stopping.signal,
         }).catch(() => undefined);
       }

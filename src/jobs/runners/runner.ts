@@ -11,12 +11,13 @@ import type { Store, Unsubscribe } from '../../store/store.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import { interrupted, JobExecutor, mayRunAgain, type RecoveryPolicy } from './job-executor.js';
 import type { Job } from '../../model/job.js';
+import { backoffDelay, type BackoffPolicy } from '../../model/backoff.js';
 import type { JobTypeRegistry } from '../registry.js';
 
 export type { RecoveryPolicy } from './job-executor.js';
 
-const CLAIM_RETRY_MIN_MS = 50;
-const CLAIM_RETRY_MAX_MS = 1000;
+/** A claim the store refused (a full disk) is tried again after 50 ms, doubling to 1 s. */
+const CLAIM_RETRY: BackoffPolicy = { type: 'exponential', delayMs: 50, maxDelayMs: 1000 };
 
 export interface RunnerOptions {
   store: Store;
@@ -61,8 +62,8 @@ export class Runner implements JobRunner {
   #unsubscribe: Unsubscribe | undefined;
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
-  /** A claim the store refused (a full disk) is tried again after this, doubling to 1 s. */
-  #claimRetryMs = CLAIM_RETRY_MIN_MS;
+  /** Claims the store refused in a row (0 while claims succeed). */
+  #claimFailures = 0;
   #claimRetry: NodeJS.Timeout | undefined;
   /** Wakes the runner when the earliest delayed job becomes due. */
   #dueTimer: { at: number; timer: NodeJS.Timeout } | undefined;
@@ -161,19 +162,19 @@ export class Runner implements JobRunner {
             break;
           }
           for (const job of jobs) this.#launch(job);
-          this.#claimRetryMs = CLAIM_RETRY_MIN_MS;
+          this.#claimFailures = 0;
           if (jobs.length === 0) break;
         }
       }
     } catch (error) {
       // Queued work must not wait for the next submit to be noticed: try again by itself.
-      this.#log.error({ err: error, retryMs: this.#claimRetryMs }, 'claiming the next job failed');
+      const retryMs = backoffDelay(CLAIM_RETRY, ++this.#claimFailures);
+      this.#log.error({ err: error, retryMs }, 'claiming the next job failed');
       clearTimeout(this.#claimRetry);
       this.#claimRetry = setTimeout(() => {
         this.#pump();
-      }, this.#claimRetryMs);
+      }, retryMs);
       this.#claimRetry.unref();
-      this.#claimRetryMs = Math.min(CLAIM_RETRY_MAX_MS, this.#claimRetryMs * 2);
     }
   }
 
