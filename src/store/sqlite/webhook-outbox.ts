@@ -87,6 +87,11 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   #notifying = false;
   readonly #write: WriteThrough;
   readonly #read: ReadThrough;
+  /**
+   * Whether any job may have a webhook target. Once true it stays true (targets pruned with
+   * their jobs only cost the lookup again), so it never skips a target that exists.
+   */
+  #anyTargets: boolean;
   readonly #s: {
     insertTarget: Statement;
     targets: Statement<[string], { job_n: number; url: string; events: string }>;
@@ -107,6 +112,8 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   constructor(db: Database, write: WriteThrough, read: ReadThrough) {
     this.#write = write;
     this.#read = read;
+    const stored = db.prepare('SELECT EXISTS (SELECT 1 FROM webhook_targets) AS any').get();
+    this.#anyTargets = (stored as { any: number }).any === 1;
     this.#s = {
       insertTarget: db.prepare(
         'INSERT OR REPLACE INTO webhook_targets (job_n, url, events) VALUES (?, ?, ?)',
@@ -158,6 +165,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
 
   /** Inside the create transaction: the job's webhook targets. */
   addTargets(jobN: number, targets: readonly WebhookTarget[]): void {
+    if (targets.length > 0) this.#anyTargets = true;
     for (const t of targets) this.#s.insertTarget.run(jobN, t.url, t.events);
   }
 
@@ -166,6 +174,8 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
    * event and target that asked for it. This is the outbox write.
    */
   recordEvents(events: readonly JobEvent[]): void {
+    // Most deployments never ask for a webhook: then no write pays a lookup per event.
+    if (!this.#anyTargets) return;
     for (const event of events) {
       for (const target of this.#s.targets.all(event.jobId)) {
         if (target.events === 'terminal' && !isTerminal(event.status)) continue;
