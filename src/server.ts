@@ -126,9 +126,7 @@ export async function createServer(
       { name: 'loop-delay monitor', run: () => loopDelay.close() },
       {
         name: 'external workers',
-        run: () => {
-          engine.workers.close();
-        },
+        run: () => engine.workers.close(),
       },
       { name: 'back end', run: () => backend.close() },
       {

@@ -10,7 +10,8 @@
  * by default) once some process can reach both, without waiting for a restart or a new submit.
  */
 import type { Logger } from 'pino';
-import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
+import type { Closeable, LifecycleState } from '../../lifecycle/lifecycle.js';
+import { PeriodicPass } from '../../lifecycle/periodic-pass.js';
 import type { DispatchOutbox } from '../../store/dispatch-outbox.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 
@@ -30,46 +31,36 @@ const BATCH = 500;
 export class OutboxReconciler implements Closeable {
   readonly #options: ReconcilerOptions;
   readonly #log: Logger;
-  readonly #timer: NodeJS.Timeout;
-  readonly #lifecycle: Lifecycle;
-  #running: Promise<void> | undefined;
+  readonly #passes: PeriodicPass;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'outbox-reconciler' });
-    this.#lifecycle = new Lifecycle((stage, error) => {
-      this.#log.error({ err: error, stage }, `closing the outbox reconciler: ${stage} failed`);
+    this.#passes = new PeriodicPass({
+      intervalMs: options.intervalMs ?? 1000,
+      run: () => this.#pass(),
+      onCloseError: (stage, error) => {
+        this.#log.error({ err: error, stage }, `closing the outbox reconciler: ${stage} failed`);
+      },
     });
-    this.#timer = setInterval(() => void this.pass(), options.intervalMs ?? 1000).unref();
+    this.#passes.start();
   }
 
   /** One pass (passes never overlap); resolves with it. Failures are logged, then retried. */
   pass(): Promise<void> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    return this.#passes.pass();
   }
 
   get state(): LifecycleState {
-    return this.#lifecycle.state;
+    return this.#passes.state;
   }
 
   /** Stops the timer and waits for a pass in progress. Memoised. */
   close(): Promise<void> {
-    return this.#lifecycle.close(() => [
-      {
-        name: 'timer',
-        run: () => {
-          clearInterval(this.#timer);
-        },
-      },
-      { name: 'pass in progress', run: () => this.#running },
-    ]);
+    return this.#passes.close();
   }
 
   async #pass(): Promise<void> {
-    if (!this.#lifecycle.running) return;
     const { outbox, dispatcher } = this.#options;
     try {
       const due = await outbox.due(this.#options.graceMs ?? 2000, BATCH);

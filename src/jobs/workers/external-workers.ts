@@ -98,11 +98,15 @@ export class ExternalWorkers {
     this.#waiting.releaseAll();
   }
 
-  /** Stops the sweeper, releases waiting claims and leaves the bus. */
-  close(): void {
+  /**
+   * Releases waiting claims, leaves the bus and stops the sweeper, waiting for a sweep in
+   * progress so that the store closes after it. Memoised (the sweeper's close is).
+   */
+  close(): Promise<void> {
     this.releaseWaiting();
-    this.#sweeper.close();
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    return this.#sweeper.close();
   }
 
   /**

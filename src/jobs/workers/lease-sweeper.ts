@@ -6,23 +6,36 @@
  * the scripts make each hand-back happen once.
  */
 import type { Store } from '../../store/store.js';
+import {
+  warnOnStageError,
+  type Closeable,
+  type LifecycleState,
+  type StageErrorHandler,
+} from '../../lifecycle/lifecycle.js';
+import { PeriodicPass } from '../../lifecycle/periodic-pass.js';
 
 export interface LeaseSweeperOptions {
   leaseMs: number;
   requeueBelowAttempt: number;
   /** Told about a sweep that failed (store unreachable); the next one tries again. */
   onError?: (error: unknown) => void;
+  /** Reports a failed close stage (default: a process warning). */
+  onCloseError?: StageErrorHandler;
 }
 
-export class LeaseSweeper {
+export class LeaseSweeper implements Closeable {
   readonly #store: Store;
   readonly #options: LeaseSweeperOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #sweeping: Promise<void> | undefined;
+  readonly #passes: PeriodicPass;
 
   constructor(store: Store, options: LeaseSweeperOptions) {
     this.#store = store;
     this.#options = options;
+    this.#passes = new PeriodicPass({
+      intervalMs: this.intervalMs,
+      run: () => this.#sweepAll(),
+      onCloseError: options.onCloseError ?? warnOnStageError('the lease sweeper'),
+    });
   }
 
   /** How often it sweeps: a third of a lease, between 50 ms and 5 s. */
@@ -31,20 +44,21 @@ export class LeaseSweeper {
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.#timer.unref();
+    this.#passes.start();
   }
 
   /** One sweep (at most one at a time): every lapsed lease, 100 per store call. */
   sweep(): Promise<void> {
-    this.#sweeping ??= this.#sweepAll().finally(() => (this.#sweeping = undefined));
-    return this.#sweeping;
+    return this.#passes.pass();
   }
 
-  close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+  get state(): LifecycleState {
+    return this.#passes.state;
+  }
+
+  /** Stops sweeping and waits for a sweep in progress, so the store closes after it. */
+  close(): Promise<void> {
+    return this.#passes.close();
   }
 
   async #sweepAll(): Promise<void> {
