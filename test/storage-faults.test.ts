@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/model/errors/app-error.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../src/store/store.js';
+import type { Store, WriteFailure } from '../src/store/store.js';
 import { delegatingStore } from './helpers/delegating-store.js';
 import { startEngine } from './helpers/engine-fixture.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
@@ -28,7 +28,7 @@ function faultyStore(): { store: Store; failing: Set<Write>; refused: () => numb
   const store = delegatingStore(inner, {
     create: (job) => (refuse('create') ? full() : inner.create(job)),
     update: (id, change) => (refuse('update') ? full() : inner.update(id, change)),
-    claimNext: () => (refuse('claimNext') ? full() : inner.claimNext()),
+    claimNext: (...args) => (refuse('claimNext') ? full() : inner.claimNext(...args)),
   });
   return { store, failing, refused: () => refused };
 }
@@ -74,5 +74,19 @@ describe('a store that refuses writes (full disk)', () => {
     await expect(engine.cancel(running.id)).rejects.toMatchObject({ code: 'storage_full' });
     failing.clear();
     expect(await engine.cancel(running.id)).toMatchObject({ status: 'canceled' });
+  });
+
+  it('is not ready while the store reports its writes failing, and ready again after', async () => {
+    let failure: WriteFailure | undefined = {
+      code: 'storage_full',
+      message: 'the disk is full',
+      since: Date.now(),
+    };
+    const inner = new SqliteStore({ path: ':memory:' });
+    const store = delegatingStore(inner, { writeFailure: () => failure });
+    const { engine } = await startEngine({ store, concurrency: 1 });
+    await expect(engine.ready()).rejects.toMatchObject({ code: 'storage_full', status: 503 });
+    failure = undefined;
+    await expect(engine.ready()).resolves.toBeUndefined();
   });
 });

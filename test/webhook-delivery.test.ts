@@ -215,8 +215,9 @@ describe('webhook delivery on a fake clock', () => {
   it('a store without a webhook outbox refuses a submit that asks for one', async () => {
     const sqlite = new SqliteStore({ path: ':memory:' });
     onTestFinished(() => sqlite.close());
+    // The same store with its outbox taken away: what a store without one looks like.
     const engine = new JobEngine(
-      delegatingStore(sqlite),
+      delegatingStore(sqlite, { webhooks: undefined }),
       new JobTypeRegistry(builtInJobTypes(tempDir())),
     );
     expect(engine.webhookQueue).toBeUndefined();

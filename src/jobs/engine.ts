@@ -168,14 +168,19 @@ export class JobEngine {
     throw new AppError('delivery_not_found', `job ${id} has no delivery ${deliveryId}`);
   }
 
-  /** Rejects when the store is unusable (/healthz). */
-  /** Ready for traffic: accepting work, and the store answers and could write now. */
+  /**
+   * Ready for traffic: accepting work, the store answers, its writes are not failing (a full
+   * disk: the store's own write health says so) and it could take the write lock now.
+   */
   async ready(): Promise<void> {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     await this.#store.ping();
+    const failure = this.writeFailure();
+    if (failure) throw new AppError(failure.code, failure.message);
     await this.#store.probeWrite();
   }
 
+  /** Rejects when the store is unusable (/healthz). */
   ping(): Promise<void> {
     return this.#store.ping();
   }
