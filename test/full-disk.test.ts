@@ -2,7 +2,7 @@
  * A real full disk (a tmpfs filled with a ballast file): the server answers writes with
  * `503 storage_full` and `Retry-After`, never 500; /healthz says `degraded` while writes fail
  * and `ok` again once space returns (the store's probe write notices by itself); a job that
- * finished while the disk was full is recorded once space returns. Torture case 16 does the
+ * finished while the disk was full is recorded once space returns. Torture case 19 does the
  * same under load.
  */
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Issue 14 item 3 at the engine level, with a store whose writes can be made to fail as a full
  * disk fails them (storage_full): the runner and executor must drive every job on by
  * themselves once writes succeed again — no restart, no further submit. The real full disk
- * (tmpfs) is in test/full-disk.test.ts and torture case 16.
+ * (tmpfs) is in test/full-disk.test.ts and torture case 19.
  */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../src/model/errors/app-error.js';
