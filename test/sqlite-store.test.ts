@@ -163,3 +163,18 @@ describe('SqliteStore at scale', () => {
     await store.close();
   });
 });
+
+describe('SqliteStore leases', () => {
+  it('lapse on the store clock (the one due times use), exactly at their expiry', async () => {
+    let now = 1_000_000_000_000;
+    const store = new SqliteStore({ path: ':memory:', clock: () => now });
+    const { job } = await store.create({ type: 'ext', input: 0 });
+    const claim = await store.claimLeased(['ext'], 'w1', 30_000);
+    expect(claim?.lease.expiresAt).toBe(now + 30_000);
+    now += 29_999;
+    expect(await store.expireLeases(3)).toEqual([]);
+    now += 1;
+    expect(await store.expireLeases(3)).toEqual([job.id]);
+    await store.close();
+  });
+});

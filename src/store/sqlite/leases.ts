@@ -32,6 +32,8 @@ export interface LeaseContext {
   jobRow(id: string): JobRow;
   /** The oldest queued job of one of `types` (the store's claimNext query). */
   oldestQueuedOf(types: readonly string[]): { id: string } | undefined;
+  /** The store's clock (ms): leases lapse on the same time as due times and timestamps. */
+  now(): number;
 }
 
 export class SqliteLeases {
@@ -69,7 +71,7 @@ export class SqliteLeases {
     const next = this.#ctx.oldestQueuedOf(types);
     if (!next) return { value: undefined, events: [] };
     const { job, event } = this.#ctx.apply(next.id, { kind: 'started' });
-    const lease: Lease = { token: newLeaseToken(), worker, expiresAt: Date.now() + leaseMs };
+    const lease: Lease = { token: newLeaseToken(), worker, expiresAt: this.#ctx.now() + leaseMs };
     this.#insert.run({
       job_n: this.#ctx.jobRow(job.id).n,
       token: lease.token,
@@ -86,7 +88,7 @@ export class SqliteLeases {
     progress: { progress: number; data?: unknown } | undefined,
   ): WriteOutcome<LeasedJob> {
     const { row, lease } = this.#held(id, token);
-    const expiresAt = Date.now() + leaseMs;
+    const expiresAt = this.#ctx.now() + leaseMs;
     this.#extend.run(expiresAt, row.n);
     const renewed = { ...lease, expiresAt };
     if (progress === undefined) {
@@ -106,7 +108,7 @@ export class SqliteLeases {
   expire(requeueBelowAttempt: number): WriteOutcome<string[]> {
     const handedBack: string[] = [];
     const events: JobEvent[] = [];
-    for (const lapsed of this.#lapsed.all(Date.now())) {
+    for (const lapsed of this.#lapsed.all(this.#ctx.now())) {
       this.#delete.run(lapsed.job_n);
       if (lapsed.status !== 'running') continue; // canceled while held: nothing to hand back
       const change = lapsedLeaseChange(lapsed.attempt, requeueBelowAttempt);
@@ -120,7 +122,7 @@ export class SqliteLeases {
   #held(id: string, token: string): { row: JobRow; lease: Lease } {
     const row = this.#ctx.jobRow(id);
     const lease = this.#byJob.get(row.n);
-    if (!lease || lease.token !== token || lease.expires_at <= Date.now()) throw leaseLost(id);
+    if (!lease || lease.token !== token || lease.expires_at <= this.#ctx.now()) throw leaseLost(id);
     if (row.status === 'canceled') {
       throw jobCanceled(id);
     }

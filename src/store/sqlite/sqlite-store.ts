@@ -178,6 +178,7 @@ export class SqliteStore implements Store {
       jobRow: (id) => this.#jobRow(id),
       oldestQueuedOf: (types) =>
         this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
+      now: () => this.#now(),
     });
     this.webhooks = new SqliteWebhookOutbox(
       this.#db,
