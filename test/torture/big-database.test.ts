@@ -183,7 +183,7 @@ async function turnGaps(work: Promise<unknown>): Promise<number[]> {
   return gaps;
 }
 
-describe('torture 16: a big database', () => {
+describe('torture 17: a big database', () => {
   it(`${count(JOBS)} finished jobs: filtered lists and metrics stay off the event loop, and pruning them all keeps /healthz within ${PRUNE_P99_MS} ms p99`, async () => {
     const dataDir = tempDir();
     const db = await buildBigDatabase(dataDir, JOBS);
@@ -217,28 +217,28 @@ describe('torture 16: a big database', () => {
     await server.exited;
 
     figure(
-      `16 — big database: ${count(db.jobs)} finished jobs, ${count(db.events)} events, written in ` +
+      `17 — big database: ${count(db.jobs)} finished jobs, ${count(db.events)} events, written in ` +
         `${(db.buildMs / 1000).toFixed(1)} s; the server started on it (file checks with ` +
         `quick_check) in ${ms(startMs)}`,
     );
     figure(
-      `16 — big database, lists: 4 clients paging GET /jobs?type=demo&status=failed&limit=50 ` +
+      `17 — big database, lists: 4 clients paging GET /jobs?type=demo&status=failed&limit=50 ` +
         `(${count(db.demoFailed)} matches, ${lists.walks} full walks, ${count(lists.lists.length)} ` +
         `pages): ${summary(lists.lists)}; /healthz meanwhile ${summary(lists.health)} ` +
         `(idle ${summary(lists.idle)})`,
     );
     figure(
-      `16 — big database, metrics: 4 scrapers on /metrics (${count(metrics.scrapes.length)} ` +
+      `17 — big database, metrics: 4 scrapers on /metrics (${count(metrics.scrapes.length)} ` +
         `scrapes, ${summary(metrics.scrapes)}); /healthz meanwhile ${summary(metrics.health)} ` +
         `(idle ${summary(metrics.idle)})`,
     );
     figure(
-      `16 — big database, one prune pass in-process: ${count(pass.deleted)} jobs in ` +
+      `17 — big database, one prune pass in-process: ${count(pass.deleted)} jobs in ` +
         `${count(pass.gaps.length)} turns of the event loop, each ${summary(pass.gaps)} ` +
         `(idle turns: ${summary(pass.idle)})`,
     );
     figure(
-      `16 — big database, prune: --retention 1s deleted the other ${count(db.jobs - pass.deleted)} jobs and ` +
+      `17 — big database, prune: --retention 1s deleted the other ${count(db.jobs - pass.deleted)} jobs and ` +
         `their events in ${(pruneMs / 1000).toFixed(1)} s (passes of at most ` +
         `10,000); /healthz meanwhile ${summary(health)} over ${count(health.length)} probes ` +
         `(idle ${summary(idle)})`,

@@ -32,7 +32,7 @@ interface Trial {
   healthyMs: number;
 }
 
-describe.skipIf(!fullDiskAvailable)('torture 16: a full disk', () => {
+describe.skipIf(!fullDiskAvailable)('torture 19: a full disk', () => {
   it(`${TRIALS} trials of a submit storm on a data directory that fills for ${FULL_MS} ms: 503 storage_full, degraded, nothing lost, nothing stuck`, async () => {
     const trials: Trial[] = [];
     for (let i = 0; i < TRIALS; i++) trials.push(await fullDiskTrial());

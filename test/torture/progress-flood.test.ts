@@ -33,7 +33,7 @@ interface Run {
   logEvents: number;
 }
 
-describe('torture 17: progress back-pressure', () => {
+describe('torture 20: progress back-pressure', () => {
   it(`a ${count(RATE)}/s progress flood ends within 1 s of its handler; ${count(SUBSCRIBERS)} WebSocket subscribers slow its writes at most 2×`, async () => {
     const { url, server } = await startTestServer({ maxConnectionsPerIp: 10_000 }, [floodJobType]);
     const alone = await floodRun(url, server.store, 0, false);

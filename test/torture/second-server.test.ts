@@ -22,7 +22,7 @@ const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const ATTEMPTS = sized(8, 3);
 const JOBS = sized(60, 20);
 
-describe('torture 17: a second server on one database', () => {
+describe('torture 18: a second server on one database', () => {
   it(`${ATTEMPTS} second servers started while the first runs ${JOBS} jobs: each refuses with one line and exit 2; every job starts once`, async () => {
     const random = seededRandom();
     const dir = tempDir();
@@ -81,7 +81,7 @@ describe('torture 17: a second server on one database', () => {
     expect((await next.exited).code).toBe(0);
 
     figure(
-      `17 — second server: ${ATTEMPTS} servers started on the database of a running one, each ` +
+      `18 — second server: ${ATTEMPTS} servers started on the database of a running one, each ` +
         `exited 2 with one line naming the file and the holder's pid (within ${Math.round(refusedMs)} ` +
         `ms of being started, node start-up included); the first ran its ${count(JOBS)} jobs with ` +
         `${starts.reduce((a, b) => a + b, 0)} starts (each once); a server started on the file ` +
