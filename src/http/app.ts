@@ -26,6 +26,7 @@ import type { Guards } from '../edge/guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { RequestLogController } from './request-log.js';
+import { StatusFastPath } from './status-fast-path.js';
 import {
   handleClientError,
   handleFrameworkError,
@@ -77,8 +78,17 @@ export interface AppDependencies {
 
 export async function buildApp(options: AppOptions, deps: AppDependencies): Promise<App> {
   const loggerInstance: FastifyBaseLogger = deps.logger;
+  const statusFastPath = new StatusFastPath({
+    engine: deps.engine,
+    auth: deps.guards.auth,
+    logger: deps.logger,
+    pollInterval: options.pollInterval,
+    logRequests: options.logRequests === true,
+  });
   const app = Fastify({
     loggerInstance,
+    // GET /jobs/:id, the polling hot path, is answered in front of Fastify (status-fast-path.ts).
+    serverFactory: statusFastPath.serverFactory,
     logController: new RequestLogController(options.logRequests === true),
     // request.ip: the client behind the proxies --trust-proxy names (client-address.ts).
     trustProxy: deps.guards.trustedProxies ?? false,
@@ -123,6 +133,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   const metrics = registerMetrics(app, deps.engine);
   deps.guards.registerMetrics(metrics);
   registerExecutionMetrics(metrics, deps);
+  statusFastPath.attach(app, metrics);
   deps.webhooks?.registerMetrics(metrics);
   if (deps.websocket) {
     deps.websocket.register(app.server, metrics);
