@@ -56,6 +56,21 @@ export function format(value: number): string {
   return value.toPrecision(2);
 }
 
+/**
+ * How far from the limit: a bare baseline (bare node:http, ws, SSE) is the most this machine
+ * does with the same work, so ours is printed as a share of it — 100% is the limit, whichever
+ * way the metric points. Measures against other baselines (Socket.IO, BullMQ) are not limits.
+ */
+export function limitLine(result: SuiteResult): string | undefined {
+  const shares = result.measures.flatMap((m) => {
+    const ratio = ratioOf(m);
+    if (ratio === undefined || !m.baselineName?.startsWith('bare') || ratio === 0) return [];
+    const share = m.better === 'higher' ? ratio : 1 / ratio;
+    return [`${m.metric} ${(share * 100).toFixed(0)}%`];
+  });
+  return shares.length ? `how far from the limit (bare = 100%): ${shares.join('; ')}` : undefined;
+}
+
 /** A plain-text table, one row per measure. */
 export function renderTable(result: SuiteResult): string {
   const header = ['metric', 'baseline', 'ours', 'ratio', 'target', 'result'];
@@ -78,7 +93,7 @@ export function renderTable(result: SuiteResult): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
-    ...result.notes.map((n) => `   ${n}`),
+    ...[limitLine(result) ?? [], result.notes].flat().map((n) => `   ${n}`),
   ].join('\n');
 }
 
