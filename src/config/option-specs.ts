@@ -247,6 +247,13 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     max: 16 * 1024 ** 2,
     description: 'largest WebSocket message accepted (close 1009 beyond)',
   },
+  wsDeflate: {
+    flag: '--ws-deflate',
+    env: 'WS_DEFLATE',
+    kind: 'boolean',
+    description:
+      'accept permessage-deflate: fewer bytes per WebSocket message, more CPU and memory per connection',
+  },
   wsHighWaterMark: {
     flag: '--ws-high-water-mark',
     env: 'WS_HIGH_WATER_MARK',

@@ -43,6 +43,8 @@ export interface ServerOptions {
   stallTimeout: number;
   wsHeartbeat: number;
   wsMaxPayload: number;
+  /** permessage-deflate accepted when a client offers it (off: every message is sent as is). */
+  wsDeflate: boolean;
   wsHighWaterMark: number;
   wsMaxBuffered: number;
   wsMaxHeld: number;
@@ -115,6 +117,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   // Socket.IO's ping interval: rare enough to cost nothing, short enough to notice a dead peer.
   wsHeartbeat: 25_000,
   wsMaxPayload: 64 * 1024,
+  wsDeflate: false,
   wsHighWaterMark: 64 * 1024,
   wsMaxBuffered: 1024 ** 2,
   wsMaxHeld: 1000,

@@ -7,6 +7,8 @@ export interface WebSocketOptions extends OutboxLimits {
   heartbeatMs: number;
   /** `--ws-max-payload`: the largest message a client may send, in bytes. */
   maxPayload: number;
+  /** `--ws-deflate`: accept permessage-deflate when a client offers it. */
+  deflate: boolean;
   /** `--ws-max-subscriptions`: topics one connection may hold. */
   maxSubscriptions: number;
   /** `--ws-publish-rate`: publishes (and named joins) per second per connection. */
@@ -17,6 +19,7 @@ export function webSocketOptions(options: ServerOptions): WebSocketOptions {
   return {
     heartbeatMs: options.wsHeartbeat,
     maxPayload: options.wsMaxPayload,
+    deflate: options.wsDeflate,
     highWaterMark: options.wsHighWaterMark,
     maxBuffered: options.wsMaxBuffered,
     maxHeld: options.wsMaxHeld,

@@ -46,6 +46,7 @@ export class WebSocketTransport implements Closeable {
     this.#gate = new UpgradeGate({
       ...deps,
       maxPayload: options.maxPayload,
+      deflate: options.deflate,
       accepting: () => this.#lifecycle.running,
       onConnection: (ws, caller, release) => {
         this.#accept(ws, caller, release);

@@ -19,10 +19,20 @@ import type { ErrorCode } from '../../model/errors/catalogue.js';
 
 export const WEBSOCKET_PATH = '/ws';
 
+/**
+ * permessage-deflate, when on: every message compressed (ws's default threshold, 1 KiB, would
+ * leave every job event and chat message as it is — they are a few hundred bytes), at zlib's
+ * fastest level, with context takeover, so the repeated keys and ids of a stream compress
+ * against the messages before them. The cost is a deflate stream per connection.
+ */
+const DEFLATE = { threshold: 0, zlibDeflateOptions: { level: 1 } } as const;
+
 export interface UpgradeGateOptions {
   guards: Guards;
   logger: Logger;
   maxPayload: number;
+  /** Accept permessage-deflate (--ws-deflate). */
+  deflate: boolean;
   /** False once the transport is closing: upgrades are refused as `shutting_down`. */
   accepting(): boolean;
   /** Each upgrade that passed, with its caller; `release` frees its connection slot. */
@@ -42,7 +52,7 @@ export class UpgradeGate {
       noServer: true,
       clientTracking: false,
       maxPayload: options.maxPayload,
-      perMessageDeflate: false,
+      perMessageDeflate: options.deflate ? DEFLATE : false,
     });
     // A malformed handshake (method, Upgrade, key, version, subprotocols).
     this.#server.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
