@@ -8,6 +8,8 @@
  * Targets (from the benchmark issue): long polling at most U + 1 requests per job; SSE and
  * WebSocket one connection per client; WebSocket bytes per update at most 1/10 of short
  * polling's; push (SSE, WebSocket) p99 delay under 10 ms at 1,000 subscribed clients.
+ * WebSocket runs a second time with --ws-deflate (the clients, `ws`, offer permessage-deflate):
+ * bytes and server CPU per update both ways.
  */
 import { percentile } from '../lib/load.js';
 import { openGate, startOurServer, startTickers } from '../lib/our-server.js';
@@ -30,10 +32,13 @@ const NAMES: Record<Transport, string> = {
   sse: 'SSE',
   ws: 'WebSocket',
 };
+const DEFLATE_NAME = 'WebSocket + deflate';
 const POLL_MS = 1000;
 
 interface Outcome {
   transport: Transport;
+  /** The WebSocket run with --ws-deflate. */
+  deflate: boolean;
   p50: number;
   p99: number;
   requestsPerJob: number;
@@ -53,14 +58,23 @@ export const transportsSuite: Suite = {
       : { clients: 1000, jobs: 2, updates: 10, intervalMs: 500 };
     const workerCount = 2;
     const outcomes: Outcome[] = [];
-    for (const transport of ['short', 'long', 'sse', 'ws'] as const) {
-      ctx.log(`transports: ${NAMES[transport]}, ${size.clients} clients × ${size.jobs} jobs`);
+    const runs = [
+      ...(['short', 'long', 'sse', 'ws'] as const).map((transport) => ({
+        transport,
+        deflate: false,
+      })),
+      { transport: 'ws' as const, deflate: true },
+    ];
+    for (const { transport, deflate } of runs) {
+      const name = deflate ? DEFLATE_NAME : NAMES[transport];
+      ctx.log(`transports: ${name}, ${size.clients} clients × ${size.jobs} jobs`);
       const server = await startOurServer(ctx.tempDir(), {
         CONCURRENCY: '100',
         POLL_INTERVAL: `${POLL_MS}ms`,
         MAX_CONNECTIONS_PER_IP: '100000',
+        WS_DEFLATE: String(deflate),
       });
-      const gate = `transports-${transport}`;
+      const gate = `transports-${transport}${deflate ? '-deflate' : ''}`;
       const jobIds = await startTickers(server.url, gate, size.jobs, size);
       const deadlineMs = size.updates * size.intervalMs + 30_000;
       const workers = startWorkers(WATCHERS, workerCount, (i) => {
@@ -89,6 +103,7 @@ export const transportsSuite: Suite = {
         const watched = size.clients * size.jobs;
         outcomes.push({
           transport,
+          deflate,
           p50: percentile(delays, 50),
           p99: percentile(delays, 99),
           requestsPerJob: sum((r) => r.requests) / watched,
@@ -109,19 +124,21 @@ export const transportsSuite: Suite = {
       measures: measuresOf(outcomes, size.updates, size.clients),
       notes: [
         `${size.clients} clients (${workerCount} worker processes) each watching the same ${size.jobs} jobs; ${size.updates} updates per job, ${size.intervalMs} ms apart; short polls every ${POLL_MS} ms`,
-        `delivered (share of updates that reached clients): ${outcomes.map((o) => `${NAMES[o.transport]} ${(o.deliveredShare * 100).toFixed(0)}%`).join(', ')}; short polling sees only the latest state at each poll`,
+        `delivered (share of updates that reached clients): ${outcomes.map((o) => `${o.deflate ? DEFLATE_NAME : NAMES[o.transport]} ${(o.deliveredShare * 100).toFixed(0)}%`).join(', ')}; short polling sees only the latest state at each poll`,
         `delay = client receive − the update's \`at\` (snapshots: \`updatedAt\`), whole-ms timestamps; bytes = socket bytes both ways (headers, handshakes, subscriptions included) per update delivered to a client`,
         ...outcomes
           .filter((o) => o.unfinished > 0)
           .map(
-            (o) => `${NAMES[o.transport]}: ${o.unfinished} client(s) did not see every job finish`,
+            (o) =>
+              `${o.deflate ? DEFLATE_NAME : NAMES[o.transport]}: ${o.unfinished} client(s) did not see every job finish`,
           ),
       ],
     };
   },
 };
 
-function measuresOf(outcomes: Outcome[], updates: number, clients: number): Measure[] {
+function measuresOf(all: Outcome[], updates: number, clients: number): Measure[] {
+  const outcomes = all.filter((o) => !o.deflate);
   const short = outcomes.find((o) => o.transport === 'short');
   const measures: Measure[] = [];
   for (const o of outcomes) {
@@ -175,6 +192,37 @@ function measuresOf(outcomes: Outcome[], updates: number, clients: number): Meas
         better: 'lower',
         ours: o.cpuPerDeliveredUs,
         ...vsShort((x) => x.cpuPerDeliveredUs),
+      },
+    );
+  }
+  const ws = outcomes.find((o) => o.transport === 'ws');
+  const deflated = all.find((o) => o.deflate);
+  if (ws && deflated) {
+    const vsWs = { baselineName: 'WebSocket' };
+    measures.push(
+      {
+        metric: `bytes per update, ${DEFLATE_NAME}`,
+        unit: 'B',
+        better: 'lower',
+        ours: deflated.bytesPerUpdate,
+        baseline: ws.bytesPerUpdate,
+        ...vsWs,
+      },
+      {
+        metric: `server CPU per delivered update, ${DEFLATE_NAME}`,
+        unit: 'µs',
+        better: 'lower',
+        ours: deflated.cpuPerDeliveredUs,
+        baseline: ws.cpuPerDeliveredUs,
+        ...vsWs,
+      },
+      {
+        metric: `delay p99, ${DEFLATE_NAME}`,
+        unit: 'ms',
+        better: 'lower',
+        ours: deflated.p99,
+        baseline: ws.p99,
+        ...vsWs,
       },
     );
   }
