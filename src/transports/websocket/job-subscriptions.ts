@@ -12,6 +12,32 @@ import type { JobEvent } from '../../model/job.js';
 import type { JobWatch, WatchItem } from '../../jobs/job-watch.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
+/**
+ * Every subscriber of a job hears the same event object from the bus, and its frame is the
+ * same for all of them unless progress was conflated for one: encode it once per event (for
+ * `job:<id>` and for `jobs`), not once per subscriber.
+ */
+const encoded = new WeakMap<JobEvent, { job?: string; jobs?: string }>();
+
+function frameOf(topic: string, event: JobEvent, conflated: number): string {
+  const render = () =>
+    JSON.stringify({
+      type: 'event',
+      topic,
+      seq: event.seq,
+      data: event,
+      ...(conflated > 0 ? { conflated } : {}),
+    });
+  if (conflated > 0) return render();
+  const slot = topic === 'jobs' ? 'jobs' : 'job';
+  let frames = encoded.get(event);
+  if (frames === undefined) {
+    frames = {};
+    encoded.set(event, frames);
+  }
+  return (frames[slot] ??= render());
+}
+
 function pushEvent(
   ctx: SubscriptionContext,
   topic: string,
@@ -20,14 +46,7 @@ function pushEvent(
   skipped = 0,
 ): void {
   // `skipped`: progress the server already superseded before this event reached the socket.
-  const render = (conflated: number) =>
-    JSON.stringify({
-      type: 'event',
-      topic,
-      seq: event.seq,
-      data: event,
-      ...(conflated + skipped > 0 ? { conflated: conflated + skipped } : {}),
-    });
+  const render = (conflated: number) => frameOf(topic, event, conflated + skipped);
   if (event.kind === 'progress') ctx.outbox.pushProgress(key, render);
   else ctx.outbox.push(render(0), key);
 }
