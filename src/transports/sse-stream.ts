@@ -48,6 +48,13 @@ export interface SseStreamOptions {
 
 const TRANSPORT = 'sse';
 
+/**
+ * A message's frame on a stream whose ids are plain seqs, the same bytes on every such stream:
+ * formatted (and measured) once per message, not once per subscriber. A multiplexed stream's
+ * id is its own cursor list, so its frames are its own.
+ */
+const framed = new WeakMap<StreamMessage, { text: string; bytes: number }>();
+
 export class SseStream {
   readonly #res: ServerResponse;
   readonly #options: SseStreamOptions;
@@ -162,17 +169,28 @@ export class SseStream {
 
   #writeMessage(message: StreamMessage): void {
     const { cursors } = this.#options;
-    let id = String(message.seq);
     if (cursors) {
       if (cursors.has(message.key)) cursors.set(message.key, message.seq);
-      id = formatCursorList(message.key, message.seq, cursors);
+      const id = formatCursorList(message.key, message.seq, cursors);
+      this.#write(formatEvent({ id, event: message.event, data: message.data }));
+      return;
     }
-    this.#write(formatEvent({ id, event: message.event, data: message.data }));
+    let frame = framed.get(message);
+    if (frame === undefined) {
+      const text = formatEvent({
+        id: String(message.seq),
+        event: message.event,
+        data: message.data,
+      });
+      frame = { text, bytes: Buffer.byteLength(text) };
+      framed.set(message, frame);
+    }
+    this.#write(frame.text, frame.bytes);
   }
 
-  #write(text: string): void {
+  #write(text: string, bytes = Buffer.byteLength(text)): void {
     if (!this.#res.write(text)) this.#congested = true;
-    this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, Buffer.byteLength(text));
+    this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, bytes);
     this.#heartbeat?.refresh();
   }
 

@@ -183,14 +183,25 @@ export class SseTransport implements Closeable {
   }
 }
 
+/**
+ * Every stream watching a job hears the same event object from the bus: its message (and so
+ * its JSON) is made once per event, not once per stream. Messages are never changed after.
+ */
+const messages = new WeakMap<JobEvent, StreamMessage>();
+
 function eventMessage(event: JobEvent): StreamMessage {
-  return {
-    key: event.jobId,
-    seq: event.seq,
-    event: event.kind,
-    data: JSON.stringify(event),
-    final: isTerminal(event.status),
-  };
+  let message = messages.get(event);
+  if (message === undefined) {
+    message = {
+      key: event.jobId,
+      seq: event.seq,
+      event: event.kind,
+      data: JSON.stringify(event),
+      final: isTerminal(event.status),
+    };
+    messages.set(event, message);
+  }
+  return message;
 }
 
 /** A job's event, or — for a snapshot or a reset — the job itself as a `reset` event. */
