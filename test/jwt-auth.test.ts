@@ -66,6 +66,7 @@ describe('JWTs with a shared secret', () => {
       ['missing_claim', await signWithSecret(claimsFor('u', now, { sub: undefined }))],
       ['missing_claim', await signWithSecret(claimsFor('u', now, { exp: undefined }))],
       ['malformed_claim', await signWithSecret(claimsFor('u', now, { jobs: 'all' }))],
+      ['malformed', 'eyJub3QganNvbg.e30.c2ln'],
     ];
     for (const [reason, token] of cases) {
       const answer = await call('GET', '/jobs', token);

@@ -65,16 +65,20 @@ export function fromJoseError(error: unknown, retryAfterMs?: number): AppError {
   ) {
     return refusal('unknown_key');
   }
-  if (retryAfterMs === undefined) throw error;
+  if (error instanceof errors.JOSENotSupported) return refusal('algorithm_not_allowed');
+  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
+    return refusal('malformed');
+  }
+  if (retryAfterMs === undefined) {
+    // With a local key every jose error is about the token; anything else is a fault of ours.
+    if (error instanceof errors.JOSEError) return refusal('malformed');
+    throw error;
+  }
   if (error instanceof errors.JWKSTimeout) {
     return keysUnavailable('the identity provider’s key set did not answer in time', retryAfterMs);
   }
   if (error instanceof errors.JWKSInvalid) {
     return keysUnavailable('the identity provider’s key set is not a valid JWKS', retryAfterMs);
-  }
-  if (error instanceof errors.JOSENotSupported) return refusal('algorithm_not_allowed');
-  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
-    return refusal('malformed');
   }
   if (error instanceof errors.JOSEError) {
     // jose's remote key set: a non-200 answer, or a key in it that cannot be imported.

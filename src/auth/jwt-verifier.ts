@@ -107,7 +107,9 @@ export class JwtVerifier {
   #ownerOf(payload: JWTPayload): string {
     const claim = this.#options.ownerClaim;
     const value = payload[claim];
-    if (value === undefined) return missing(claim);
+    if (value === undefined) {
+      throw refusal('missing_claim', `the token lacks the ${claim} claim that names its owner`);
+    }
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_OWNER_LENGTH) {
       throw refusal('malformed_claim', `the ${claim} claim must be a non-empty string`);
     }
@@ -117,8 +119,4 @@ export class JwtVerifier {
     }
     return `${JWT_OWNER_PREFIX}${value}`;
   }
-}
-
-function missing(claim: string): never {
-  throw refusal('missing_claim', `the token lacks the ${claim} claim that names its owner`);
 }

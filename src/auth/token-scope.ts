@@ -11,6 +11,7 @@
  * A scoped token cannot submit, list, cancel or look at /stats: those are its owner's.
  */
 import { AppError } from '../model/errors/app-error.js';
+import { refusal } from './jwt-errors.js';
 
 export interface TokenScope {
   readonly jobs: readonly string[];
@@ -38,13 +39,7 @@ export function scopeFromClaims(claims: Readonly<Record<string, unknown>>): Toke
       value.length > MAX_ENTRIES ||
       !value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_ENTRY_LENGTH)
     ) {
-      throw new AppError(
-        'invalid_token',
-        `the ${name} claim must be a list of topic or job names`,
-        {
-          reason: 'malformed_claim',
-        },
-      );
+      throw refusal('malformed_claim', `the ${name} claim must be a list of topic or job names`);
     }
     return value as string[];
   };
