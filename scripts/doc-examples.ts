@@ -20,6 +20,7 @@ export const DOCS_WITH_EXAMPLES = [
   'docs/job-types.md',
   'docs/workers.md',
   'demos/pub-sub/README.md',
+  'docs/security.md',
 ];
 
 /** The marker, blank lines, then a fenced block (closed by the same fence it opened with). */

@@ -233,12 +233,15 @@ describe('access control', () => {
     // A 401 says how to authenticate (RFC 9110), on the upgrade as on every other route.
     expect(none.headers['www-authenticate']).toBe('Bearer realm="backend-patterns"');
     // A refused token is not echoed back: the problem's instance is the path, as on HTTP.
-    const expired = new AccessTokens('x'.repeat(32), 1).issue('bob', 0).token;
+    const expired = (await new AccessTokens('x'.repeat(32), 1).issue('bob', 0)).token;
     const bad = await refusal(`?access_token=${expired}`);
     expect(bad.status).toBe(401);
-    expect(bad.headers['www-authenticate']).toBe('Bearer realm="backend-patterns"');
+    // A refused token's challenge says why (RFC 6750).
+    expect(bad.headers['www-authenticate']).toMatch(
+      /^Bearer realm="backend-patterns", error="invalid_token", error_description="[^"]+"$/,
+    );
     expect(bad.body).not.toContain(expired);
-    expect(JSON.parse(bad.body)).toMatchObject({ code: 'unauthorized', instance: '/ws' });
+    expect(JSON.parse(bad.body)).toMatchObject({ code: 'invalid_token', instance: '/ws' });
   });
 
   it('keeps access tokens out of logged URLs', () => {
@@ -248,16 +251,22 @@ describe('access control', () => {
     expect(redactToken('/ws?access_token=abc')).toBe('/ws?access_token=[redacted]');
   });
 
-  it('signs tokens that expire and cannot be forged', () => {
+  it('signs tokens that expire and cannot be forged', async () => {
     const tokens = new AccessTokens('s'.repeat(32), 60_000);
-    const { token } = tokens.issue('alice', 1_000);
-    expect(tokens.verify(token, 2_000)).toBe('alice');
-    expect(tokens.verify(token, 61_001)).toBeUndefined();
-    expect(new AccessTokens('t'.repeat(32), 60_000).verify(token, 2_000)).toBeUndefined();
+    const { token } = await tokens.issue('alice', 1_000);
+    expect((await tokens.verify(token, 2_000)).owner).toBe('alice');
+    await expect(tokens.verify(token, 61_001)).rejects.toMatchObject({
+      code: 'invalid_token',
+      extensions: { reason: 'expired' },
+    });
+    await expect(
+      new AccessTokens('t'.repeat(32), 60_000).verify(token, 2_000),
+    ).rejects.toMatchObject({ extensions: { reason: 'bad_signature' } });
     // Someone else's name with alice's signature: the signature no longer matches.
-    const signature = token.split('.')[1] ?? '';
-    const forged = `${Buffer.from('{"o":"bob","e":99999999}').toString('base64url')}.${signature}`;
-    expect(tokens.verify(forged, 2_000)).toBeUndefined();
+    const [header, , signature] = token.split('.');
+    const claims = { sub: 'bob', aud: 'backend-patterns:stream', iss: 'backend-patterns', exp: 99 };
+    const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    await expect(tokens.verify(forged, 2_000)).rejects.toMatchObject({ code: 'invalid_token' });
   });
 });
 

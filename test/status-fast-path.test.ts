@@ -8,6 +8,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
+import { AUDIENCE, ISSUER, SHARED_SECRET, claimsFor, signWithSecret } from './helpers/jwt.js';
 import { metricValue } from './helpers/metrics.js';
 import { startTestServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
@@ -88,6 +89,35 @@ describe('status fast path', () => {
     expect(await json(bob)).toMatchObject({ code: 'job_not_found' });
     const bobRevalidates = await get({ authorization: `Bearer ${BOB}`, 'if-none-match': '*' });
     expect(bobRevalidates.status).toBe(404);
+  });
+
+  it('leaves a scoped token to the route, which holds it to the jobs its claims list', async () => {
+    const { url, server } = await startTestServer({
+      jwtSecret: SHARED_SECRET,
+      jwtAudience: AUDIENCE,
+      jwtIssuer: ISSUER,
+    });
+    const owner = await signWithSecret(claimsFor('user-1'));
+    const submit = async () => {
+      const response = await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'demo', input: { stepMs: 10 } }),
+      });
+      return (await json<Job>(response)).id;
+    };
+    const [listed, other] = [await submit(), await submit()];
+    await waitForJob(server.store, other, isFinished);
+    const scoped = await signWithSecret(claimsFor('user-1', Date.now(), { jobs: [listed] }));
+    const get = (id: string, token: string) =>
+      fetch(`${url}/jobs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    // The unscoped owner's reads are fast answers once Fastify has sent the bytes.
+    expect((await get(other, owner)).status).toBe(200);
+    expect((await get(other, owner)).status).toBe(200);
+    const refused = await get(other, scoped);
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toMatchObject({ code: 'insufficient_scope' });
+    expect((await get(listed, scoped)).status).toBe(200);
   });
 
   it('counts its answers in the route metrics', async () => {

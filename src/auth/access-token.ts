@@ -1,15 +1,27 @@
 /**
- * Short-lived signed access tokens, for the two clients that cannot send an Authorization
- * header: the browser's EventSource (SSE) and WebSocket. A client exchanges its API key for a
- * token at POST /auth/token and passes it as `?access_token=` (or the cookie set there).
+ * Short-lived access tokens, for the two clients that cannot send an Authorization header: the
+ * browser's EventSource (SSE) and WebSocket. A client exchanges its API key (or its identity
+ * provider's JWT) for a token at POST /auth/token and passes it as `?access_token=` (or the
+ * cookie set there).
  *
- * Format: base64url(JSON { o: owner, e: expiry ms }) "." base64url(HMAC-SHA256(secret, payload)).
- * Stateless, so any gateway sharing --token-secret accepts it; it expires after --token-ttl,
- * which bounds what a token leaked from a URL (logs, history) can do. Expiry is read on the
- * deployment's clock (in Redis mode Redis's, so a gateway with a skewed clock neither issues
- * tokens that are already expired elsewhere nor accepts expired ones).
+ * A token is a standard JWT (jose, HS256 with --token-secret): `sub` the owner, `aud`
+ * `backend-patterns:stream`, `iss` `backend-patterns`, `iat`/`exp`, and the caller's scope
+ * claims when its own token was scoped (auth/token-scope.ts), so a scoped JWT cannot be
+ * widened by exchanging it. The audience keeps these tokens apart from any other JWT signed with
+ * the same secret. Stateless, so any gateway sharing --token-secret accepts it; it expires after
+ * --token-ttl, which bounds what a token leaked from a URL (logs, history) can do. Times are read
+ * on the deployment's clock (in Redis mode Redis's, so a gateway with a skewed clock neither
+ * issues tokens that are already expired elsewhere nor accepts expired ones).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Caller } from './caller.js';
+import { fromJoseError, refusal } from './jwt-errors.js';
+import { scopeClaims, scopeFromClaims, type TokenScope } from './token-scope.js';
+
+export const ACCESS_TOKEN_AUDIENCE = 'backend-patterns:stream';
+export const ACCESS_TOKEN_ISSUER = 'backend-patterns';
+const MAX_TOKEN_LENGTH = 8192;
 
 export interface AccessToken {
   token: string;
@@ -18,43 +30,47 @@ export interface AccessToken {
 }
 
 export class AccessTokens {
-  readonly #secret: Buffer;
+  readonly #secret: Uint8Array;
   readonly #clock: () => number;
   readonly ttlMs: number;
 
   /** Without a secret, a random one: tokens then work only on this process. */
   constructor(secret: string | undefined, ttlMs: number, clock: () => number = Date.now) {
-    this.#secret = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
+    this.#secret = secret === undefined ? randomBytes(32) : new TextEncoder().encode(secret);
     this.ttlMs = ttlMs;
     this.#clock = clock;
   }
 
-  issue(owner: string, now = this.#clock()): AccessToken {
-    const expiresAt = now + this.ttlMs;
-    const payload = Buffer.from(JSON.stringify({ o: owner, e: expiresAt })).toString('base64url');
-    return { token: `${payload}.${this.#sign(payload)}`, owner, expiresAt: new Date(expiresAt) };
+  /** A token for `owner`, carrying `scope` when the caller's own credentials were scoped. */
+  async issue(owner: string, now = this.#clock(), scope?: TokenScope): Promise<AccessToken> {
+    // JWT times are whole seconds; rounding down never extends a token's life.
+    const expiresAt = Math.floor((now + this.ttlMs) / 1000);
+    const claims = scope === undefined ? {} : scopeClaims(scope);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(owner)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(expiresAt)
+      .sign(this.#secret);
+    return { token, owner, expiresAt: new Date(expiresAt * 1000) };
   }
 
-  /** The owner a valid, unexpired token names; undefined for anything else. */
-  verify(token: string, now = this.#clock()): string | undefined {
-    const dot = token.indexOf('.');
-    if (dot < 1 || token.length > 2048) return undefined;
-    const payload = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.#sign(payload), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  /** The caller a valid, unexpired token names; throws invalid_token for anything else. */
+  async verify(token: string, now = this.#clock()): Promise<Caller> {
+    if (token.length > MAX_TOKEN_LENGTH) throw refusal('malformed');
     try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
-      if (typeof claims !== 'object' || claims === null) return undefined;
-      const { o, e } = claims as { o?: unknown; e?: unknown };
-      if (typeof o !== 'string' || typeof e !== 'number' || e <= now) return undefined;
-      return o;
-    } catch {
-      return undefined;
+      const { payload } = await jwtVerify(token, this.#secret, {
+        algorithms: ['HS256'],
+        audience: ACCESS_TOKEN_AUDIENCE,
+        issuer: ACCESS_TOKEN_ISSUER,
+        currentDate: new Date(now),
+        requiredClaims: ['sub', 'exp'],
+      });
+      return { owner: payload.sub, scope: scopeFromClaims(payload) };
+    } catch (error) {
+      throw fromJoseError(error);
     }
-  }
-
-  #sign(payload: string): string {
-    return createHmac('sha256', this.#secret).update(payload).digest('base64url');
   }
 }

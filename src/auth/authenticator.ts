@@ -1,24 +1,33 @@
 /**
- * Names the caller of a request from its credentials: `Authorization: Bearer <API key>`, or on
- * stream routes a short-lived access token (`?access_token=` or the `bp_token` cookie). Knows
- * headers and URLs, not Fastify: the HTTP hook (http/auth.ts) and the WebSocket upgrade both
- * use it.
+ * Names the caller of a request from its credentials: `Authorization: Bearer <API key>` or
+ * `Bearer <JWT>` from the identity provider (auth/jwt-verifier.ts), or on stream routes a
+ * short-lived access token (`?access_token=` or the `bp_token` cookie). Knows headers and URLs,
+ * not Fastify: the HTTP hook (http/auth.ts) and the WebSocket upgrade both use it.
+ *
+ * An API key is answered synchronously, as before JWTs existed: only a bearer value that is no
+ * key and is shaped like a JWT, or an access token, costs a (promised) signature check.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '../model/errors/app-error.js';
 import type { AccessTokens } from './access-token.js';
 import { ApiKeys } from './api-keys.js';
 import { ANONYMOUS, type Caller } from './caller.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt-verifier.js';
 
 export const TOKEN_COOKIE = 'bp_token';
 
 export interface Authenticator {
   readonly enabled: boolean;
   /**
-   * The caller these credentials name, or `unauthorized`. `allowToken`: also accept an access
-   * token from `?access_token=` or the cookie.
+   * The caller these credentials name, or `unauthorized` / `invalid_token` / `jwks_unavailable`
+   * (thrown, or the promise rejects). A promise only for tokens: an API key is looked up at
+   * once. `allowToken`: also accept an access token from `?access_token=` or the cookie.
    */
-  authenticate(headers: IncomingHttpHeaders, url: string | undefined, allowToken: boolean): Caller;
+  authenticate(
+    headers: IncomingHttpHeaders,
+    url: string | undefined,
+    allowToken: boolean,
+  ): Caller | Promise<Caller>;
   /**
    * The worker these credentials name (worker protocol): a worker key's name, `anonymous` when
    * neither worker nor API keys are configured, else `unauthorized` — an API key is no worker's.
@@ -29,18 +38,23 @@ export interface Authenticator {
 
 export const ANONYMOUS_WORKER = 'anonymous';
 
+/** `jwt`: the identity provider's tokens (--jwt-secret, --jwks-url); with it, auth is on. */
 export function authenticator(
   keys: ApiKeys,
   tokens: AccessTokens,
   workerKeys: ApiKeys = new ApiKeys(),
+  jwt?: JwtVerifier,
 ): Authenticator {
+  const enabled = keys.enabled || jwt !== undefined;
   return {
-    enabled: keys.enabled,
+    enabled,
     tokens,
     authenticateWorker(headers) {
       if (!workerKeys.enabled) {
-        if (!keys.enabled) return ANONYMOUS_WORKER;
-        throw unauthorized('API keys are on and this server has no worker keys (--worker-keys)');
+        if (!enabled) return ANONYMOUS_WORKER;
+        throw unauthorized(
+          'authentication is on and this server has no worker keys (--worker-keys)',
+        );
       }
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
       const worker = bearer === undefined ? undefined : workerKeys.ownerOf(bearer);
@@ -52,22 +66,23 @@ export function authenticator(
       );
     },
     authenticate(headers, url, allowToken) {
-      if (!keys.enabled) return ANONYMOUS;
+      if (!enabled) return ANONYMOUS;
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
       if (bearer !== undefined) {
         const owner = keys.ownerOf(bearer);
         if (owner !== undefined) return { owner };
+        if (jwt !== undefined && looksLikeJwt(bearer)) return jwt.verify(bearer);
         throw unauthorized('the API key is not valid');
       }
       if (allowToken) {
         const token = tokenFrom(headers, url);
-        if (token !== undefined) {
-          const owner = tokens.verify(token);
-          if (owner !== undefined) return { owner };
-          throw unauthorized('the access token is not valid or has expired');
-        }
+        if (token !== undefined) return tokens.verify(token);
       }
-      throw unauthorized('send Authorization: Bearer <API key>');
+      throw unauthorized(
+        jwt === undefined
+          ? 'send Authorization: Bearer <API key>'
+          : 'send Authorization: Bearer <API key or JWT>',
+      );
     },
   };
 }

@@ -50,7 +50,34 @@ export function resolveOptions(given: Partial<ServerOptions> = {}): ServerOption
   }
   checkWebSocketOptions(options);
   checkListOptions(options);
+  checkJwtOptions(options);
   return options;
+}
+
+/** JWTs need one key source and an audience; a JWKS is fetched over HTTP(S) only. */
+function checkJwtOptions(options: ServerOptions): void {
+  const { jwtSecret, jwksUrl, jwtAudience } = OPTION_SPECS;
+  const name = (spec: { flag: string; env: string }) => `${spec.flag} (${spec.env})`;
+  if (options.jwtSecret !== undefined && options.jwksUrl !== undefined) {
+    throw new OptionsError(`${name(jwtSecret)} and ${name(jwksUrl)} exclude each other`);
+  }
+  if (options.jwksUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.jwksUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new OptionsError(`${name(jwksUrl)} must be an https:// (or http://) URL`);
+    }
+  }
+  const jwtOn = options.jwtSecret !== undefined || options.jwksUrl !== undefined;
+  if (jwtOn && options.jwtAudience === undefined) {
+    throw new OptionsError(
+      `${name(jwtAudience)} is required with ${jwtSecret.flag} or ${jwksUrl.flag}: without it, a token the identity provider issued for any other service would be accepted`,
+    );
+  }
 }
 
 function checkWebSocketOptions(options: ServerOptions): void {
@@ -117,7 +144,11 @@ function validate(key: OptionKey, value: unknown): void {
   const name = `${spec.flag} (${spec.env})`;
   // Options whose default is "not set" may stay unset.
   if (value === undefined && DEFAULT_OPTIONS[key] === undefined) return;
-  if (key === 'tokenSecret' && typeof value === 'string' && value.length < 32) {
+  if (
+    (key === 'tokenSecret' || key === 'jwtSecret') &&
+    typeof value === 'string' &&
+    value.length < 32
+  ) {
     throw new OptionsError(`${name} must be at least 32 characters`);
   }
   if (key === 'redis' && (typeof value !== 'string' || !/^rediss?:\/\//.test(value))) {

@@ -61,6 +61,18 @@ export interface ServerOptions {
   /** HMAC secret of access tokens; `undefined`: random, so tokens work on this process only. */
   tokenSecret: string | undefined;
   tokenTtl: number;
+  /** HS256 secret shared with the identity provider; with it, JWTs are accepted. */
+  jwtSecret: string | undefined;
+  /** The identity provider's JWKS (RS/PS/ES/EdDSA keys); exclusive with jwtSecret. */
+  jwksUrl: string | undefined;
+  /** Required with JWTs: the `aud` a token must carry. */
+  jwtAudience: string | undefined;
+  jwtIssuer: string | undefined;
+  /** The claim naming a JWT's owner (stored as `jwt:<value>`). */
+  jwtOwnerClaim: string;
+  jwtClockTolerance: number;
+  jwksTimeout: number;
+  jwksCooldown: number;
   maxConnectionsPerKey: number;
   /** Submits per second (0: no limit). */
   submitRatePerKey: number;
@@ -131,6 +143,14 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   apiKeysFile: undefined,
   tokenSecret: undefined,
   tokenTtl: 5 * 60_000,
+  jwtSecret: undefined,
+  jwksUrl: undefined,
+  jwtAudience: undefined,
+  jwtIssuer: undefined,
+  jwtOwnerClaim: 'sub',
+  jwtClockTolerance: 30_000,
+  jwksTimeout: 5000,
+  jwksCooldown: 30_000,
   maxConnectionsPerKey: 1000,
   submitRatePerKey: 0,
   submitRatePerIp: 0,

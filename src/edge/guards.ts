@@ -13,6 +13,7 @@ import { AppError } from '../model/errors/app-error.js';
 import { ConnectionLimits } from '../limits/connection-limits.js';
 import { KeyedRateLimit } from '../limits/keyed-rate-limit.js';
 import { authenticator, type Authenticator } from '../auth/authenticator.js';
+import { jwtVerifier } from '../config/jwt-options.js';
 import { clientAddress, parseTrustedProxies, type ProxyTrust } from '../auth/client-address.js';
 import { parseOriginList, type OriginPolicy } from '../auth/origin-policy.js';
 
@@ -30,7 +31,7 @@ export class Guards {
   readonly #publishPerKey: KeyedRateLimit;
   #limited: Counter<'limit'> | undefined;
 
-  /** `clock`: the deployment's clock, for access-token expiry (Redis's in Redis mode). */
+  /** `clock`: the deployment's clock, for token expiry (Redis's in Redis mode). */
   constructor(options: ServerOptions, clock: () => number = Date.now) {
     this.auth = authenticator(
       ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
@@ -39,6 +40,7 @@ export class Guards {
         inline: '--worker-keys',
         file: '--worker-keys-file',
       }),
+      jwtVerifier(options, clock),
     );
     this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
     this.trustedProxies = parseTrustedProxies(options.trustProxy);

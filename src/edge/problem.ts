@@ -31,6 +31,18 @@ export function problemOf(error: AppError, instance?: string): ProblemDocument {
 /** What a 401 must say (RFC 9110 §11.6.1): how to authenticate. Every 401 carries it. */
 export const AUTHENTICATE_CHALLENGE = 'Bearer realm="backend-patterns"';
 
+/**
+ * The `WWW-Authenticate` value for `error`, if it needs one: every 401, and the 403 of a scoped
+ * token. A refused token's challenge says why (RFC 6750 §3: `error`, `error_description`).
+ */
+export function challengeOf(error: AppError): string | undefined {
+  if (error.code === 'unauthorized') return AUTHENTICATE_CHALLENGE;
+  if (error.code !== 'invalid_token' && error.code !== 'insufficient_scope') return undefined;
+  // RFC 6750 allows printable ASCII except `"` and `\` in error_description.
+  const description = error.message.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+  return `${AUTHENTICATE_CHALLENGE}, error="${error.code}", error_description="${description}"`;
+}
+
 /** The path of a request URL: the query string may carry an access token. */
 export function pathOf(url: string): string {
   return url.split('?', 1)[0] ?? url;
@@ -38,7 +50,8 @@ export function pathOf(url: string): string {
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   const problem = problemOf(error, pathOf(reply.request.url));
-  if (error.code === 'unauthorized') void reply.header('www-authenticate', AUTHENTICATE_CHALLENGE);
+  const challenge = challengeOf(error);
+  if (challenge !== undefined) void reply.header('www-authenticate', challenge);
   // A limit that says when to come back says it the HTTP way too.
   const retryAfterMs = error.extensions.retryAfterMs;
   if (typeof retryAfterMs === 'number') {
@@ -185,8 +198,8 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
  */
 export function rawProblemResponse(error: AppError, instance?: string): string {
   const body = JSON.stringify(problemOf(error, instance));
-  const challenge =
-    error.code === 'unauthorized' ? `WWW-Authenticate: ${AUTHENTICATE_CHALLENGE}\r\n` : '';
+  const value = challengeOf(error);
+  const challenge = value === undefined ? '' : `WWW-Authenticate: ${value}\r\n`;
   return (
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
     `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -71,7 +71,12 @@ const PROBLEMS = {
       },
     },
   ),
-  403: problem('The credentials are valid but do not allow this (token scope, Origin).'),
+  403: problem('The credentials are valid but do not allow this (token scope, Origin).', {
+    'www-authenticate': {
+      type: 'string',
+      description: 'With a scoped token: `Bearer error="insufficient_scope"` (RFC 6750).',
+    },
+  }),
   404: problem('No such resource, or one this caller may not see.'),
   405: problem('The path exists but not with this method.', {
     allow: { type: 'string', description: 'The methods the path supports.' },
@@ -101,11 +106,12 @@ export function problems(
 }
 
 /**
- * What any operation behind authentication may answer: 401 without valid credentials, 503 when
- * its store fails, besides 400 and 500.
+ * What any operation behind authentication may answer: 401 without valid credentials, 403 for
+ * a scoped token outside its scope, 503 when its store (or the identity provider's key set)
+ * fails, besides 400 and 500.
  */
 export function guardedProblems(
   ...statuses: ProblemStatus[]
 ): Partial<Record<ProblemStatus, ResponseSpec>> {
-  return problems(401, 503, ...statuses);
+  return problems(401, 403, 503, ...statuses);
 }

@@ -21,6 +21,7 @@ import { transportMetrics } from '../edge/transport-metrics.js';
 import { VERSION } from '../config/version.js';
 import { registerExecutionMetrics } from './execution-metrics.js';
 import { registerAuth } from './auth.js';
+import { registerTokenScope } from './token-scope.js';
 import { registerCors } from './cors.js';
 import type { Guards } from '../edge/guards.js';
 import { registerMetrics } from './metrics.js';
@@ -130,6 +131,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   await registerOpenApi(app, VERSION);
   await registerCors(app, deps.guards.origins);
   registerAuth(app, deps.guards.auth);
+  registerTokenScope(app);
   const metrics = registerMetrics(app, deps.engine);
   deps.guards.registerMetrics(metrics);
   registerExecutionMetrics(metrics, deps);

@@ -1,7 +1,8 @@
 /**
- * Authentication, when API keys are configured (--api-keys, --api-keys-file).
+ * Authentication, when API keys (--api-keys, --api-keys-file) or the identity provider's JWTs
+ * (--jwt-secret, --jwks-url) are configured.
  *
- * Every route needs `Authorization: Bearer <key>` unless it is marked `access: 'public'`
+ * Every route needs `Authorization: Bearer <key or JWT>` unless it is marked `access: 'public'`
  * (health, metrics, documents, static pages). Routes marked `access: 'stream'` (event streams)
  * and the WebSocket upgrade also take a short-lived access token, because browsers cannot set
  * headers there: `?access_token=<token>`, or the `bp_token` cookie that POST /auth/token sets.
@@ -42,13 +43,29 @@ export function registerAuth(app: App, auth: Authenticator): void {
       done();
       return;
     }
+    // Refusals are answered as problem documents with their WWW-Authenticate challenge
+    // (problem.ts). An API key is known at once; only a token's signature check is awaited.
+    let found: Caller | Promise<Caller>;
     try {
-      request.caller = auth.authenticate(request.headers, request.url, access === 'stream');
-      done();
+      found = auth.authenticate(request.headers, request.url, access === 'stream');
     } catch (error) {
-      // Answered as a problem document with its WWW-Authenticate challenge (problem.ts).
       done(error as AppError);
+      return;
     }
+    if (!(found instanceof Promise)) {
+      request.caller = found;
+      done();
+      return;
+    }
+    found.then(
+      (caller) => {
+        request.caller = caller;
+        done();
+      },
+      (error: unknown) => {
+        done(error as AppError);
+      },
+    );
   });
 
   app.post(
@@ -56,9 +73,9 @@ export function registerAuth(app: App, auth: Authenticator): void {
     {
       schema: {
         operationId: 'issueAccessToken',
-        summary: 'Exchange an API key for a short-lived access token',
+        summary: 'Exchange an API key or JWT for a short-lived access token',
         description:
-          'For event streams and WebSockets in browsers, which cannot send an Authorization header: pass the token as `?access_token=`, or rely on the HttpOnly, SameSite=Strict cookie this sets. 404 (not_found) when authentication is off: no token is needed then.',
+          'For event streams and WebSockets in browsers, which cannot send an Authorization header: pass the token (a JWT signed by this server, carrying the caller’s scope claims) as `?access_token=`, or rely on the HttpOnly, SameSite=Strict cookie this sets. 404 (not_found) when authentication is off: no token is needed then.',
         tags: ['auth'],
         response: {
           200: jsonBody(
@@ -84,7 +101,7 @@ export function registerAuth(app: App, auth: Authenticator): void {
       if (!auth.enabled || owner === undefined) {
         throw new AppError('not_found', 'authentication is off: no token is needed');
       }
-      const issued = auth.tokens.issue(owner);
+      const issued = await auth.tokens.issue(owner, undefined, request.caller.scope);
       const maxAge = Math.floor(auth.tokens.ttlMs / 1000);
       const secure = request.protocol === 'https' ? '; Secure' : '';
       void reply.header(

@@ -74,7 +74,10 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
           description: 'External workers: claim jobs under a lease, report, finish.',
         },
         { name: 'operations', description: 'Health, metrics and error descriptions.' },
-        { name: 'auth', description: 'Access tokens for event streams and WebSockets.' },
+        {
+          name: 'auth',
+          description: 'Access tokens (server-signed JWTs) for event streams and WebSockets.',
+        },
       ],
       paths: { '/ws': WEBSOCKET_PATH },
       components: {
@@ -85,10 +88,17 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
             description:
               'Only when the server runs with --api-keys: `Authorization: Bearer <key>`. Event streams also take `?access_token=` from POST /auth/token.',
           },
+          jwt: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'Only when the server runs with --jwt-secret or --jwks-url: `Authorization: Bearer <JWT>` from the identity provider (HS256, or RS/PS/ES/EdDSA keys from the JWKS), checked for audience, issuer and expiry. The owner is `jwt:<owner claim>`; the optional claims `jobs`, `subscribe` and `publish` scope the token (403 insufficient_scope outside them). A refused token: 401 with `WWW-Authenticate: Bearer error="invalid_token"`.',
+          },
         },
       },
-      // Optional: without --api-keys the server needs no credentials.
-      security: [{ apiKey: [] }, {}],
+      // Optional: without --api-keys or a JWT option the server needs no credentials.
+      security: [{ apiKey: [] }, { jwt: [] }, {}],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>

@@ -12,8 +12,8 @@
  * as it sent them (a job's snapshot at a seq never changes: the ETag is the seq for that
  * reason). A job whose latest seq has not yet been answered by Fastify goes to Fastify once.
  * Everything else falls through to Fastify untouched: another route, a query (long polling,
- * access tokens), HEAD, a body, an Origin (CORS), no Host, a failed authentication, a missing
- * job, a server that is closing, and request logging that is on. The route's metrics
+ * access tokens), HEAD, a body, an Origin (CORS), no Host, a failed authentication, a scoped
+ * token (its scope is checked by the route), a missing job, a server that is closing, and request logging that is on. The route's metrics
  * (http_requests_total, http_request_duration_seconds) count fast answers too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -187,7 +187,9 @@ export class StatusFastPath {
     let caller: Caller = ANONYMOUS;
     try {
       // As the onRequest hook (http/auth.ts) authenticates a route without `access` config.
-      if (auth.enabled) caller = auth.authenticate(headers, url, false);
+      if (auth.enabled) caller = await auth.authenticate(headers, url, false);
+      // A scoped token's limits are the route's preHandler (http/token-scope.ts): Fastify answers.
+      if (caller.scope !== undefined) return undefined;
       return await engine.get(url.slice(PREFIX.length), caller);
     } catch {
       return undefined; // 401, 404, a store fault: Fastify answers with its problem document

@@ -90,6 +90,18 @@ export const ERROR_CATALOGUE = {
     description:
       'API keys are on and the request carries no valid `Authorization: Bearer <key>` (event streams and WebSockets may use an access token instead).',
   },
+  invalid_token: {
+    status: 401,
+    title: 'Invalid token',
+    description:
+      'A bearer JWT or access token was refused: `reason` says why (`expired`, `not_yet_valid`, `bad_signature`, `algorithm_not_allowed`, `unknown_key`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `malformed_claim`, `malformed`), as does `WWW-Authenticate: Bearer error="invalid_token"`. Get a fresh token.',
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Outside the token’s scope',
+    description:
+      'The token carries scope claims (`jobs`, `subscribe`, `publish`) and this request is not among them; a scoped token cannot submit, list or cancel jobs. On /ws it is an `error` message for that subscription or publish.',
+  },
   not_found: {
     status: 404,
     title: 'Not found',
@@ -184,6 +196,12 @@ export const ERROR_CATALOGUE = {
     title: 'Job store unavailable',
     description:
       'The job store cannot be reached (Redis) or cannot write its file (SQLite: an I/O error, the file turned read-only) right now; nothing was changed. `Retry-After` says when to try again, ideally with an `Idempotency-Key`; `/healthz` reports `degraded` meanwhile.',
+  },
+  jwks_unavailable: {
+    status: 503,
+    title: 'Signing keys unavailable',
+    description:
+      'The identity provider’s key set (`--jwks-url`) could not be fetched in time (`--jwks-timeout`) or is not a valid JWKS, so the token could be neither accepted nor refused; `Retry-After` says when to try again.',
   },
   storage_full: {
     status: 503,

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../../model/errors/app-error.js';
 import type { Caller } from '../../auth/caller.js';
+import { requireJob, requirePublish, requireSubscribe } from '../../auth/token-scope.js';
 import type { JobEngine } from '../../jobs/engine.js';
 import { TokenBucket } from '../../limits/token-bucket.js';
 import { ChatSubscription } from './chat-subscription.js';
@@ -16,6 +17,7 @@ import {
   errorMessage,
   parseTopic,
   type ClientMessage,
+  type ParsedTopic,
   type RequestId,
   type ServerMessage,
 } from '../../model/ws-protocol.js';
@@ -80,6 +82,11 @@ export class SubscriptionSet {
       return;
     }
     const about = { id, topic: topic.topic };
+    const outOfScope = scopeRefusal(this.#deps.caller, topic);
+    if (outOfScope) {
+      this.#error(outOfScope, about);
+      return;
+    }
     if (after !== undefined && topic.kind !== 'job') {
       this.#error(invalidField('after', 'applies to job:<id> topics only'), about);
       return;
@@ -151,6 +158,11 @@ export class SubscriptionSet {
       this.#error(new AppError('publish_not_allowed', detail), about);
       return;
     }
+    const outOfScope = scopeRefusal(this.#deps.caller, topic, 'publish');
+    if (outOfScope) {
+      this.#error(outOfScope, about);
+      return;
+    }
     const limited = this.#admitPublish();
     if (limited) {
       this.#error(limited, about);
@@ -208,6 +220,23 @@ export class SubscriptionSet {
     if (this.#subscriptions.get(topic) !== subscription) return false;
     this.#subscriptions.delete(topic);
     return true;
+  }
+}
+
+/** A scoped token's refusal of `topic` (auth/token-scope.ts), or undefined when it may. */
+function scopeRefusal(
+  { scope }: Caller,
+  topic: ParsedTopic,
+  action: 'subscribe' | 'publish' = 'subscribe',
+): AppError | undefined {
+  if (scope === undefined) return undefined;
+  try {
+    if (action === 'publish') requirePublish(scope, topic.topic);
+    else if (topic.kind === 'job') requireJob(scope, topic.jobId);
+    else requireSubscribe(scope, topic.topic);
+    return undefined;
+  } catch (error) {
+    return error as AppError;
   }
 }
 

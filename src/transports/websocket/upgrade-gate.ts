@@ -1,7 +1,8 @@
 /**
  * Who may open a WebSocket, decided before the upgrade completes: the path is /ws, the server
  * is not draining (503), the page's Origin is allowed (403), the caller is authenticated when
- * API keys are on (401: a key, or an access token since browsers cannot send headers), and
+ * authentication is on (401: a key, a JWT, or an access token since browsers cannot send
+ * headers; 503 jwks_unavailable when the identity provider's keys are out of reach), and
  * the address and key hold fewer connections than their caps (429). A refusal — and a
  * malformed handshake — is answered on the raw socket as a problem document, like every other
  * HTTP error; ws's bare text/html answer is never sent.
@@ -99,14 +100,40 @@ export class UpgradeGate {
       this.#reject(socket, request, 'origin_not_allowed', detail);
       return;
     }
-    let caller: Caller;
+    let found: Caller | Promise<Caller>;
+    try {
+      found = guards.auth.authenticate(request.headers, request.url, true);
+    } catch (error) {
+      this.#refuse(socket, request, error);
+      return;
+    }
+    if (!(found instanceof Promise)) {
+      this.#admit(request, socket, head, found);
+      return;
+    }
+    // A token's signature check (and perhaps a JWKS fetch, bounded by --jwks-timeout).
+    found.then(
+      (caller) => {
+        if (!this.#options.accepting()) {
+          this.#reject(socket, request, 'shutting_down', 'the server is shutting down');
+        } else {
+          this.#admit(request, socket, head, caller);
+        }
+      },
+      (error: unknown) => {
+        this.#refuse(socket, request, error);
+      },
+    );
+  }
+
+  /** Takes a connection slot for an authenticated caller and completes the upgrade. */
+  #admit(request: IncomingMessage, socket: Duplex, head: Buffer, caller: Caller): void {
+    const { guards } = this.#options;
     let release: () => void;
     try {
-      caller = guards.auth.authenticate(request.headers, request.url, true);
       release = guards.holdConnection(guards.clientAddress(request), caller.owner);
     } catch (error) {
-      if (!isAppError(error)) throw error;
-      this.#reject(socket, request, error.code, error.message);
+      this.#refuse(socket, request, error);
       return;
     }
     this.#server.handleUpgrade(request, socket, head, (ws) => {
@@ -114,10 +141,26 @@ export class UpgradeGate {
     });
   }
 
-  #reject(socket: Duplex, request: IncomingMessage, code: ErrorCode, detail: string): void {
+  /** A catalogue error refuses the upgrade; anything else is a fault: the socket is dropped. */
+  #refuse(socket: Duplex, request: IncomingMessage, error: unknown): void {
+    if (isAppError(error)) {
+      this.#reject(socket, request, error.code, error.message, error);
+      return;
+    }
+    this.#options.logger.error({ err: error }, 'websocket upgrade failed');
+    socket.destroy();
+  }
+
+  #reject(
+    socket: Duplex,
+    request: IncomingMessage,
+    code: ErrorCode,
+    detail: string,
+    error = new AppError(code, detail),
+  ): void {
     this.#options.onRejected(code);
     socket.on('error', () => socket.destroy());
     // The path only, as on HTTP: the query may carry the access token being refused.
-    socket.end(rawProblemResponse(new AppError(code, detail), pathOf(request.url ?? '/')));
+    socket.end(rawProblemResponse(error, pathOf(request.url ?? '/')));
   }
 }

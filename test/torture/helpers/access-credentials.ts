@@ -1,7 +1,8 @@
 /**
  * Credentials that must not let anyone in — none, an unknown key, a token where a key is
  * needed, expired, tampered and forged tokens — and the routes to try them on, with and
- * without a job id. Every one of them must get `401 unauthorized` with `WWW-Authenticate`,
+ * without a job id. Every one of them must get `401 unauthorized` (`invalid_token` for a bad
+ * token) with `WWW-Authenticate`,
  * whatever job it names. Also the routes that are public, which need nothing.
  */
 import { AccessTokens } from '../../../src/auth/access-token.js';
@@ -18,18 +19,26 @@ export interface BadCredential {
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
-export function badCredentials(bobToken: string, aliceToken: string): BadCredential[] {
+/** The tokens are JWTs (header.payload.signature) signed by the server. */
+export async function badCredentials(
+  bobToken: string,
+  aliceToken: string,
+): Promise<BadCredential[]> {
   const tokens = new AccessTokens(TOKEN_SECRET, TOKEN_TTL);
-  const expired = tokens.issue('bob', Date.now() - 2 * TOKEN_TTL).token;
-  const otherSecret = new AccessTokens('another-secret-0123456789abcdefghij', TOKEN_TTL).issue(
-    'bob',
+  const expired = (await tokens.issue('bob', Date.now() - 2 * TOKEN_TTL)).token;
+  const otherSecret = (
+    await new AccessTokens('another-secret-0123456789abcdefghij', TOKEN_TTL).issue('bob')
   ).token;
-  const [payload = '', signature = ''] = bobToken.split('.');
+  const [header = '', payload = '', signature = ''] = bobToken.split('.');
   const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-  // Bob's name with alice's signature, and alice's token claiming a later expiry.
-  const aliceSignature = aliceToken.split('.')[1] ?? '';
-  const forged = `${payload}.${aliceSignature}`;
-  const stretched = `${b64(JSON.stringify({ o: 'alice', e: Date.now() + 86_400_000 }))}.${aliceSignature}`;
+  // Bob's claims with alice's signature, alice's claims with a later expiry, and bob's claims
+  // unsigned (`alg: none`).
+  const [, aliceClaims = '', aliceSignature = ''] = aliceToken.split('.');
+  const forged = `${header}.${payload}.${aliceSignature}`;
+  const claims = JSON.parse(Buffer.from(aliceClaims, 'base64url').toString()) as object;
+  const later = { ...claims, exp: Math.floor(Date.now() / 1000) + 86_400 };
+  const stretched = `${header}.${b64(JSON.stringify(later))}.${aliceSignature}`;
+  const unsigned = `${b64(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${payload}.`;
   return [
     { name: 'no credentials', headers: {}, query: '' },
     { name: 'an unknown key', headers: bearer('not-a-key-0123456789abcdef'), query: '' },
@@ -43,7 +52,12 @@ export function badCredentials(bobToken: string, aliceToken: string): BadCredent
     { name: 'an expired token (query)', headers: {}, query: `access_token=${expired}` },
     { name: 'an expired token (cookie)', headers: { cookie: `bp_token=${expired}` }, query: '' },
     { name: "another server's token", headers: {}, query: `access_token=${otherSecret}` },
-    { name: 'a tampered signature', headers: {}, query: `access_token=${payload}.${flipped}` },
+    {
+      name: 'a tampered signature',
+      headers: {},
+      query: `access_token=${header}.${payload}.${flipped}`,
+    },
+    { name: 'an unsigned token (alg: none)', headers: {}, query: `access_token=${unsigned}` },
     { name: "bob's name, alice's signature", headers: { cookie: `bp_token=${forged}` }, query: '' },
     { name: "alice's token, stretched", headers: {}, query: `access_token=${stretched}` },
     { name: 'an empty token', headers: {}, query: 'access_token=' },
