@@ -22,6 +22,11 @@ export interface RedisLeaseContext {
   epoch(): string;
   /** Throws why a script found another epoch. */
   refusedForEpoch(): Promise<never>;
+  /**
+   * The retry decision's script arguments (delay, attempt; both '' when final) for a failure,
+   * the same the store's own updates pass, so a worker's failure is retried as a runner's is.
+   */
+  retryArgs(id: string, change: LeasedOutcome): Promise<[string, string]>;
 }
 
 const LAPSED_FAILURE = lapsedLeaseChange(1, 0);
@@ -75,11 +80,13 @@ export class RedisLeases {
   }
 
   async complete(id: string, token: string, outcome: LeasedOutcome): Promise<Job> {
+    const retry = outcome.kind === 'failed' ? await this.#ctx.retryArgs(id, outcome) : ['', ''];
     const reply = await this.#ctx.redis.bpCompleteLeased(
       ...this.#head(),
       id,
       token,
       ...changeArgs(outcome),
+      ...retry,
     );
     await this.#refusal(id, reply);
     return appliedChange(id, outcome.kind, reply).job;
