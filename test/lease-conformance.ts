@@ -240,4 +240,31 @@ export function leaseConformance(fresh: () => Promise<Store>): void {
     const due = (await store.create({ type: 'ext', input: 'due', runAt: Date.now() - 1000 })).job;
     expect((await store.claimLeased(['ext'], 'w1', 60_000))?.job.id).toBe(due.id);
   });
+
+  it('hands back a lapsed job with attempts of its own while it has some, then fails it for good', async () => {
+    const store = await fresh();
+    const backoff = { type: 'fixed' as const, delayMs: 0, jitter: 0 };
+    const { job } = await store.create({ type: 'ext', input: {}, maxAttempts: 3, backoff });
+    const statuses: string[] = [];
+    for (let run = 1; run <= 3; run++) {
+      const held = await store.claimLeased(['ext'], 'w1', 1);
+      expect(held?.job.attempt).toBe(run);
+      await lapse(1);
+      // --max-attempts 2 would stop a job without attempts of its own after two starts.
+      expect(await store.expireLeases(2)).toEqual([job.id]);
+      statuses.push((await store.get(job.id))?.status ?? 'missing');
+    }
+    expect(statuses).toEqual(['queued', 'queued', 'failed']);
+    expect(await store.get(job.id)).toMatchObject({
+      attempt: 3,
+      error: { code: 'lease_expired' },
+    });
+    // With --recovery fail (0) a lapse fails even a job with attempts left, and not as a retry.
+    const other = (await store.create({ type: 'ext', input: {}, maxAttempts: 3, backoff })).job;
+    await store.claimLeased(['ext'], 'w1', 1);
+    await lapse(1);
+    expect(await store.expireLeases(0)).toEqual([other.id]);
+    expect(await store.get(other.id)).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(await store.claimLeased(['ext'], 'w1', 60_000)).toBeUndefined();
+  });
 }

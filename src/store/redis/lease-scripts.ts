@@ -96,8 +96,10 @@ release(p, id)
 return apply(p, id, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])`;
 
 /**
- * ARGV: prefix, epoch, attempt below which a lapsed job is re-queued, the failure's error JSON
- * → {'epoch'} | {'ok', payload, payload, …} (one per job handed back, at most 100 a call).
+ * ARGV: prefix, epoch, requeueBelowAttempt, the failure's error JSON → {'epoch'} | {'ok',
+ * payload, payload, …} (one per job handed back, at most 100 a call). Requeued or failed for
+ * good by lapsedLeaseChange's rule (store/leases.ts): with requeueBelowAttempt > 0, while the
+ * attempt is below the job's own attempts (when it has more than one) or requeueBelowAttempt.
  */
 export const EXPIRE_LEASES_SCRIPT = `${COMMON}${APPLY}${HELD}
 local p = ARGV[1]
@@ -105,11 +107,14 @@ if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
 local reply = {'ok'}
 local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', nowMs(), 'LIMIT', 0, 100)
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'attempt')
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'attempt', 'maxAttempts')
   release(p, id)
   if h[1] == 'running' then
     local applied
-    if tonumber(h[2]) < tonumber(ARGV[3]) then
+    local below, own = tonumber(ARGV[3]), tonumber(h[3] or '1')
+    local limit = below
+    if own > 1 then limit = own end
+    if below > 0 and tonumber(h[2]) < limit then
       applied = apply(p, id, 'requeued', '0', '{"reason":"lease-expired"}', '', '')
     else
       applied = apply(p, id, 'failed', '0', '{"error":' .. ARGV[4] .. '}', '', ARGV[4])

@@ -29,7 +29,8 @@ export interface RedisLeaseContext {
   retryArgs(id: string, change: LeasedOutcome): Promise<[string, string]>;
 }
 
-const LAPSED_FAILURE = lapsedLeaseChange(1, 0);
+/** The failure the script records (the same change as SQLite's, lapsedLeaseChange). */
+const LAPSED_FAILURE = lapsedLeaseChange({ attempt: 1, maxAttempts: 1 }, 0);
 
 export class RedisLeases {
   readonly #ctx: RedisLeaseContext;

@@ -44,7 +44,7 @@ export class SqliteLeases {
   readonly #delete: Statement<[number]>;
   readonly #lapsed: Statement<
     [number],
-    { job_n: number; id: string; status: string; attempt: number }
+    { job_n: number; id: string; status: string; attempt: number; max_attempts: number }
   >;
 
   constructor(db: Database, ctx: LeaseContext) {
@@ -57,7 +57,7 @@ export class SqliteLeases {
     this.#extend = db.prepare('UPDATE job_leases SET expires_at = ? WHERE job_n = ?');
     this.#delete = db.prepare('DELETE FROM job_leases WHERE job_n = ?');
     this.#lapsed = db.prepare(
-      `SELECT l.job_n, j.id, j.status, j.attempt FROM job_leases l JOIN jobs j ON j.n = l.job_n
+      `SELECT l.job_n, j.id, j.status, j.attempt, j.max_attempts FROM job_leases l JOIN jobs j ON j.n = l.job_n
        WHERE l.expires_at <= ? ORDER BY l.expires_at LIMIT 100`,
     );
   }
@@ -111,7 +111,8 @@ export class SqliteLeases {
     for (const lapsed of this.#lapsed.all(this.#ctx.now())) {
       this.#delete.run(lapsed.job_n);
       if (lapsed.status !== 'running') continue; // canceled while held: nothing to hand back
-      const change = lapsedLeaseChange(lapsed.attempt, requeueBelowAttempt);
+      const job = { attempt: lapsed.attempt, maxAttempts: lapsed.max_attempts };
+      const change = lapsedLeaseChange(job, requeueBelowAttempt);
       events.push(this.#ctx.apply(lapsed.id, change).event);
       handedBack.push(lapsed.id);
     }
