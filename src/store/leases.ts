@@ -57,8 +57,9 @@ export interface LeaseStore {
   completeLeased(id: string, token: string, outcome: LeasedOutcome): Promise<Job>;
   /**
    * Hands back every job whose lease lapsed: `requeued` (reason `lease-expired`) or `failed` as
-   * `lease_expired`, as lapsedLeaseChange decides from `requeueBelowAttempt` (0: never requeue). Leases of jobs
-   * that already ended (canceled) are dropped. Resolves with the ids handed back.
+   * `lease_expired`, as lapsedLeaseChange decides from `requeueBelowAttempt` (0: never
+   * requeue). Leases of jobs that already ended (canceled) are dropped. Resolves with the ids
+   * handed back.
    */
   expireLeases(requeueBelowAttempt: number): Promise<string[]>;
 }
