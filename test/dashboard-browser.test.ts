@@ -4,7 +4,8 @@
  * predicts: short polling asks more often than anything changes, long polling asks about once
  * per change, SSE and WebSocket use one connection each — and the timeline must draw exactly
  * that, mark for mark. Saves a screenshot in test-output/. At phone width: nothing wider than
- * the screen, and a failed job's error and a finished job's result are shown.
+ * the screen, a failed job's error and a finished job's result are shown, and a row's status
+ * shows the attempt, the due time and the priority.
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -180,6 +181,31 @@ describe('dashboard', () => {
     await primesRow.locator('td.outcome', { hasText: 'result' }).waitFor();
     expect(await primesRow.locator('td.outcome').textContent()).toBe(
       'result: {"n":1000,"count":168}',
+    );
+
+    // What the queue adds to a row's status: the attempt out of several, when a waiting job is
+    // due, a priority other than 0 (issue 16).
+    const retried = await postJson(`${url}/jobs`, {
+      type: 'primes',
+      input: { n: 500 },
+      attempts: 2,
+    });
+    expect(retried.status).toBe(202);
+    const attemptRow = page.locator('#jobs-table tbody tr', { hasText: 'primes' }).first();
+    await attemptRow.locator('td.outcome', { hasText: '"n":500' }).waitFor();
+    expect(await attemptRow.locator('td.status').textContent()).toBe('succeeded · 1/2');
+    const later = await postJson(`${url}/jobs`, {
+      type: 'demo',
+      input: {},
+      delay: 3_600_000,
+      priority: 5,
+    });
+    const { id, runAt } = (await later.json()) as { id: string; runAt: string };
+    const laterRow = page.locator(`#jobs-table tbody tr[data-job-id="${id}"]`);
+    await laterRow.waitFor();
+    const due = await page.evaluate(`new Date(${JSON.stringify(runAt)}).toLocaleTimeString()`);
+    expect(await laterRow.locator('td.status').textContent()).toBe(
+      `queued · next ${String(due)} · p5`,
     );
 
     // Nothing sticks out: the page is as wide as the screen, and so is every element in it.

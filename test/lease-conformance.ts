@@ -163,4 +163,108 @@ export function leaseConformance(fresh: () => Promise<Store>): void {
     expect(await store.expireLeases(5)).toEqual([]);
     expect(await store.get(job.id)).toMatchObject({ status: 'canceled', seq: 3 });
   });
+
+  it("retries a worker's retryable failure with attempts left, like a runner's (issue 16)", async () => {
+    const store = await fresh();
+    const backoff = { type: 'fixed' as const, delayMs: 3_600_000, jitter: 0 };
+    const { job } = await store.create({ type: 'ext', input: {}, maxAttempts: 2, backoff });
+    const first = await store.claimLeased(['ext'], 'w1', 60_000);
+    if (!first) throw new Error('nothing claimed');
+    const error = { code: 'flaky', message: 'try again' };
+    const retried = await store.completeLeased(job.id, first.lease.token, {
+      kind: 'failed',
+      error,
+    });
+    expect(retried).toMatchObject({ status: 'queued', attempt: 1, error });
+    const log = await store.events(job.id, 2);
+    const event = log?.events[0];
+    expect(event).toMatchObject({ kind: 'retrying', status: 'queued' });
+    const runAt = Date.parse(event?.at ?? '') + 3_600_000;
+    expect(retried.runAt).toBe(new Date(runAt).toISOString());
+    // Waiting for its retry: no worker may take it before then, and the old token is spent.
+    expect(await store.claimLeased(['ext'], 'w2', 60_000)).toBeUndefined();
+    expect(
+      await refusal(store.completeLeased(job.id, first.lease.token, { kind: 'failed', error })),
+    ).toBe('lease_lost');
+    // The last attempt's failure is final, and so is one marked not retryable.
+    const now = await store.create({
+      type: 'ext',
+      input: {},
+      maxAttempts: 2,
+      backoff: { ...backoff, delayMs: 0 },
+    });
+    const a = await store.claimLeased(['ext'], 'w1', 60_000);
+    if (!a) throw new Error('nothing claimed');
+    await store.completeLeased(now.job.id, a.lease.token, { kind: 'failed', error });
+    const b = await store.claimLeased(['ext'], 'w1', 60_000);
+    expect(b?.job).toMatchObject({ id: now.job.id, attempt: 2 });
+    if (!b) throw new Error('nothing claimed');
+    const last = await store.completeLeased(now.job.id, b.lease.token, { kind: 'failed', error });
+    expect(last).toMatchObject({ status: 'failed', attempt: 2, error });
+    const flat = await store.create({ type: 'ext', input: {}, maxAttempts: 3 });
+    const c = await store.claimLeased(['ext'], 'w1', 60_000);
+    if (!c) throw new Error('nothing claimed');
+    const refused = await store.completeLeased(flat.job.id, c.lease.token, {
+      kind: 'failed',
+      error,
+      retryable: false,
+    });
+    expect(refused).toMatchObject({ status: 'failed', attempt: 1 });
+  });
+
+  it("claims in the runners' order: due jobs only, higher priority first, then arrival", async () => {
+    const store = await fresh();
+    const later = (
+      await store.create({ type: 'ext', input: 'later', runAt: Date.now() + 3_600_000 })
+    ).job;
+    const ids = new Map<string, string>();
+    for (const [name, priority] of [
+      ['low', -5],
+      ['plain-1', 0],
+      ['high', 10],
+      ['plain-2', 0],
+      ['other-type', 50],
+    ] as const) {
+      const type = name === 'other-type' ? 'inproc' : 'ext';
+      ids.set((await store.create({ type, input: name, priority })).job.id, name);
+    }
+    const order: string[] = [];
+    for (;;) {
+      const held = await store.claimLeased(['ext'], 'w1', 60_000);
+      if (!held) break;
+      order.push(ids.get(held.job.id) ?? held.job.id);
+    }
+    expect(order).toEqual(['high', 'plain-1', 'plain-2', 'low']);
+    expect(await store.get(later.id)).toMatchObject({ status: 'queued', attempt: 0 });
+    // A job due in the past is claimable at once.
+    const due = (await store.create({ type: 'ext', input: 'due', runAt: Date.now() - 1000 })).job;
+    expect((await store.claimLeased(['ext'], 'w1', 60_000))?.job.id).toBe(due.id);
+  });
+
+  it('hands back a lapsed job with attempts of its own while it has some, then fails it for good', async () => {
+    const store = await fresh();
+    const backoff = { type: 'fixed' as const, delayMs: 0, jitter: 0 };
+    const { job } = await store.create({ type: 'ext', input: {}, maxAttempts: 3, backoff });
+    const statuses: string[] = [];
+    for (let run = 1; run <= 3; run++) {
+      const held = await store.claimLeased(['ext'], 'w1', 1);
+      expect(held?.job.attempt).toBe(run);
+      await lapse(1);
+      // --max-attempts 2 would stop a job without attempts of its own after two starts.
+      expect(await store.expireLeases(2)).toEqual([job.id]);
+      statuses.push((await store.get(job.id))?.status ?? 'missing');
+    }
+    expect(statuses).toEqual(['queued', 'queued', 'failed']);
+    expect(await store.get(job.id)).toMatchObject({
+      attempt: 3,
+      error: { code: 'lease_expired' },
+    });
+    // With --recovery fail (0) a lapse fails even a job with attempts left, and not as a retry.
+    const other = (await store.create({ type: 'ext', input: {}, maxAttempts: 3, backoff })).job;
+    await store.claimLeased(['ext'], 'w1', 1);
+    await lapse(1);
+    expect(await store.expireLeases(0)).toEqual([other.id]);
+    expect(await store.get(other.id)).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(await store.claimLeased(['ext'], 'w1', 60_000)).toBeUndefined();
+  });
 }

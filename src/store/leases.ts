@@ -56,19 +56,28 @@ export interface LeaseStore {
   /** Records the worker's outcome and releases the lease; rejects as renewLease does. */
   completeLeased(id: string, token: string, outcome: LeasedOutcome): Promise<Job>;
   /**
-   * Hands back every job whose lease lapsed: `requeued` (reason `lease-expired`) while its
-   * attempt is below `requeueBelowAttempt`, else `failed` as `lease_expired`. Leases of jobs
-   * that already ended (canceled) are dropped. Resolves with the ids handed back.
+   * Hands back every job whose lease lapsed: `requeued` (reason `lease-expired`) or `failed` as
+   * `lease_expired`, as lapsedLeaseChange decides from `requeueBelowAttempt` (0: never
+   * requeue). Leases of jobs that already ended (canceled) are dropped. Resolves with the ids
+   * handed back.
    */
   expireLeases(requeueBelowAttempt: number): Promise<string[]>;
 }
 
-/** The change that hands back a job whose lease lapsed. */
+/**
+ * The change that hands back a job whose lease lapsed, by the runners' recovery rule
+ * (jobs/runners/job-executor.ts, mayRunAgain): with the requeue policy
+ * (`requeueBelowAttempt` > 0) a job with attempts of its own is re-queued while it has some
+ * left, one without while it started fewer than `requeueBelowAttempt` times. Otherwise it fails
+ * as `lease_expired`, for good: recovery already decided, so the retry rule must not re-decide.
+ * The Redis script (EXPIRE_LEASES_SCRIPT) applies the same rule.
+ */
 export function lapsedLeaseChange(
-  attempt: number,
+  job: { attempt: number; maxAttempts: number },
   requeueBelowAttempt: number,
 ): { kind: 'requeued'; reason: string } | Extract<LeasedOutcome, { kind: 'failed' }> {
-  return attempt < requeueBelowAttempt
+  const limit = job.maxAttempts > 1 ? job.maxAttempts : requeueBelowAttempt;
+  return requeueBelowAttempt > 0 && job.attempt < limit
     ? { kind: 'requeued', reason: 'lease-expired' }
     : {
         kind: 'failed',
@@ -76,6 +85,7 @@ export function lapsedLeaseChange(
           code: 'lease_expired',
           message: 'the worker holding the job stopped renewing its lease',
         },
+        retryable: false,
       };
 }
 

@@ -8,19 +8,23 @@
 import { APPLY, COMMON } from './scripts.js';
 
 /**
- * The id of the oldest queued job of the types in `ARGV[from..]`, from each type's queued
- * index (scored by insertion number), or nil.
+ * The id of the first due job in claim order (P ready: priority, then arrival) whose type is
+ * one of `ARGV[from..]`, or nil. Walks P ready in pages, as the runners' claim does; jobs of
+ * other types are skipped in place, so a deep backlog of in-process types costs a longer walk.
  */
-const OLDEST_QUEUED_OF = `
-local function oldestQueuedOf(p, from)
-  local best, bestScore = nil, nil
-  for i = from, #ARGV do
-    local hit = redis.call('ZRANGE', p .. 'sty:queued:' .. ARGV[i], 0, 0, 'WITHSCORES')
-    if hit[1] and (not bestScore or tonumber(hit[2]) < bestScore) then
-      best, bestScore = hit[1], tonumber(hit[2])
+const FIRST_READY_OF = `
+local function firstReadyOf(p, from)
+  local wanted = {}
+  for i = from, #ARGV do wanted[ARGV[i]] = true end
+  local at = 0
+  while true do
+    local ids = redis.call('ZRANGE', p .. 'ready', at, at + 99)
+    if #ids == 0 then return nil end
+    for _, id in ipairs(ids) do
+      if wanted[redis.call('HGET', p .. 'job:' .. id, 'type')] then return id end
     end
+    at = at + 100
   end
-  return best
 end
 `;
 
@@ -45,12 +49,14 @@ end
 
 /**
  * ARGV: prefix, epoch, token, worker, lease ms, types… → {'none'} | {'epoch'} |
- * {'ok', payload, hash, expiresAt}.
+ * {'ok', payload, hash, expiresAt}. Takes the job the runners' claim would (due, then
+ * priority, then arrival order), like the SQLite store's claim.
  */
-export const CLAIM_LEASED_SCRIPT = `${COMMON}${APPLY}${OLDEST_QUEUED_OF}
+export const CLAIM_LEASED_SCRIPT = `${COMMON}${APPLY}${FIRST_READY_OF}
 local p = ARGV[1]
 if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
-local id = oldestQueuedOf(p, 6)
+promoteDue(p)
+local id = firstReadyOf(p, 6)
 if not id then return {'none'} end
 local reply = apply(p, id, 'started', '0', '', '', '')
 local expires = nowMs() + tonumber(ARGV[5])
@@ -77,8 +83,9 @@ local worker = redis.call('HGET', p .. 'job:' .. id, 'lw')
 return {'ok', payload, redis.call('HGETALL', p .. 'job:' .. id), tostring(expires), worker}`;
 
 /**
- * ARGV: prefix, epoch, id, token, kind, progress, data, result, error (changeArgs) → a
- * refusal | {'epoch'} | apply's reply.
+ * ARGV: prefix, epoch, id, token, kind, progress, data, result, error (changeArgs), retry
+ * delay, retry attempt (the retry decision, as for UPDATE_SCRIPT) → a refusal | {'epoch'} |
+ * apply's reply.
  */
 export const COMPLETE_LEASED_SCRIPT = `${COMMON}${APPLY}${HELD}
 local p, id = ARGV[1], ARGV[3]
@@ -86,11 +93,13 @@ if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
 local refused = held(p, id, ARGV[4], nowMs())
 if refused then return refused end
 release(p, id)
-return apply(p, id, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])`;
+return apply(p, id, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])`;
 
 /**
- * ARGV: prefix, epoch, attempt below which a lapsed job is re-queued, the failure's error JSON
- * → {'epoch'} | {'ok', payload, payload, …} (one per job handed back, at most 100 a call).
+ * ARGV: prefix, epoch, requeueBelowAttempt, the failure's error JSON → {'epoch'} | {'ok',
+ * payload, payload, …} (one per job handed back, at most 100 a call). Requeued or failed for
+ * good by lapsedLeaseChange's rule (store/leases.ts): with requeueBelowAttempt > 0, while the
+ * attempt is below the job's own attempts (when it has more than one) or requeueBelowAttempt.
  */
 export const EXPIRE_LEASES_SCRIPT = `${COMMON}${APPLY}${HELD}
 local p = ARGV[1]
@@ -98,11 +107,14 @@ if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
 local reply = {'ok'}
 local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', nowMs(), 'LIMIT', 0, 100)
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'attempt')
+  local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'attempt', 'maxAttempts')
   release(p, id)
   if h[1] == 'running' then
     local applied
-    if tonumber(h[2]) < tonumber(ARGV[3]) then
+    local below, own = tonumber(ARGV[3]), tonumber(h[3] or '1')
+    local limit = below
+    if own > 1 then limit = own end
+    if below > 0 and tonumber(h[2]) < limit then
       applied = apply(p, id, 'requeued', '0', '{"reason":"lease-expired"}', '', '')
     else
       applied = apply(p, id, 'failed', '0', '{"error":' .. ARGV[4] .. '}', '', ARGV[4])

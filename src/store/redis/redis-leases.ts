@@ -22,9 +22,15 @@ export interface RedisLeaseContext {
   epoch(): string;
   /** Throws why a script found another epoch. */
   refusedForEpoch(): Promise<never>;
+  /**
+   * The retry decision's script arguments (delay, attempt; both '' when final) for a failure,
+   * the same the store's own updates pass, so a worker's failure is retried as a runner's is.
+   */
+  retryArgs(id: string, change: LeasedOutcome): Promise<[string, string]>;
 }
 
-const LAPSED_FAILURE = lapsedLeaseChange(1, 0);
+/** The failure the script records (the same change as SQLite's, lapsedLeaseChange). */
+const LAPSED_FAILURE = lapsedLeaseChange({ attempt: 1, maxAttempts: 1 }, 0);
 
 export class RedisLeases {
   readonly #ctx: RedisLeaseContext;
@@ -75,11 +81,13 @@ export class RedisLeases {
   }
 
   async complete(id: string, token: string, outcome: LeasedOutcome): Promise<Job> {
+    const retry = outcome.kind === 'failed' ? await this.#ctx.retryArgs(id, outcome) : ['', ''];
     const reply = await this.#ctx.redis.bpCompleteLeased(
       ...this.#head(),
       id,
       token,
       ...changeArgs(outcome),
+      ...retry,
     );
     await this.#refusal(id, reply);
     return appliedChange(id, outcome.kind, reply).job;

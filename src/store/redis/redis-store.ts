@@ -121,6 +121,7 @@ export class RedisStore implements Store {
       prefix: this.#prefix,
       epoch: () => this.#checked.epoch,
       refusedForEpoch: () => this.#refusedForEpoch(),
+      retryArgs: (id, change) => this.#retryArgs(id, change),
     });
   }
 

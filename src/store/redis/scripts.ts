@@ -56,6 +56,15 @@ end
 local function readyScore(priority, n)
   return string.format('%.0f', (${PRIORITY_MAX} - tonumber(priority)) * 1099511627776 + tonumber(n))
 end
+-- Moves the delayed jobs now due (at most 1000 a call) to P ready, before any claim.
+local function promoteDue(p)
+  local due = redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', nowMs(), 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    local h = redis.call('HMGET', p .. 'job:' .. id, 'priority', 'n')
+    redis.call('ZREM', p .. 'delayed', id)
+    if h[2] then redis.call('ZADD', p .. 'ready', readyScore(h[1] or 0, h[2]), id) end
+  end
+end
 local function statusIndexes(p, status, jobType, owner)
   local keys = { p .. 'st:' .. status, p .. 'sty:' .. status .. ':' .. jobType }
   if owner and owner ~= '' then
@@ -162,12 +171,7 @@ return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV
 export const CLAIM_SCRIPT = `${COMMON}${APPLY}
 local p, limit = ARGV[1], tonumber(ARGV[3])
 if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
-local due = redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', nowMs(), 'LIMIT', 0, 1000)
-for _, id in ipairs(due) do
-  local h = redis.call('HMGET', p .. 'job:' .. id, 'priority', 'n')
-  redis.call('ZREM', p .. 'delayed', id)
-  if h[2] then redis.call('ZADD', p .. 'ready', readyScore(h[1] or 0, h[2]), id) end
-end
+promoteDue(p)
 local skip = {}
 for i = 4, #ARGV do skip[ARGV[i]] = true end
 local reply = {'ok', ''}

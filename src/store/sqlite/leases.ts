@@ -30,7 +30,7 @@ export interface LeaseContext {
   /** One change inside the current transaction (the store's #apply). */
   apply(id: string, change: JobChange): { job: Job; event: JobEvent };
   jobRow(id: string): JobRow;
-  /** The oldest queued job of one of `types` (the store's claimNext query). */
+  /** The next due job of one of `types` in claim order (priority, then arrival). */
   oldestQueuedOf(types: readonly string[]): { id: string } | undefined;
   /** The store's clock (ms): leases lapse on the same time as due times and timestamps. */
   now(): number;
@@ -44,7 +44,7 @@ export class SqliteLeases {
   readonly #delete: Statement<[number]>;
   readonly #lapsed: Statement<
     [number],
-    { job_n: number; id: string; status: string; attempt: number }
+    { job_n: number; id: string; status: string; attempt: number; max_attempts: number }
   >;
 
   constructor(db: Database, ctx: LeaseContext) {
@@ -57,12 +57,13 @@ export class SqliteLeases {
     this.#extend = db.prepare('UPDATE job_leases SET expires_at = ? WHERE job_n = ?');
     this.#delete = db.prepare('DELETE FROM job_leases WHERE job_n = ?');
     this.#lapsed = db.prepare(
-      `SELECT l.job_n, j.id, j.status, j.attempt FROM job_leases l JOIN jobs j ON j.n = l.job_n
+      `SELECT l.job_n, j.id, j.status, j.attempt, j.max_attempts
+       FROM job_leases l JOIN jobs j ON j.n = l.job_n
        WHERE l.expires_at <= ? ORDER BY l.expires_at LIMIT 100`,
     );
   }
 
-  /** Inside the caller's transaction: the next job of `types` oldest first, with a new lease. */
+  /** Inside the caller's transaction: the next job of `types` in claim order, with a lease. */
   claim(
     types: readonly string[],
     worker: string,
@@ -111,7 +112,8 @@ export class SqliteLeases {
     for (const lapsed of this.#lapsed.all(this.#ctx.now())) {
       this.#delete.run(lapsed.job_n);
       if (lapsed.status !== 'running') continue; // canceled while held: nothing to hand back
-      const change = lapsedLeaseChange(lapsed.attempt, requeueBelowAttempt);
+      const job = { attempt: lapsed.attempt, maxAttempts: lapsed.max_attempts };
+      const change = lapsedLeaseChange(job, requeueBelowAttempt);
       events.push(this.#ctx.apply(lapsed.id, change).event);
       handedBack.push(lapsed.id);
     }
