@@ -4,7 +4,6 @@
  * ticks, driven on a fake clock by hand (one per tick, missed ticks run once) and once on real
  * time with a per-second expression.
  */
-import { pino } from 'pino';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { JobEngine } from '../src/jobs/engine.js';

@@ -53,12 +53,13 @@ export const ERROR_CATALOGUE = {
     status: 400,
     title: 'Invalid cron expression',
     description:
-      'The schedule\'s `cron` is not a cron expression (5 fields, or 6 with seconds first), or it never fires.',
+      "The schedule's `cron` is not a cron expression (5 fields, or 6 with seconds first), or it never fires.",
   },
   invalid_timezone: {
     status: 400,
     title: 'Invalid time zone',
-    description: 'The schedule\'s `timezone` is not an IANA time zone name such as `Europe/Berlin` or `UTC`.',
+    description:
+      "The schedule's `timezone` is not an IANA time zone name such as `Europe/Berlin` or `UTC`.",
   },
   path_not_allowed: {
     status: 400,
@@ -114,7 +115,8 @@ export const ERROR_CATALOGUE = {
   schedule_not_found: {
     status: 404,
     title: 'Schedule not found',
-    description: 'No schedule has this id: it never existed, it was deleted, or it belongs to another API key.',
+    description:
+      'No schedule has this id: it never existed, it was deleted, or it belongs to another API key.',
   },
   delivery_not_found: {
     status: 404,

@@ -116,8 +116,7 @@ export class SqliteSchedules implements ScheduleStore {
       if (schedule.attempts !== undefined) options.attempts = schedule.attempts;
       if (schedule.backoff !== undefined) options.backoff = schedule.backoff;
       if (schedule.priority !== undefined) options.priority = schedule.priority;
-      const row: ScheduleRow = {
-        n: 0,
+      const params: Omit<ScheduleRow, 'n'> = {
         id: newJobId(),
         owner: schedule.owner ?? null,
         cron: schedule.cron,
@@ -132,9 +131,8 @@ export class SqliteSchedules implements ScheduleStore {
         created_at: now,
         updated_at: now,
       };
-      const { n: _n, ...params } = row;
-      row.n = Number(this.#insert.run(params).lastInsertRowid);
-      return { value: scheduleFromRow(row), events: [] };
+      const n = Number(this.#insert.run(params).lastInsertRowid);
+      return { value: scheduleFromRow({ n, ...params }), events: [] };
     });
   }
 
