@@ -176,6 +176,11 @@ export async function createBackend(
         },
       },
       clock,
+      {
+        onError: (error) => {
+          logger.warn({ err: error }, 'firing due schedule ticks failed; the next pass retries');
+        },
+      },
     ),
     runner,
     pool,

@@ -93,6 +93,7 @@ export async function createServer(
   });
   await app.ready();
   engine.workers.start(); // hands back the jobs of external workers whose leases lapsed
+  engine.scheduleTicker.start(); // recurring schedules: one job per tick (docs/queue.md)
   // Pending deliveries of an earlier run (a crash, a restart) go out now.
   webhooks?.start();
 
@@ -110,6 +111,8 @@ export async function createServer(
         },
       },
       { name: 'retention pruner', run: () => pruner.close() },
+      // No tick after new work is refused; a pass in progress ends before the store closes.
+      { name: 'schedule ticker', run: () => engine.scheduleTicker.close() },
       inParallel('drain', [
         // WebSockets first (1001 going away): the HTTP server only finishes closing once
         // they are gone.

@@ -73,6 +73,13 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
     ),
   not_found: async ({ url }) => answer(await fetch(`${url}/no/such/route`)),
   job_not_found: async ({ url }) => answer(await fetch(`${url}/jobs/${MISSING}`)),
+  schedule_not_found: async ({ url }) => answer(await fetch(`${url}/schedules/${MISSING}`)),
+  invalid_cron: async ({ url }) =>
+    answer(await postJson(`${url}/schedules`, { cron: 'never', type: 'demo' })),
+  invalid_timezone: async ({ url }) =>
+    answer(
+      await postJson(`${url}/schedules`, { cron: '* * * * *', timezone: 'No/Where', type: 'demo' }),
+    ),
   method_not_allowed: async ({ url }) => answer(await fetch(`${url}/healthz`, { method: 'PUT' })),
   request_timeout: async ({ url }) => raw(url, ['GET /healthz HTTP/1.1\r\nHost: x\r\n']),
   job_finished: async ({ url, server }) => {

@@ -4,6 +4,7 @@ import { RedisStore } from '../src/store/redis/redis-store.js';
 import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { queueConformance } from './queue-conformance.js';
+import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
 
 describe.skipIf(!redisAvailable)('redis store', () => {
@@ -14,6 +15,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
 
   storeConformance('redis', freshStore);
   queueConformance('redis', freshStore);
+  scheduleConformance('redis', freshStore);
 
   it('refuses a Redis that may evict keys', async () => {
     const store = await freshStore();

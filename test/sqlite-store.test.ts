@@ -5,11 +5,13 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { queueConformance } from './queue-conformance.js';
+import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
 
 storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 storeConformance('sqlite (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 queueConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
+scheduleConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 
 describe('SqliteStore on disk', () => {
   it('keeps jobs and events across a reopen of the same file', async () => {

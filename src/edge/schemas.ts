@@ -47,7 +47,7 @@ export const Backoff = Type.Object(
   { additionalProperties: false, description: 'The wait before each retry.' },
 );
 
-const Priority = Type.Integer({
+export const Priority = Type.Integer({
   minimum: PRIORITY_MIN,
   maximum: PRIORITY_MAX,
   description: `Higher runs first (${PRIORITY_MIN} to ${PRIORITY_MAX}, default 0); equal priorities in arrival order.`,

@@ -39,6 +39,8 @@ import { demoPageRoutes } from './routes/demo-pages.js';
 import { eventStreamRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { Schedule } from '../edge/schedule-schemas.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { pollingRoutes } from './routes/polling.js';
 import { pushPageRoutes } from './routes/push-page.js';
@@ -116,7 +118,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   // Bodies are JSON only: without this, text/plain would be parsed and fail as a schema error
   // instead of answering 415.
   app.removeContentTypeParser('text/plain');
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, Schedule]) app.addSchema(schema);
   registerProblemHandlers(app);
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
@@ -146,6 +148,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
 
   workerRoutes(app, engine, { maxWaitMs: options.longPollMaxWait });
   jobRoutes(app, engine, guards, deps.webhooks);
+  scheduleRoutes(app, engine);
   deliveryRoutes(app, engine);
   pollingRoutes(app, {
     shortPolling: new ShortPolling(engine, { pollInterval: options.pollInterval }),

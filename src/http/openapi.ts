@@ -65,6 +65,7 @@ export async function registerOpenApi(app: App, version: string): Promise<void> 
       servers: [{ url: '/', description: 'The server that serves this document.' }],
       tags: [
         { name: 'jobs', description: 'Submit, list and cancel jobs.' },
+        { name: 'schedules', description: 'Recurring schedules: one job per cron tick.' },
         { name: 'short polling', description: 'Ask for the status at intervals.' },
         { name: 'long polling', description: 'Ask; the answer comes when something changes.' },
         { name: 'server-sent events', description: 'One response that streams every change.' },

@@ -20,6 +20,14 @@ import type { Delivery, WebhookEventMode } from '../model/webhook.js';
 import { WebhookQueue } from './webhook-queue.js';
 import { queueSettings } from './queue-settings.js';
 import type { QueueOptions } from '../model/queue-options.js';
+import { Schedules } from './schedules.js';
+import { ScheduleTicker } from './schedule-ticker.js';
+
+/** How the engine's schedule ticker runs: how often, and who hears about a failed pass. */
+export interface ScheduleTickerSettings {
+  tickMs?: number;
+  onError?: (error: unknown) => void;
+}
 
 export interface SubmitRequest extends QueueOptions {
   type: string;
@@ -31,6 +39,9 @@ export interface SubmitRequest extends QueueOptions {
   /** Not run before this time (ISO 8601); instead of `delayMs`. */
   runAt?: string;
 }
+
+/** How often the schedule ticker looks for due ticks: a tick fires at most this late. */
+export const SCHEDULE_TICK_MS = 250;
 
 export interface SubmitResult {
   job: Job;
@@ -44,6 +55,10 @@ export class JobEngine {
   readonly topics: Topics;
   /** The worker protocol: external workers claim, renew and finish jobs (docs/workers.md). */
   readonly workers: ExternalWorkers;
+  /** Recurring schedules: create, list, read, pause, resume, delete (docs/queue.md). */
+  readonly schedules: Schedules;
+  /** Fires each schedule's ticks; the server starts it and closes it before the store. */
+  readonly scheduleTicker: ScheduleTicker;
   readonly #store: Store;
   readonly #dispatcher: JobDispatcher | undefined;
   /** The webhook outbox for the delivery transport; undefined when the store has none. */
@@ -61,6 +76,7 @@ export class JobEngine {
     dispatcher?: JobDispatcher,
     workers: ExternalWorkersOptions = { leaseMs: 30_000, requeueBelowAttempt: 3 },
     clock: () => number = Date.now,
+    schedules: ScheduleTickerSettings = {},
   ) {
     this.#store = store;
     this.registry = registry;
@@ -69,6 +85,13 @@ export class JobEngine {
     this.#dispatcher = dispatcher;
     this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
     this.#clock = clock;
+    this.schedules = new Schedules(store.schedules, registry, clock);
+    this.scheduleTicker = new ScheduleTicker(store, registry, {
+      intervalMs: schedules.tickMs ?? SCHEDULE_TICK_MS,
+      clock,
+      onError: schedules.onError,
+      dispatch: dispatcher && ((job) => dispatcher.dispatch(job)),
+    });
   }
 
   /** From now on `submit` answers `shutting_down` (a draining server takes no new work). */

@@ -14,6 +14,7 @@ import type { BackoffPolicy } from '../model/backoff.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
+import type { ScheduleStore } from './schedules.js';
 import type { WebhookOutbox, WebhookTarget } from './webhook-outbox.js';
 
 export interface NewJob {
@@ -155,6 +156,8 @@ export interface Store extends JobStore, EventBus, LeaseStore, Closeable {
    * back leave it out.
    */
   subscribeFaults?(listener: FaultListener): Unsubscribe;
+  /** Recurring schedules (schedules.ts): each tick creates one job. */
+  readonly schedules: ScheduleStore;
   /** The webhook outbox; stores without one refuse jobs that ask for webhooks. */
   readonly webhooks?: WebhookOutbox;
   /**

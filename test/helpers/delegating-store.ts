@@ -27,6 +27,7 @@ export function delegatingStore(
     publishMessage: (topic, data) => inner.publishMessage(topic, data),
     subscribeMessages: (topic, listener) => inner.subscribeMessages(topic, listener),
     close: () => inner.close(),
+    schedules: inner.schedules,
     // The optional parts too, so a wrapped store keeps its write health, faults and webhooks.
     writeFailure: () => inner.writeFailure?.(),
     ...(inner.subscribeFaults && { subscribeFaults: inner.subscribeFaults.bind(inner) }),

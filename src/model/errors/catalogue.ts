@@ -49,6 +49,18 @@ export const ERROR_CATALOGUE = {
     title: 'Invalid job input',
     description: "The input does not match the job type's schema; `errors` names each field.",
   },
+  invalid_cron: {
+    status: 400,
+    title: 'Invalid cron expression',
+    description:
+      "The schedule's `cron` is not a cron expression (5 fields, or 6 with seconds first), or it never fires.",
+  },
+  invalid_timezone: {
+    status: 400,
+    title: 'Invalid time zone',
+    description:
+      "The schedule's `timezone` is not an IANA time zone name such as `Europe/Berlin` or `UTC`.",
+  },
   path_not_allowed: {
     status: 400,
     title: 'Path not allowed',
@@ -111,6 +123,12 @@ export const ERROR_CATALOGUE = {
     status: 404,
     title: 'Job not found',
     description: 'No job has this id: it never existed, or it finished and was pruned.',
+  },
+  schedule_not_found: {
+    status: 404,
+    title: 'Schedule not found',
+    description:
+      'No schedule has this id: it never existed, it was deleted, or it belongs to another API key.',
   },
   delivery_not_found: {
     status: 404,

@@ -34,6 +34,7 @@ import { eventFromEntry, hashFromList, jobFromHash, jobNumber, type StreamEntry 
 import { AofConfirmer } from './aof-confirmer.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisClock } from './redis-clock.js';
+import { RedisSchedules } from './redis-schedules.js';
 import type { Durability } from './redis-durability.js';
 import { listIndexKey } from './redis-keys.js';
 import { RedisSafety } from './redis-safety.js';
@@ -90,6 +91,7 @@ export class RedisStore implements Store {
   /** With WAITAOF: the connection and group commit for acknowledged writes. */
   #durable: { redis: Redis; confirmer: AofConfirmer } | undefined;
   readonly #leases: RedisLeases;
+  readonly schedules: RedisSchedules;
   readonly #lifecycle: Lifecycle;
 
   private constructor(options: RedisStoreOptions) {
@@ -116,6 +118,11 @@ export class RedisStore implements Store {
       this.#prefix,
       options.onListenerError ?? (() => undefined),
     );
+    this.schedules = new RedisSchedules({
+      redis: this.#redis,
+      prefix: this.#prefix,
+      create: (job) => this.create(job),
+    });
     this.#leases = new RedisLeases({
       redis: this.#redis,
       prefix: this.#prefix,

@@ -3,6 +3,7 @@
  * database by one version, inside one transaction.
  */
 import type { Database } from 'better-sqlite3';
+import { SCHEDULES_MIGRATION } from './schedules.js';
 import { WEBHOOK_OUTBOX_MIGRATION } from './webhook-outbox.js';
 
 /** `PRAGMA application_id` of our files: "bpjs" (backend-patterns job store) in ASCII. */
@@ -106,6 +107,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_claim_order ON jobs (priority DESC, n) WHERE status = 'queued';
   CREATE INDEX jobs_due ON jobs (run_at) WHERE status = 'queued' AND run_at IS NOT NULL;
   `,
+  // 9: recurring schedules (src/store/schedules.ts). next_run_at is NULL while paused;
+  // schedules_due finds what the ticker fires, schedules_by_owner pages one owner's list.
+  SCHEDULES_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

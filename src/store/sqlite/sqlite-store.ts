@@ -50,6 +50,7 @@ import { listSql, type ListShape } from './list-sql.js';
 import { ProcessLock } from './process-lock.js';
 import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
+import { SqliteSchedules } from './schedules.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
 import { SqliteWebhookOutbox } from './webhook-outbox.js';
 import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
@@ -114,6 +115,7 @@ export class SqliteStore implements Store {
   readonly #leases: SqliteLeases;
   /** Webhook deliveries, written in the same transaction as the events they report. */
   readonly webhooks: SqliteWebhookOutbox;
+  readonly schedules: SqliteSchedules;
   readonly #lock: ProcessLock | undefined;
   readonly #pruneLimit: number;
   readonly #health: WriteHealth;
@@ -180,6 +182,12 @@ export class SqliteStore implements Store {
         this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
       now: () => this.#now(),
     });
+    this.schedules = new SqliteSchedules(this.#db, {
+      create: (job) => this.#insertJob(job),
+      write: (apply) => this.#write(apply),
+      run: (fn) => this.#run(fn),
+      now: () => this.#now(),
+    });
     this.webhooks = new SqliteWebhookOutbox(
       this.#db,
       (fn) => this.#write(() => ({ value: fn(), events: [] })),
@@ -188,8 +196,13 @@ export class SqliteStore implements Store {
   }
 
   create(request: NewJob): Promise<CreateResult> {
+    return this.#write(() => this.#insertJob(request));
+  }
+
+  /** A job with its `queued` event, inside the caller's transaction; honours idempotency keys. */
+  #insertJob(request: NewJob): WriteOutcome<CreateResult> {
     const hash = requestHash(request.type, request.input);
-    return this.#write((): WriteOutcome<CreateResult> => {
+    {
       if (request.idempotencyKey !== undefined) {
         const existing = this.#stmt.jobByKey.get(request.idempotencyKey);
         if (existing) {
@@ -230,7 +243,7 @@ export class SqliteStore implements Store {
         value: { outcome: 'created', job: jobFromRow(row) },
         events: [eventFromRow(eventRow, row.id)],
       };
-    });
+    }
   }
 
   get(id: string): Promise<Job | undefined> {
