@@ -25,6 +25,8 @@ import { BullmqDispatcher } from './jobs/runners/bullmq-dispatcher.js';
 import { BullmqRunner } from './jobs/runners/bullmq-runner.js';
 import { OutboxReconciler } from './jobs/runners/outbox-reconciler.js';
 import { RedisStore } from './store/redis/redis-store.js';
+import { RedisRateLimits } from './store/redis/redis-rate-limiter.js';
+import { memoryRateLimiter, type RateLimiterFactory } from './limits/rate-limiter.js';
 import { DatabaseFileError } from './store/sqlite/file-check.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -36,6 +38,8 @@ export interface Backend extends Closeable {
   readonly pool: WorkerPool;
   /** The deployment's clock: Redis's in Redis mode, so every process reads the same time. */
   readonly clock: () => number;
+  /** Where rate limits are counted: this process, or Redis (shared by every gateway). */
+  readonly rateLimiters: RateLimiterFactory;
   /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
   readonly runner: JobRunner | undefined;
   /**
@@ -99,6 +103,7 @@ export async function createBackend(
   let dispatcher: JobDispatcher | undefined;
   let reconciler: OutboxReconciler | undefined;
   let clock: () => number = Date.now;
+  let rateLimits: RedisRateLimits | undefined;
   if (options.redis === undefined) {
     store = openSqliteStore(options, onListenerError, logger, onCloseError('the SQLite store'));
   } else {
@@ -129,6 +134,11 @@ export async function createBackend(
       onCloseError('the BullMQ dispatcher'),
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
+    rateLimits = await RedisRateLimits.open({
+      url: options.redis,
+      prefix: options.redisPrefix,
+      onConnectionError,
+    });
   }
 
   const pool = new WorkerPool({
@@ -164,6 +174,7 @@ export async function createBackend(
   const backend: Backend = {
     store,
     clock,
+    rateLimiters: rateLimits?.factory ?? memoryRateLimiter,
     engine: new JobEngine(
       store,
       registry,
@@ -193,6 +204,7 @@ export async function createBackend(
         { name: 'runner', run: () => stopRunner(0) },
         { name: 'outbox reconciler', run: () => reconciler?.close() },
         { name: 'dispatcher', run: () => dispatcher?.close() },
+        { name: 'rate limits', run: () => rateLimits?.close() },
         { name: 'worker pool', run: () => pool.close() },
         { name: 'store', run: () => store.close() },
       ]),

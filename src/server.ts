@@ -76,7 +76,7 @@ export async function createServer(
   const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
-  const guards = new Guards(options, backend.clock);
+  const guards = new Guards(options, backend.clock, backend.rateLimiters);
   const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
   const webhooks =
     engine.webhookQueue &&

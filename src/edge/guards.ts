@@ -11,7 +11,11 @@ import { ApiKeys } from '../auth/api-keys.js';
 import type { ServerOptions } from '../config/options.js';
 import { AppError } from '../model/errors/app-error.js';
 import { ConnectionLimits } from '../limits/connection-limits.js';
-import { KeyedRateLimit } from '../limits/keyed-rate-limit.js';
+import {
+  memoryRateLimiter,
+  type RateLimiter,
+  type RateLimiterFactory,
+} from '../limits/rate-limiter.js';
 import { authenticator, type Authenticator } from '../auth/authenticator.js';
 import { jwtVerifier } from '../config/jwt-options.js';
 import { clientAddress, parseTrustedProxies, type ProxyTrust } from '../auth/client-address.js';
@@ -26,13 +30,21 @@ export class Guards {
   /** Proxies whose X-Forwarded-For names the client (`--trust-proxy`); none when undefined. */
   readonly trustedProxies: ProxyTrust | undefined;
   readonly connections: ConnectionLimits;
-  readonly #submitPerKey: KeyedRateLimit;
-  readonly #submitPerIp: KeyedRateLimit;
-  readonly #publishPerKey: KeyedRateLimit;
+  readonly #submitPerKey: RateLimiter;
+  readonly #submitPerIp: RateLimiter;
+  readonly #publishPerKey: RateLimiter;
   #limited: Counter<'limit'> | undefined;
 
-  /** `clock`: the deployment's clock, for token expiry (Redis's in Redis mode). */
-  constructor(options: ServerOptions, clock: () => number = Date.now) {
+  /**
+   * `clock`: the deployment's clock, for access-token expiry (Redis's in Redis mode).
+   * `rateLimiters`: where rates are counted — this process (default), or Redis in Redis mode so
+   * a key's rate holds across gateways.
+   */
+  constructor(
+    options: ServerOptions,
+    clock: () => number = Date.now,
+    rateLimiters: RateLimiterFactory = memoryRateLimiter,
+  ) {
     this.auth = authenticator(
       ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
       new AccessTokens(options.tokenSecret, options.tokenTtl, clock),
@@ -48,9 +60,9 @@ export class Guards {
       perIp: options.maxConnectionsPerIp,
       perKey: options.maxConnectionsPerKey,
     });
-    this.#submitPerKey = new KeyedRateLimit(options.submitRatePerKey);
-    this.#submitPerIp = new KeyedRateLimit(options.submitRatePerIp);
-    this.#publishPerKey = new KeyedRateLimit(options.publishRatePerKey);
+    this.#submitPerKey = rateLimiters('submit_per_key', options.submitRatePerKey);
+    this.#submitPerIp = rateLimiters('submit_per_ip', options.submitRatePerIp);
+    this.#publishPerKey = rateLimiters('publish_per_key', options.publishRatePerKey);
   }
 
   /** Counts refusals in /metrics as `limited_total{limit}`. */
@@ -68,26 +80,28 @@ export class Guards {
     return clientAddress(request, this.trustedProxies);
   }
 
-  /** Throws rate_limited (with retryAfterMs) when this submit is over a limit. */
-  checkSubmit(request: FastifyRequest): void {
+  /** Rejects with rate_limited (with retryAfterMs) when this submit is over a limit. */
+  async checkSubmit(request: FastifyRequest): Promise<void> {
     const owner = request.caller.owner;
-    if (owner !== undefined) this.#check(this.#submitPerKey, owner, 'submit_per_key', 'API key');
-    this.#check(this.#submitPerIp, request.ip, 'submit_per_ip', 'address');
+    if (owner !== undefined) {
+      await this.#check(this.#submitPerKey, owner, 'submit_per_key', 'API key');
+    }
+    await this.#check(this.#submitPerIp, request.ip, 'submit_per_ip', 'address');
   }
 
   /** 0 when a WebSocket publish by `owner` may go ahead, else the ms to wait. */
-  publishDelay(owner: string | undefined): number {
-    if (owner === undefined) return 0;
-    const wait = this.#publishPerKey.take(owner);
+  async publishDelay(owner: string | undefined): Promise<number> {
+    if (owner === undefined || !this.#publishPerKey.enabled) return 0;
+    const wait = await this.#publishPerKey.take(owner);
     if (wait > 0) this.limited('publish_per_key');
     return wait;
   }
 
-  /** Throws rate_limited (with retryAfterMs) when this HTTP publish is over the key's limit. */
-  checkPublish(request: FastifyRequest): void {
+  /** Rejects with rate_limited (with retryAfterMs) when this HTTP publish is over the key's limit. */
+  async checkPublish(request: FastifyRequest): Promise<void> {
     const owner = request.caller.owner;
     if (owner !== undefined) {
-      this.#check(this.#publishPerKey, owner, 'publish_per_key', 'API key', 'publishes');
+      await this.#check(this.#publishPerKey, owner, 'publish_per_key', 'API key', 'publishes');
     }
   }
 
@@ -105,8 +119,16 @@ export class Guards {
     this.#limited?.inc({ limit });
   }
 
-  #check(limit: KeyedRateLimit, key: string, name: LimitName, who: string, what = 'submits'): void {
-    const retryAfterMs = limit.take(key);
+  async #check(
+    limit: RateLimiter,
+    key: string,
+    name: LimitName,
+    who: string,
+    what = 'submits',
+  ): Promise<void> {
+    // A limit that is off costs no round trip to Redis.
+    if (!limit.enabled) return;
+    const retryAfterMs = await limit.take(key);
     if (retryAfterMs === 0) return;
     this.limited(name);
     throw new AppError('rate_limited', `too many ${what} from this ${who}; retry later`, {

@@ -56,7 +56,7 @@ export function jobRoutes(
       },
     },
     async (request, reply) => {
-      guards?.checkSubmit(request);
+      await guards?.checkSubmit(request);
       const key = request.headers['idempotency-key'];
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new AppError(

@@ -152,7 +152,7 @@ export function pollingRoutes(app: App, options: PollingRoutesOptions): void {
       },
     },
     async (request, reply) => {
-      options.guards?.checkSubmit(request);
+      await options.guards?.checkSubmit(request);
       return shortPolling.submit(request, reply, request.body ?? {});
     },
   );

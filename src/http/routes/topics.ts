@@ -63,7 +63,7 @@ export function topicRoutes(app: App, options: TopicRoutesOptions): void {
         );
       }
       // Only a message that could be delivered takes from the key's rate.
-      guards.checkPublish(request);
+      await guards.checkPublish(request);
       const topic = request.params.topic as `chat:${string}`;
       await engine.topics.publish(topic, data);
       return reply.code(202).send({ topic });

@@ -36,7 +36,7 @@ export interface SubscriptionSetDeps {
   /** Publishes (and joins under a name) a connection may make per second. */
   publishRate: number;
   /** The per-key publish limit: 0 to go ahead, else the ms to wait. */
-  keyPublishDelay(): number;
+  keyPublishDelay(): Promise<number>;
   /** The connection, as the identity of a room member. */
   member: object;
 }
@@ -95,7 +95,7 @@ export class SubscriptionSet {
       this.#error(invalidField('name', 'applies to chat:<room> topics only'), about);
       return;
     }
-    const limited = name === undefined ? undefined : this.#admitPublish();
+    const limited = name === undefined ? undefined : this.#admitConnectionPublish();
     if (limited) {
       this.#error(limited, about);
       return;
@@ -129,9 +129,16 @@ export class SubscriptionSet {
     this.#subscriptions.set(topic.topic, chat);
     acknowledge();
     if (name !== undefined) {
-      chat.announce(name).catch((error: unknown) => {
-        this.#error(error, about);
-      });
+      // The key's rate may live in Redis: the join waits for it, the subscription does not.
+      this.#admitKeyPublish()
+        .then((refused) => {
+          if (!refused) return chat.announce(name);
+          this.#error(refused, about);
+          return undefined;
+        })
+        .catch((error: unknown) => {
+          this.#error(error, about);
+        });
     }
   }
 
@@ -163,12 +170,18 @@ export class SubscriptionSet {
       this.#error(outOfScope, about);
       return;
     }
-    const limited = this.#admitPublish();
+    const limited = this.#admitConnectionPublish();
     if (limited) {
       this.#error(limited, about);
       return;
     }
-    this.#deps.engine.topics.publish(topic.topic, data).then(
+    // The key's rate may live in Redis (shared by gateways); one connection's publishes still
+    // go out in order, as its checks answer in order.
+    const published = this.#admitKeyPublish().then(async (refused) => {
+      if (refused) throw refused;
+      await this.#deps.engine.topics.publish(topic.topic, data);
+    });
+    published.then(
       () => {
         if (id !== undefined) this.#send({ type: 'published', topic: topic.topic, id });
       },
@@ -184,16 +197,21 @@ export class SubscriptionSet {
   }
 
   /**
-   * Takes a publish token, or says why not. A join notice reaches the whole room like a
-   * message, so joining under a name is rate limited like publishing.
+   * Takes this connection's publish token, or says why not. A join notice reaches the whole
+   * room like a message, so joining under a name is rate limited like publishing.
    */
-  #admitPublish(): AppError | undefined {
+  #admitConnectionPublish(): AppError | undefined {
     const retryAfterMs = this.#publishes.take();
     if (retryAfterMs > 0) {
       const detail = `at most ${this.#deps.publishRate} publishes (or joins) a second`;
       return new AppError('rate_limited', detail, { retryAfterMs });
     }
-    const keyWait = this.#deps.keyPublishDelay();
+    return undefined;
+  }
+
+  /** Takes a token from the API key's publish rate, or says why not. */
+  async #admitKeyPublish(): Promise<AppError | undefined> {
+    const keyWait = await this.#deps.keyPublishDelay();
     if (keyWait > 0) {
       const detail = 'too many publishes from this API key (--publish-rate-per-key)';
       return new AppError('rate_limited', detail, { retryAfterMs: keyWait });
