@@ -5,6 +5,7 @@ import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { queueConformance } from './queue-conformance.js';
 import { storeConformance } from './store-conformance.js';
+import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 
 describe.skipIf(!redisAvailable)('redis store', () => {
   const redis = redisForSuite();
@@ -14,6 +15,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
 
   storeConformance('redis', freshStore);
   queueConformance('redis', freshStore);
+  webhookOutboxConformance('redis', freshStore);
 
   it('refuses a Redis that may evict keys', async () => {
     const store = await freshStore();
