@@ -165,7 +165,7 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
   slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
   delivery_not_dead: 'needs a delivery that is not dead; test/webhook-delivery.test.ts',
-  webhooks_unsupported: 'needs a store without an outbox (Redis); test/webhook-delivery.test.ts',
+  webhooks_unsupported: 'needs a store without an outbox; test/webhook-delivery.test.ts',
 };
 
 describe('error catalogue', () => {

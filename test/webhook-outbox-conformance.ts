@@ -5,12 +5,18 @@
  * call it with their fresh-store factories; times are the stores' own (events carry them).
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { WebhookPayload } from '../src/model/webhook.js';
 import type { Store } from '../src/store/store.js';
 import type { WebhookOutbox } from '../src/store/webhook-outbox.js';
 
 const URL_A = 'https://a.example/hook';
 const URL_B = 'https://b.example/hook';
 const LEASE = 30_000;
+
+/** The job event's seq in a delivery's body. */
+function seqOf(payload: string): number {
+  return (JSON.parse(payload) as WebhookPayload).data.seq;
+}
 
 export function webhookOutboxConformance(
   name: string,
@@ -61,7 +67,20 @@ export function webhookOutboxConformance(
       expect(await outbox.countByState()).toEqual({ pending: 5, delivered: 0, dead: 0 });
       const first = Math.min(...deliveries.map((d) => Date.parse(d.createdAt)));
       expect(await outbox.nextDueAt()).toBe(first);
-      await expect.poll(() => woken).toBeGreaterThan(0);
+      // Wakes come soon after a recording change (in Redis, once its subscription is live).
+      const { job: running } = await store.create({
+        type: 't',
+        input: {},
+        webhooks: [{ url: URL_A, events: 'all' }],
+      });
+      await store.update(running.id, { kind: 'started' });
+      let progress = 0;
+      await expect
+        .poll(async () => {
+          await store.update(running.id, { kind: 'progress', progress: ++progress });
+          return woken;
+        })
+        .toBeGreaterThan(0);
     });
 
     it('leases a claimed delivery: no second claim takes it until the lease runs out', async () => {
@@ -138,7 +157,7 @@ export function webhookOutboxConformance(
       ]);
       const now = Date.now() + 1000;
       const first = await outbox.claimDue(now, 10, LEASE);
-      expect(first.map((d) => [d.url, JSON.parse(d.payload).data.seq])).toEqual([
+      expect(first.map((d) => [d.url, seqOf(d.payload)])).toEqual([
         [URL_A, 1],
         [URL_B, 4],
       ]);
@@ -147,7 +166,7 @@ export function webhookOutboxConformance(
         if (!done) throw new Error('nothing claimed');
         await outbox.recordAttempt(done.id, { at: now, latencyMs: 1 }, { state: 'delivered' });
         first.splice(0, first.length, ...(await outbox.claimDue(now, 10, LEASE)));
-        expect(first.map((d) => [d.url, JSON.parse(d.payload).data.seq])).toEqual([[URL_A, seq]]);
+        expect(first.map((d) => [d.url, seqOf(d.payload)])).toEqual([[URL_A, seq]]);
       }
     });
 

@@ -223,7 +223,9 @@ export class RedisWebhookOutbox implements WebhookOutbox {
     if (!this.#subscriber) {
       const subscriber = this.#ctx.redis.duplicate();
       this.#subscriber = subscriber;
-      subscriber.on('error', (error: unknown) => this.#ctx.onError(error));
+      subscriber.on('error', (error: unknown) => {
+        this.#ctx.onError(error);
+      });
       subscriber.on('message', () => {
         for (const each of this.#listeners) each();
       });
