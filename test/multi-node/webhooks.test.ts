@@ -1,6 +1,6 @@
 /**
- * Webhooks in Redis mode across processes: two gateways on one redis-server both deliver from
- * the one outbox in Redis, to a real receiver on loopback that checks every signature with
+ * Webhooks in Redis mode across processes: two gateways and a worker on one redis-server all
+ * deliver from the one outbox in Redis, to a real receiver on loopback that checks every signature with
  * node:crypto (demos/webhooks/verify-signature.ts). Each delivery reaches the receiver exactly
  * once in the normal case (deduplication by webhook-id finds nothing to drop), a retried one is
  * attempted by one process at a time, and both gateways take part.
@@ -15,7 +15,7 @@ import { newWebhookSecret } from '../../src/transports/webhooks/secrets.js';
 import { json, postJson } from '../helpers/http.js';
 import { redisAvailable } from '../helpers/redis-server.js';
 import { redisForSuite } from '../helpers/redis-suite.js';
-import { spawnServer, type SpawnedServer } from '../helpers/spawn-server.js';
+import { spawnServer, spawnWorker, type SpawnedProcess } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const SECRET = newWebhookSecret();
@@ -75,7 +75,7 @@ async function receiver(flaky: boolean) {
 }
 
 /** The webhook-ids each gateway attempted, from its debug log (one line per attempt). */
-function attemptsBy(server: SpawnedServer): string[] {
+function attemptsBy(server: SpawnedProcess): string[] {
   return server.lines
     .filter((line) => line.includes('"event":"webhook-attempt"'))
     .map((line) => (JSON.parse(line) as { id: string }).id);
@@ -99,11 +99,11 @@ describe.skipIf(!redisAvailable)('webhooks from two gateways on one Redis', () =
       '--log-level',
       'debug',
     ];
-    const gateways = await Promise.all([
-      spawnServer([...common, '--data-dir', tempDir()]),
-      spawnServer([...common, '--data-dir', tempDir()]),
+    const [a, b, worker] = await Promise.all([
+      spawnServer([...common, '--data-dir', tempDir()], 60_000),
+      spawnServer([...common, '--data-dir', tempDir()], 60_000),
+      spawnWorker([...common, '--data-dir', tempDir()], 60_000),
     ]);
-    const [a, b] = gateways;
     const started = performance.now();
     const submit = async (i: number, url: string, events: 'terminal' | 'all') => {
       const gateway = i % 2 === 0 ? a : b;
@@ -168,16 +168,19 @@ describe.skipIf(!redisAvailable)('webhooks from two gateways on one Redis', () =
     const firstSeen = everyEvent.map((d) => flakyHooks.hits.findIndex((h) => h.id === d.id));
     expect(firstSeen).toEqual(firstSeen.toSorted((x, y) => x - y));
 
-    // Each attempt was made by one gateway; both gateways delivered.
+    // Each attempt was made by one process (the worker delivers too); both gateways delivered.
     const byA = attemptsBy(a);
     const byB = attemptsBy(b);
-    expect(byA.length + byB.length).toBe(hooks.hits.length + flakyHooks.hits.length);
+    const byWorker = attemptsBy(worker);
+    expect(byA.length + byB.length + byWorker.length).toBe(
+      hooks.hits.length + flakyHooks.hits.length,
+    );
     expect(byA.length).toBeGreaterThan(0);
     expect(byB.length).toBeGreaterThan(0);
     console.log(
       `multi-node webhooks: ${all.length} deliveries (${N} once, ${flakyDeliveries.length} retried once), ` +
         `${hooks.hits.length + flakyHooks.hits.length} requests, 0 duplicates, 0 overlapping; ` +
-        `gateway A ${byA.length} attempts, B ${byB.length}; all delivered in ${seconds.toFixed(1)} s`,
+        `gateway A ${byA.length} attempts, B ${byB.length}, worker ${byWorker.length}; all delivered in ${seconds.toFixed(1)} s`,
     );
   }, 60_000);
 });
