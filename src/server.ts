@@ -51,7 +51,7 @@ export interface Server extends Closeable {
   readonly runner: JobRunner | undefined;
   /** The push transport at /ws. */
   readonly websocket: WebSocketTransport;
-  /** Webhook delivery; undefined when the store keeps no webhook outbox (Redis mode today). */
+  /** Webhook delivery; undefined when the store keeps no webhook outbox. */
   readonly webhooks: WebhookDelivery | undefined;
   readonly options: ServerOptions;
   readonly logger: Logger;
@@ -80,7 +80,12 @@ export async function createServer(
   const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
   const webhooks =
     engine.webhookQueue &&
-    new WebhookDelivery(webhookOptions(options), { queue: engine.webhookQueue, logger });
+    new WebhookDelivery(webhookOptions(options), {
+      queue: engine.webhookQueue,
+      logger,
+      // Due times and leases on the deployment's clock (Redis's in Redis mode), as events' times.
+      now: backend.clock,
+    });
   const app = await buildApp(options, {
     engine,
     logger,

@@ -172,7 +172,7 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
   slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
   delivery_not_dead: 'needs a delivery that is not dead; test/webhook-delivery.test.ts',
-  webhooks_unsupported: 'needs a store without an outbox (Redis); test/webhook-delivery.test.ts',
+  webhooks_unsupported: 'needs a store without an outbox; test/webhook-delivery.test.ts',
   invalid_token: 'needs JWT options; every reason in test/jwt-auth.test.ts and jwt-jwks.test.ts',
   insufficient_scope: 'needs JWT options and a scoped token; test/jwt-auth.test.ts',
   jwks_unavailable: 'needs a JWKS that hangs; test/jwt-jwks.test.ts',

@@ -6,6 +6,7 @@ import { redisForSuite } from './helpers/redis-suite.js';
 import { queueConformance } from './queue-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
+import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 
 describe.skipIf(!redisAvailable)('redis store', () => {
   const redis = redisForSuite();
@@ -16,6 +17,48 @@ describe.skipIf(!redisAvailable)('redis store', () => {
   storeConformance('redis', freshStore);
   queueConformance('redis', freshStore);
   scheduleConformance('redis', freshStore);
+  webhookOutboxConformance('redis', freshStore);
+
+  it('lets one process at a time attempt a delivery: a lapsed lease holder’s answer is ignored', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}:`;
+    const [one, two] = await Promise.all([
+      RedisStore.open({ url: redis().url, prefix }),
+      RedisStore.open({ url: redis().url, prefix }),
+    ]);
+    try {
+      const { job } = await one.create({
+        type: 't',
+        input: {},
+        webhooks: [{ url: 'https://a.example/', events: 'all' }],
+      });
+      const now = Date.now() + 1000;
+      const [first] = await one.webhooks.claimDue(now, 10, 5000);
+      expect(await two.webhooks.claimDue(now + 4999, 10, 5000)).toEqual([]);
+      // The first holder's lease lapses; the second process takes the delivery over.
+      const [second] = await two.webhooks.claimDue(now + 5000, 10, 5000);
+      expect(second?.id).toBe(first?.id);
+      await one.webhooks.recordAttempt(
+        first?.id ?? '',
+        { at: now, latencyMs: 1 },
+        { state: 'delivered' },
+      );
+      expect((await two.webhooks.forJob(job.id))[0]).toMatchObject({
+        state: 'pending',
+        attempts: [],
+      });
+      await two.webhooks.recordAttempt(
+        second?.id ?? '',
+        { at: now + 5000, statusCode: 204, latencyMs: 2 },
+        { state: 'delivered' },
+      );
+      expect((await one.webhooks.forJob(job.id))[0]).toMatchObject({
+        state: 'delivered',
+        attempts: [{ attempt: 1, statusCode: 204 }],
+      });
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 
   it('refuses a Redis that may evict keys', async () => {
     const store = await freshStore();

@@ -7,11 +7,13 @@ import { tempDir } from './helpers/temp-dir.js';
 import { queueConformance } from './queue-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
+import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 
 storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 storeConformance('sqlite (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 queueConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 scheduleConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
+webhookOutboxConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 
 describe('SqliteStore on disk', () => {
   it('keeps jobs and events across a reopen of the same file', async () => {

@@ -1,10 +1,13 @@
 /**
  * `backend-patterns worker --redis <url>`: runs job handlers from the shared BullMQ queue, with
  * no HTTP side. Start as many as the work needs, on any machine that reaches the Redis; each
- * reads `hash-file` paths from its own --data-dir.
+ * reads `hash-file` paths from its own --data-dir. It delivers webhooks too, from the outbox
+ * every gateway and worker shares in Redis (a lease per delivery: one process attempts it).
  */
 import { createBackend } from '../backend.js';
 import { OptionsError, resolveOptions, type ServerOptions } from '../config/options.js';
+import { WebhookDelivery } from '../transports/webhooks.js';
+import { webhookOptions } from '../transports/webhooks/options.js';
 import { cliLogger } from './logger.js';
 import { closeOnSignals } from './shutdown-signals.js';
 
@@ -17,6 +20,10 @@ export async function runWorker(given: Partial<ServerOptions>): Promise<void> {
   }
   const logger = cliLogger(options);
   const backend = await createBackend(options, { logger, runJobs: true });
+  const queue = backend.engine.webhookQueue;
+  const webhooks =
+    queue && new WebhookDelivery(webhookOptions(options), { queue, logger, now: backend.clock });
+  webhooks?.start();
   logger.info(
     { event: 'worker-ready', concurrency: options.concurrency },
     'backend-patterns worker ready',
@@ -29,7 +36,10 @@ export async function runWorker(given: Partial<ServerOptions>): Promise<void> {
     void backend.stopRunner(0).finally(() => process.exit(1));
   });
   closeOnSignals(logger, options.shutdownTimeout, async () => {
-    await backend.stopRunner(Math.max(0, options.shutdownTimeout - 1000));
+    await Promise.all([
+      backend.stopRunner(Math.max(0, options.shutdownTimeout - 1000)),
+      webhooks?.close(Math.min(1000, options.shutdownTimeout)),
+    ]);
     await backend.close();
     logger.info('worker closed');
   });

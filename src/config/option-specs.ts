@@ -491,6 +491,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     defaultText: '<data-dir>/webhook-secret, generated once',
     description:
       'webhook signing secrets (whsec_…), comma-separated, current first: two at once while rotating',
+    worker: true,
   },
   webhookAllowPrivate: {
     flag: '--webhook-allow-private',
@@ -498,6 +499,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'boolean',
     description:
       'also send webhooks to loopback and private addresses (local demos and tests only)',
+    worker: true,
   },
   webhookConnectTimeout: {
     flag: '--webhook-connect-timeout',
@@ -505,6 +507,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 1,
     description: 'a webhook attempt fails when the receiver does not accept the connection by then',
+    worker: true,
   },
   webhookTimeout: {
     flag: '--webhook-timeout',
@@ -512,6 +515,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 1,
     description: 'a webhook attempt fails when the complete response has not arrived by then',
+    worker: true,
   },
   webhookRetryDelay: {
     flag: '--webhook-retry-delay',
@@ -519,6 +523,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 0,
     description: 'first webhook retry delay; doubles per retry (with jitter, capped at 1 h)',
+    worker: true,
   },
   webhookRetryWindow: {
     flag: '--webhook-retry-window',
@@ -526,6 +531,7 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'duration',
     min: 0,
     description: 'how long a failing webhook delivery is retried before it is dead',
+    worker: true,
   },
   webhookConcurrency: {
     flag: '--webhook-concurrency',
@@ -534,5 +540,6 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     min: 1,
     max: 1000,
     description: 'webhook attempts in flight at once to one endpoint',
+    worker: true,
   },
 };

@@ -183,7 +183,7 @@ export class JobEngine {
   /** Sends a dead delivery again (a new retry window, the same webhook-id). */
   async redeliver(id: string, deliveryId: string, caller: Caller = ANONYMOUS): Promise<void> {
     await this.get(id, caller);
-    const outcome = await this.#store.webhooks?.redeliver(id, deliveryId, Date.now());
+    const outcome = await this.#store.webhooks?.redeliver(id, deliveryId, this.#clock());
     if (outcome === 'redelivered') return;
     if (outcome === 'not_dead') {
       throw new AppError('delivery_not_dead', 'only a dead delivery can be redelivered');

@@ -82,7 +82,7 @@ export const ERROR_CATALOGUE = {
     status: 400,
     title: 'Webhooks not supported here',
     description:
-      'This deployment does not deliver webhooks (today only the embedded SQLite store does); submit without `webhook`.',
+      'This deployment does not deliver webhooks (its store keeps no webhook outbox); submit without `webhook`.',
   },
   invalid_event_id: {
     status: 400,

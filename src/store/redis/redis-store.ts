@@ -40,6 +40,7 @@ import { listIndexKey } from './redis-keys.js';
 import { RedisSafety } from './redis-safety.js';
 import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
 import { RedisLeases } from './redis-leases.js';
+import { RedisWebhookOutbox } from './redis-webhook-outbox.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
 import {
   inParallel,
@@ -93,6 +94,8 @@ export class RedisStore implements Store {
   readonly #leases: RedisLeases;
   readonly schedules: RedisSchedules;
   readonly #lifecycle: Lifecycle;
+  /** Webhook deliveries, written by the same scripts as the events they report. */
+  readonly webhooks: RedisWebhookOutbox;
 
   private constructor(options: RedisStoreOptions) {
     this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the Redis store'));
@@ -129,6 +132,13 @@ export class RedisStore implements Store {
       epoch: () => this.#checked.epoch,
       refusedForEpoch: () => this.#refusedForEpoch(),
       retryArgs: (id, change) => this.#retryArgs(id, change),
+    });
+    this.webhooks = new RedisWebhookOutbox({
+      redis: this.#redis,
+      prefix: this.#prefix,
+      epoch: () => this.#checked.epoch,
+      refusedForEpoch: () => this.#refusedForEpoch(),
+      onError: onConnectionError,
     });
   }
 
@@ -198,6 +208,7 @@ export class RedisStore implements Store {
       maxAttempts > 1 && request.backoff ? JSON.stringify(request.backoff) : '',
       String(request.priority ?? 0),
       request.runAt === undefined ? '' : String(Math.round(request.runAt)),
+      request.webhooks?.length ? JSON.stringify(request.webhooks) : '',
     ];
     const durable = this.#durable;
     const reply = durable
@@ -454,6 +465,7 @@ export class RedisStore implements Store {
         { name: 'bus connection', run: () => closeConnection(this.#subscriber) },
         { name: 'command connection', run: () => closeConnection(this.#redis) },
         { name: 'durable connection', run: () => closeConnection(this.#durable?.redis) },
+        { name: 'webhook wake-up connection', run: () => this.webhooks.close() },
       ]),
     ]);
   }

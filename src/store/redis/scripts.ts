@@ -19,6 +19,7 @@ import { TERMINAL_STATUSES } from '../../model/job.js';
 import { PRIORITY_MAX } from '../../model/queue-options.js';
 import { legalTransitions } from '../../model/state-machine.js';
 import { COMPACT_EVERY, LOG_KEEP } from '../log-compaction.js';
+import { WEBHOOK_OUTBOX_LUA } from './webhook-outbox-lua.js';
 
 function luaTransitionTable(): string {
   const byFrom = new Map<string, string[]>();
@@ -85,6 +86,7 @@ end
 export const APPLY = `
 ${luaTransitionTable()}
 ${TERMINAL}
+${WEBHOOK_OUTBOX_LUA}
 local function apply(p, id, kind, progressArg, data, result, err, retryDelay, retryAttempt)
   local key = p .. 'job:' .. id
   local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner', 'priority')
@@ -153,6 +155,7 @@ local function apply(p, id, kind, progressArg, data, result, err, retryDelay, re
     '","status":"' .. to .. '","progress":' .. progress .. ',"at":' .. now
   if data ~= '' then payload = payload .. ',"data":' .. data end
   payload = payload .. '}'
+  recordWebhooks(p, id, seq, kind, to, now, payload) -- the webhook outbox, same script
   redis.call('PUBLISH', p .. 'events', payload)
   return {'ok', payload, redis.call('HGETALL', key)}
 end
@@ -201,11 +204,12 @@ return reply`;
 
 /**
  * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''
- * for none), max attempts, backoff JSON ('' for none), priority, run at (ms, '' for now).
+ * for none), max attempts, backoff JSON ('' for none), priority, run at (ms, '' for now),
+ * webhook targets JSON ('' for none).
  * → {'created', payload, hash} | {'existing', hash} | {'epoch'}. The job also enters the
  * dispatch outbox, which it leaves once the queue confirmed it (or it stops being queued).
  */
-export const CREATE_SCRIPT = `${COMMON}
+export const CREATE_SCRIPT = `${COMMON}${WEBHOOK_OUTBOX_LUA}
 local p, epoch, id, jobType, input, idem, hash, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local maxAttempts, backoff, priority, runAt = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
 if not sameEpoch(p, epoch) then return {'epoch'} end
@@ -240,6 +244,8 @@ end
 for _, index in ipairs(fixedIndexes(p, jobType, owner)) do redis.call('ZADD', index, n, id) end
 for _, index in ipairs(statusIndexes(p, 'queued', jobType, owner)) do redis.call('ZADD', index, n, id) end
 redis.call('ZADD', p .. 'outbox', now, id)
+addWebhookTargets(p, id, ARGV[13])
+recordWebhooks(p, id, 1, 'queued', 'queued', now, payload)
 redis.call('PUBLISH', p .. 'events', payload)
 return {'created', payload, redis.call('HGETALL', key)}`;
 
@@ -247,7 +253,7 @@ return {'created', payload, redis.call('HGETALL', key)}`;
  * ARGV: prefix, epoch, age (ms), limit. Deletes up to `limit` finished jobs whose last change
  * is more than `age` ago on Redis's clock; returns how many, or -1 for another epoch.
  */
-export const PRUNE_SCRIPT = `${COMMON}
+export const PRUNE_SCRIPT = `${COMMON}${WEBHOOK_OUTBOX_LUA}
 local p = ARGV[1]
 if not sameEpoch(p, ARGV[2]) then return -1 end
 local cutoff = nowMs() - tonumber(ARGV[3])
@@ -265,6 +271,7 @@ for _, id in ipairs(ids) do
   end
   redis.call('ZREM', p .. 'done', id)
   redis.call('ZREM', p .. 'outbox', id)
+  pruneWebhooks(p, id)
 end
 return #ids`;
 
