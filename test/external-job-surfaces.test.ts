@@ -5,42 +5,12 @@
  * same snapshots. Real sockets: the SDK and the CLI are network clients.
  */
 import { execFile } from 'node:child_process';
-import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { createClient, TRANSPORTS, type Job } from '../src/client/index.js';
-import { defineJobType } from '../src/jobs/job-type.js';
+import { RENDER, WORKER_KEY, workOnce } from './helpers/external-worker.js';
 import { startTestServer } from './helpers/test-server.js';
 
-const RENDER = defineJobType({
-  name: 'render',
-  description: 'Renders a report (run by an external worker)',
-  execution: 'external',
-  timeoutMs: 60_000,
-  input: Type.Object({ pages: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-});
-
-const WORKER_KEY = 'worker-secret-0123456789';
 const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
-
-/** A worker in a few fetches: claims each render job, reports two steps, completes. */
-async function workOnce(url: string): Promise<string> {
-  const headers = { authorization: `Bearer ${WORKER_KEY}`, 'content-type': 'application/json' };
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-    });
-    expect(response.status, path).toBe(200);
-    return (await response.json()) as { job: Job; lease: { token: string } };
-  };
-  const { job, lease } = await post('/workers/claim', { types: ['render'], wait: 10 });
-  const at = (path: string) => `/workers/jobs/${job.id}/${path}`;
-  await post(at('progress'), { token: lease.token, progress: 50, data: { page: 1 } });
-  await post(at('progress'), { token: lease.token, progress: 90, data: { page: 2 } });
-  await post(at('complete'), { token: lease.token, result: { pdf: 'report.pdf' } });
-  return job.id;
-}
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

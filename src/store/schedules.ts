@@ -9,7 +9,7 @@
 import type { BackoffPolicy } from '../model/backoff.js';
 import type { Job } from '../model/job.js';
 import type { Schedule, SchedulePage } from '../model/schedule.js';
-import type { NewJob } from './store.js';
+import type { NewJob } from './new-job.js';
 
 export interface NewSchedule {
   cron: string;

@@ -10,31 +10,14 @@
 import type { Closeable } from '../lifecycle/lifecycle.js';
 import type { AppError } from '../model/errors/app-error.js';
 import type { JobPage, ListQuery } from '../model/job-page.js';
-import type { BackoffPolicy } from '../model/backoff.js';
 import type { Job, JobError, JobEvent, JobStatus } from '../model/job.js';
 import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
+import type { NewJob } from './new-job.js';
 import type { ScheduleStore } from './schedules.js';
-import type { WebhookOutbox, WebhookTarget } from './webhook-outbox.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
-export interface NewJob {
-  type: string;
-  /** Already validated and normalised (defaults applied). */
-  input: unknown;
-  idempotencyKey?: string;
-  /** With API keys on: the submitting key's name. */
-  owner?: string;
-  /** URLs to call back about the job's events (webhook-outbox.ts). */
-  webhooks?: readonly WebhookTarget[];
-  /** Runs it may have in all (default 1: no retries). */
-  maxAttempts?: number;
-  /** The wait before each retry (kept only when `maxAttempts` > 1). */
-  backoff?: BackoffPolicy;
-  /** Higher is claimed first (default 0). */
-  priority?: number;
-  /** Not claimed before this time (ms since the epoch, on the deployment's clock). */
-  runAt?: number;
-}
+export type { NewJob };
 
 /** What one claim took, and when the next delayed job becomes due (to wake up then). */
 export interface ClaimResult {
