@@ -5,7 +5,8 @@
  * per change, SSE and WebSocket use one connection each — and the timeline must draw exactly
  * that, mark for mark. Saves a screenshot in test-output/. At phone width: nothing wider than
  * the screen, a failed job's error and a finished job's result are shown, and a row's status
- * shows the attempt, the due time and the priority.
+ * shows the attempt, the due time and the priority. A job run by an external worker gets a row
+ * like any other, with its result.
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../scripts/build-web.js';
 import { TRANSPORTS, type TransportName } from '../src/client/index.js';
 import { launchBrowser } from './helpers/browser.js';
+import { RENDER, WORKER_KEY, workOnce } from './helpers/external-worker.js';
 import { postJson } from './helpers/http.js';
 import { startTestServer } from './helpers/test-server.js';
 
@@ -219,5 +221,21 @@ describe('dashboard', () => {
     expect(overflow).toEqual({ page: 390, wider: [] });
     // The timeline fits too, its four lanes drawn.
     expect(await page.locator('#timeline [data-lane]').count()).toBe(4);
+  }, 60_000);
+  it('shows a job run by an external worker like any other: its row, status and result', async () => {
+    const { url } = await startTestServer({ workerKeys: `renderer:${WORKER_KEY}` }, [RENDER]);
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    await page.locator('#input-stepMs').waitFor();
+    const submitted = await postJson(`${url}/jobs`, { type: 'render', input: { pages: 2 } });
+    const { id } = (await submitted.json()) as { id: string };
+    const row = page.locator(`#jobs-table tbody tr[data-job-id="${id}"]`);
+    await row.waitFor();
+    expect(await workOnce(url)).toBe(id);
+    await row.locator('td.outcome', { hasText: 'result' }).waitFor();
+    expect(await row.locator('td.outcome').textContent()).toBe('result: {"pdf":"report.pdf"}');
+    expect(await row.locator('td.status').textContent()).toBe('succeeded');
+    expect(await row.textContent()).toContain('render');
   }, 60_000);
 });
