@@ -24,6 +24,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import type { App } from '../edge/app-type.js';
 import type { JobEngine } from '../jobs/engine.js';
+import { isAppError } from '../model/errors/app-error.js';
 import { isJobId, isTerminal, type Job } from '../model/job.js';
 import { etagOf, ifNoneMatchHits } from '../transports/short-polling.js';
 
@@ -63,6 +64,11 @@ export class StatusFastPath {
   readonly #retryAfter: string | undefined;
   /** The last snapshot bytes Fastify sent per job, oldest first out. */
   readonly #snapshots = new Map<string, Snapshot>();
+  /**
+   * A store fault met while reading a job, handed to Fastify with the request so the route
+   * answers it at once instead of asking the faulty store a second time (and waiting twice).
+   */
+  readonly #storeFaults = new WeakMap<IncomingMessage, Error>();
   /** Set once the app is ready to serve (attach) until it closes. */
   #metrics: RouteMetrics | undefined;
 
@@ -112,6 +118,15 @@ export class StatusFastPath {
       }
       done(null, payload);
     });
+    app.addHook('onRequest', (request, _reply, done) => {
+      const fault = this.#storeFaults.get(request.raw);
+      if (fault === undefined) {
+        done();
+        return;
+      }
+      this.#storeFaults.delete(request.raw);
+      done(fault);
+    });
     app.addHook('preClose', (done) => {
       this.#metrics = undefined;
       done();
@@ -147,7 +162,7 @@ export class StatusFastPath {
   async #answer(request: IncomingMessage, response: ServerResponse, fallback: Listener) {
     const started = performance.now();
     const url = request.url ?? '';
-    const job = await this.#visibleJob(request.headers, url);
+    const job = await this.#visibleJob(request, url);
     const metrics = this.#metrics;
     if (job === undefined || metrics === undefined) {
       fallback(request, response);
@@ -182,17 +197,23 @@ export class StatusFastPath {
   }
 
   /** The job as the route would read it, or undefined for whatever Fastify must answer. */
-  async #visibleJob(headers: IncomingMessage['headers'], url: string): Promise<Job | undefined> {
+  async #visibleJob(request: IncomingMessage, url: string): Promise<Job | undefined> {
     const { auth, engine } = this.#options;
     let caller: Caller = ANONYMOUS;
     try {
       // As the onRequest hook (http/auth.ts) authenticates a route without `access` config.
-      if (auth.enabled) caller = await auth.authenticate(headers, url, false);
-      // A scoped token's limits are the route's preHandler (http/token-scope.ts): Fastify answers.
-      if (caller.scope !== undefined) return undefined;
-      return await engine.get(url.slice(PREFIX.length), caller);
+      if (auth.enabled) caller = await auth.authenticate(request.headers, url, false);
     } catch {
-      return undefined; // 401, 404, a store fault: Fastify answers with its problem document
+      return undefined; // 401: Fastify answers with its problem document
+    }
+    // A scoped token's limits are the route's preHandler (http/token-scope.ts): Fastify answers.
+    if (caller.scope !== undefined) return undefined;
+    try {
+      return await engine.get(url.slice(PREFIX.length), caller);
+    } catch (error) {
+      // 404 and the like: Fastify answers. A store fault (5xx): Fastify answers it, unasked.
+      if (isAppError(error) && error.status >= 500) this.#storeFaults.set(request, error);
+      return undefined;
     }
   }
 
