@@ -22,3 +22,18 @@ export function decodeCursor(cursor: string): number {
     errors: [{ field: 'querystring/cursor', message: 'is not a valid cursor' }],
   });
 }
+
+/**
+ * A page from the `limit + 1` rows a list read newest first: the first `limit`, and a cursor
+ * past the last of them when the extra row shows there is more.
+ */
+export function pageOf<T>(
+  rows: readonly T[],
+  limit: number,
+  position: (row: T) => number,
+): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const more = rows.length > limit && last !== undefined;
+  return { page, nextCursor: more ? encodeCursor(position(last)) : null };
+}

@@ -9,7 +9,7 @@
 import type { Redis } from 'ioredis';
 import type { BackoffPolicy } from '../../model/backoff.js';
 import type { Schedule, SchedulePage } from '../../model/schedule.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { newJobId } from '../job-id.js';
 import type {
   NewSchedule,
@@ -111,18 +111,14 @@ export class RedisSchedules implements ScheduleStore {
       0,
       query.limit + 1,
     );
-    const ids: string[] = [];
-    const scores: number[] = [];
+    const entries: { id: string; score: number }[] = [];
     for (let i = 0; i + 1 < hits.length; i += 2) {
-      ids.push(hits[i] ?? '');
-      scores.push(Number(hits[i + 1]));
+      entries.push({ id: hits[i] ?? '', score: Number(hits[i + 1]) });
     }
-    const schedules = (await this.#read(ids.slice(0, query.limit))).filter(
+    const { page, nextCursor } = pageOf(entries, query.limit, (entry) => entry.score);
+    const schedules = (await this.#read(page.map((entry) => entry.id))).filter(
       (s): s is Schedule => s !== undefined,
     );
-    const lastScore = scores[query.limit - 1];
-    const nextCursor =
-      ids.length > query.limit && lastScore !== undefined ? encodeCursor(lastScore) : null;
     return { schedules, nextCursor };
   }
 

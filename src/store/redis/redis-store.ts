@@ -14,7 +14,7 @@ import { AppError } from '../../model/errors/app-error.js';
 import { newJobId } from '../job-id.js';
 import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../model/job.js';
 import type { DispatchOutbox, OutboxEntry } from '../dispatch-outbox.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { requestHash } from '../request-hash.js';
 import type {
   ClaimResult,
@@ -250,10 +250,7 @@ export class RedisStore implements Store {
       String(query.limit + 1),
     );
     if (epoch !== this.#checked.epoch) await this.#checked.confirmDataKept();
-    const found = lists.map(hashFromList);
-    const page = found.slice(0, query.limit);
-    const last = page.at(-1);
-    const nextCursor = found.length > query.limit && last ? encodeCursor(jobNumber(last)) : null;
+    const { page, nextCursor } = pageOf(lists.map(hashFromList), query.limit, jobNumber);
     return { jobs: page.map(jobFromHash), nextCursor };
   }
 

@@ -8,7 +8,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { BackoffPolicy } from '../../model/backoff.js';
 import type { Job, JobEvent } from '../../model/job.js';
 import type { Schedule, SchedulePage } from '../../model/schedule.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { newJobId } from '../job-id.js';
 import type {
   NewSchedule,
@@ -151,9 +151,7 @@ export class SqliteSchedules implements ScheduleStore {
         before: before ?? null,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.n) : null;
+      const { page, nextCursor } = pageOf(rows, query.limit, (row) => row.n);
       return { schedules: page.map(scheduleFromRow), nextCursor };
     });
   }

@@ -22,7 +22,7 @@ import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from '../../mod
 import { transition } from '../../model/state-machine.js';
 import { changeEffect } from '../change-effect.js';
 import { retryDelay, type RetryState } from '../retry-decision.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { DeferredDelivery } from '../deferred-delivery.js';
 import { LocalBus } from '../local-bus.js';
 import { compactThrough } from '../log-compaction.js';
@@ -265,9 +265,7 @@ export class SqliteStore implements Store {
         before: before ?? null,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.n) : null;
+      const { page, nextCursor } = pageOf(rows, query.limit, (row) => row.n);
       return { jobs: page.map(jobFromRow), nextCursor };
     });
   }
