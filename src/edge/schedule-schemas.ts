@@ -1,14 +1,9 @@
 /** TypeBox schemas of the /schedules routes (and so of their part of the OpenAPI document). */
 import Type from 'typebox';
 import { JOB_ID_SCHEMA_PATTERN } from '../model/job.js';
-import { MAX_ATTEMPTS } from '../model/queue-options.js';
-import { Backoff, JobId, Priority } from './schemas.js';
+import { Attempts, Backoff, JobId, JobTypeName, Priority } from './schemas.js';
 
-const Attempts = Type.Integer({
-  minimum: 1,
-  maximum: MAX_ATTEMPTS,
-  description: "Runs each job may have in all (default: the job type's, else 1).",
-});
+const JobAttempts = Attempts("Runs each job may have in all (default: the job type's, else 1).");
 
 export const Schedule = Type.Object(
   {
@@ -18,7 +13,7 @@ export const Schedule = Type.Object(
     owner: Type.Optional(Type.String()),
     type: Type.String(),
     input: Type.Unknown(),
-    attempts: Type.Optional(Attempts),
+    attempts: Type.Optional(JobAttempts),
     backoff: Type.Optional(Backoff),
     priority: Type.Optional(Priority),
     paused: Type.Boolean(),
@@ -55,16 +50,11 @@ export function scheduleBody(jobTypes: readonly string[]) {
       timezone: Type.Optional(
         Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone (default UTC).' }),
       ),
-      type: Type.String({
-        minLength: 1,
-        maxLength: 64,
-        enum: [...jobTypes],
-        description: 'A name from GET /job-types.',
-      }),
+      type: JobTypeName(jobTypes),
       input: Type.Optional(
         Type.Unknown({ description: "Each job's input; validated against the type's schema now." }),
       ),
-      attempts: Type.Optional(Attempts),
+      attempts: Type.Optional(JobAttempts),
       backoff: Type.Optional(Backoff),
       priority: Type.Optional(Priority),
     },

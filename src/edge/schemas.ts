@@ -139,29 +139,39 @@ export const WebhookRequest = Type.Object(
 );
 
 /**
+ * The `type` of a submit or a schedule: one of the registered names. A request naming another
+ * is answered `unknown_job_type` with the list (problem.ts maps the enum failure).
+ */
+export function JobTypeName(jobTypes: readonly string[]) {
+  return Type.String({
+    minLength: 1,
+    maxLength: 64,
+    enum: [...jobTypes],
+    description: 'A name from GET /job-types.',
+  });
+}
+
+/** Runs a job may have in all; `description` says where the default comes from. */
+export function Attempts(description: string) {
+  return Type.Integer({ minimum: 1, maximum: MAX_ATTEMPTS, description });
+}
+
+/**
  * The body of POST /jobs. `type` is one of the registered names; a request naming another is
  * answered `unknown_job_type` with the list (problem.ts maps the enum failure).
  */
 export function submitBody(jobTypes: readonly string[]) {
   return Type.Object(
     {
-      type: Type.String({
-        minLength: 1,
-        maxLength: 64,
-        enum: [...jobTypes],
-        description: 'A name from GET /job-types.',
-      }),
+      type: JobTypeName(jobTypes),
       input: Type.Optional(
         Type.Unknown({ description: "The job type's input; validated against its schema." }),
       ),
       webhook: Type.Optional(WebhookRequest),
       attempts: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          maximum: MAX_ATTEMPTS,
-          description:
-            "Runs it may have in all (default: the job type's, else 1). A failure before the last is retried unless the handler marks it not retryable.",
-        }),
+        Attempts(
+          "Runs it may have in all (default: the job type's, else 1). A failure before the last is retried unless the handler marks it not retryable.",
+        ),
       ),
       backoff: Type.Optional(Backoff),
       priority: Type.Optional(Priority),
