@@ -134,11 +134,18 @@ export async function createBackend(
       onCloseError('the BullMQ dispatcher'),
     );
     reconciler = new OutboxReconciler({ outbox, dispatcher, logger });
-    rateLimits = await RedisRateLimits.open({
-      url: options.redis,
-      prefix: options.redisPrefix,
-      onConnectionError,
-    });
+    // A connection of its own only when a rate is limited: workers and unlimited gateways need none.
+    if (
+      options.submitRatePerKey > 0 ||
+      options.submitRatePerIp > 0 ||
+      options.publishRatePerKey > 0
+    ) {
+      rateLimits = await RedisRateLimits.open({
+        url: options.redis,
+        prefix: options.redisPrefix,
+        onConnectionError,
+      });
+    }
   }
 
   const pool = new WorkerPool({
