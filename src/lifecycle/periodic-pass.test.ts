@@ -29,6 +29,26 @@ describe('PeriodicPass', () => {
     await pass.close();
   });
 
+  it('follows a pass that left a backlog sooner, then returns to its interval', async () => {
+    vi.useFakeTimers();
+    const outcomes: ('backlog' | undefined)[] = ['backlog', 'backlog', undefined];
+    const started: number[] = [];
+    const begin = Date.now();
+    const pass = new PeriodicPass({
+      intervalMs: 1000,
+      backlogIntervalMs: 10,
+      run: () => {
+        started.push(Date.now() - begin);
+        return Promise.resolve(outcomes.shift());
+      },
+      onCloseError: () => undefined,
+    });
+    pass.start();
+    await vi.advanceTimersByTimeAsync(2100);
+    expect(started).toEqual([1000, 1010, 1020, 2020]);
+    await pass.close();
+  });
+
   it('closes only after the pass in progress, and runs none after', async () => {
     const gate = deferred();
     const run = vi.fn(() => gate.promise);
