@@ -1,9 +1,9 @@
 /**
- * A pass that runs every `intervalMs` (and on demand), never two at once, whose close() stops
- * the timer and then waits for a pass in progress — so the store a pass writes to can close
- * after it, not under it. The shape shared by the outbox reconciler, the lease sweeper, the
- * schedule ticker and the retention pruner. A pass that leaves work behind (a capped prune)
- * says `'backlog'`, and the next follows after `backlogIntervalMs` instead.
+ * A pass that runs `intervalMs` after the last one ended (and on demand), never two at once,
+ * whose close() stops the timer and then waits for a pass in progress — so the store a pass
+ * writes to can close after it, not under it. The shape shared by the outbox reconciler, the
+ * lease sweeper, the schedule ticker and the retention pruner. A pass that leaves work behind
+ * (a capped prune) says `'backlog'`, and the next follows after `backlogIntervalMs` instead.
  */
 import {
   Lifecycle,
