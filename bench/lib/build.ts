@@ -1,16 +1,19 @@
 /**
- * The processes under test run compiled JavaScript, as the system ships (`npm run build`),
- * not through tsx: tsx compiles with esbuild's `keepNames`, which wraps every function the
- * code creates in a `__name()` call that gives it its own property table. Under tsx an idle
- * WebSocket cost ~2 KB more server heap, and every closure created per message more CPU — an
- * artefact of the loader, not of the system.
+ * The system under test is `dist/`, the very output `npm start` and the package run
+ * (`scripts/build.js`, tsc), rebuilt first when the sources changed since the last build — so
+ * what is measured is what users run, not a second compilation of `src/`. It is not run
+ * through tsx: tsx compiles with esbuild's `keepNames`, which wraps every function the code
+ * creates in a `__name()` call that gives it its own property table (under tsx an idle
+ * WebSocket cost ~2 KB more server heap, and every closure created per message more CPU).
  *
- * src/, bench/servers/ and bench/clients/ are transpiled file by file (no bundling, imports
- * unchanged) into bench/results/build/, which mirrors the repository, with package.json copied
- * beside them because src/config/version.ts reads it. Takes about a second.
+ * The bench's own processes, bench/servers/ and bench/clients/, are transpiled file by file
+ * by esbuild (no bundling, imports unchanged) into bench/results/build/, which mirrors the
+ * repository. Their imports of `../../src/…` land on bench/results/build/src, a link to
+ * `dist/`, whose layout is src/'s. Takes about a second when dist/ is fresh.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -22,10 +25,13 @@ export function compiled(sourcePath: string): string {
 }
 
 export async function buildForBench(): Promise<void> {
+  buildDistIfStale();
   rmSync(BUILD_DIR, { recursive: true, force: true });
-  const entryPoints = ['src', 'bench/servers', 'bench/clients']
+  mkdirSync(BUILD_DIR, { recursive: true });
+  symlinkSync(join(ROOT, 'dist'), join(BUILD_DIR, 'src'), 'dir');
+  const entryPoints = ['bench/servers', 'bench/clients']
     .flatMap((dir) => filesIn(dir))
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .filter((file) => file.endsWith('.ts'))
     .map((file) => join(ROOT, file));
   await build({
     entryPoints,
@@ -36,12 +42,15 @@ export async function buildForBench(): Promise<void> {
     target: 'node20',
     logLevel: 'warning',
   });
-  // Files the compiled code loads as they are.
-  for (const file of ['package.json', ...filesIn('src').filter((f) => f.endsWith('.cjs'))]) {
-    const target = join(BUILD_DIR, file);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(join(ROOT, file), target);
-  }
+}
+
+/** `npm start`'s own step: builds dist/ only when the sources changed since the last build. */
+function buildDistIfStale(): void {
+  const result = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], {
+    cwd: ROOT,
+    stdio: ['ignore', 2, 2],
+  });
+  if (result.status !== 0) throw new Error(`scripts/build.js exited with ${result.status}`);
 }
 
 /** Files under a repository directory, as repository-relative paths. */
