@@ -17,6 +17,7 @@ import { renderSvg } from './lib/svg-chart.js';
 import { connectionsSuite } from './suites/connections.js';
 import { fanOutSuite } from './suites/fan-out.js';
 import { jobsSuite } from './suites/jobs.js';
+import { redisModeSuite } from './suites/redis-mode.js';
 import { scaleSuite } from './suites/scale.js';
 import { statusReadsSuite } from './suites/status-reads.js';
 import { syncAsyncSuite } from './suites/sync-async.js';
@@ -30,6 +31,7 @@ const SUITES: Suite[] = [
   connectionsSuite,
   scaleSuite,
   jobsSuite,
+  redisModeSuite,
   syncAsyncSuite,
   webhooksSuite,
 ];
