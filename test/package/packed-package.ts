@@ -70,12 +70,22 @@ export async function packAndInstall(): Promise<PackedPackage> {
   const manifest = { name: 'consumer', version: '1.0.0', private: true, type: 'module' };
   writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
   const typesNode = `@types/node@${installedVersion('@types/node')}`;
-  const [, install] = await timed(() =>
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, typesNode], {
-      cwd: project,
-      env,
-    }),
-  );
+  const [, install] = await timed(async () => {
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        tarball,
+        typesNode,
+      ],
+      { cwd: project, env },
+    );
+    await provideSqliteAddon(project, env);
+  });
 
   const [typecheck, typecheckSeconds] = await timed(() => compileExamples(project));
   const build = join(project, 'build');
@@ -95,6 +105,26 @@ export async function packAndInstall(): Promise<PackedPackage> {
     typecheck,
     timings: { pack, install, typecheck: typecheckSeconds },
   };
+}
+
+/**
+ * The one install script the dependencies need is better-sqlite3's, which compiles its native
+ * addon (prebuild-install cannot download here): about three minutes of node-gyp, which tests
+ * the compiler, not this package. The install above skips scripts, and the addon is the
+ * clone's own build when the versions match (same Node, same machine); otherwise it is built.
+ */
+async function provideSqliteAddon(project: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const addon = 'build/Release/better_sqlite3.node';
+  const ours = join(ROOT, 'node_modules/better-sqlite3');
+  const theirs = join(project, 'node_modules/better-sqlite3');
+  const versionOf = (dir: string) =>
+    (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  if (existsSync(join(ours, addon)) && versionOf(ours) === versionOf(theirs)) {
+    mkdirSync(dirname(join(theirs, addon)), { recursive: true });
+    copyFileSync(join(ours, addon), join(theirs, addon));
+    return;
+  }
+  await run('npm', ['rebuild', 'better-sqlite3'], { cwd: project, env });
 }
 
 /** Tracked files and untracked ones git does not ignore: a clean clone of the working tree. */
