@@ -27,6 +27,7 @@ import type { Guards } from '../edge/guards.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { RequestLogController } from './request-log.js';
+import { sharedCompilers } from './shared-compilers.js';
 import { StatusFastPath } from './status-fast-path.js';
 import {
   handleClientError,
@@ -113,6 +114,8 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    // Response serializers compiled once per process, not once per app (shared-compilers.ts).
+    schemaController: { compilersFactory: sharedCompilers },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON only: without this, text/plain would be parsed and fail as a schema error
