@@ -14,7 +14,7 @@ import { redactToken } from '../src/http/log-serializers.js';
 import type { Job } from '../src/model/job.js';
 import { json } from './helpers/http.js';
 import { readEventStream } from './helpers/sse.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer, startTestServer } from './helpers/test-server.js';
 import { connect, wsUrl, type Received } from './helpers/ws-client.js';
 
 const ALICE = 'alice-secret-0123456789';
@@ -26,8 +26,9 @@ const as = (key: string, headers: Record<string, string> = {}) => ({
   ...headers,
 });
 
-async function server(extra: Parameters<typeof startTestServer>[0] = {}) {
-  const test = await startTestServer({ apiKeys: KEYS, ...extra });
+/** A server with two keys; injected unless the test is about streams or sockets. */
+async function server(extra: Parameters<typeof startTestServer>[0] = {}, start = startTestServer) {
+  const test = await start({ apiKeys: KEYS, ...extra });
   const submit = async (key: string, input: unknown = { stepMs: 60_000 }, idem?: string) => {
     const response = await fetch(`${test.url}/jobs`, {
       method: 'POST',
@@ -56,7 +57,7 @@ async function problemWithout(response: Response, id: string) {
 
 describe('access control', () => {
   it('shows another key\u2019s job on REST and polling exactly like a missing one', async () => {
-    const { url, submit } = await server();
+    const { url, submit } = await server({}, startInjectedServer);
     const job = await submit(ALICE);
     const missing = randomUUID();
     for (const path of [
@@ -86,7 +87,7 @@ describe('access control', () => {
   });
 
   it('keeps Idempotency-Keys apart per API key', async () => {
-    const { submit } = await server();
+    const { submit } = await server({}, startInjectedServer);
     const a = await submit(ALICE, { stepMs: 60_000 }, 'same-key');
     const b = await submit(BOB, { stepMs: 60_000 }, 'same-key');
     expect(b.id).not.toBe(a.id);
@@ -94,7 +95,7 @@ describe('access control', () => {
   });
 
   it('answers 401 without a valid key, and keeps health, metrics, documents and pages public', async () => {
-    const { url } = await server();
+    const { url } = await server({}, startInjectedServer);
     const none = await fetch(`${url}/jobs`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -115,7 +116,7 @@ describe('access control', () => {
   });
 
   it('shows /stats, activity across every key, only to callers with a key', async () => {
-    const { url } = await server();
+    const { url } = await server({}, startInjectedServer);
     const anonymous = await fetch(`${url}/stats`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -158,9 +159,9 @@ describe('access control', () => {
           headers: as(ALICE, { 'x-forwarded-proto': 'https' }),
         })
       ).headers.get('set-cookie') ?? '';
-    const proxied = await server({ trustProxy: 'loopback' });
+    const proxied = await server({ trustProxy: 'loopback' }, startInjectedServer);
     expect(await cookieFor(proxied.url)).toMatch(/; SameSite=Strict; Secure$/);
-    const direct = await server();
+    const direct = await server({}, startInjectedServer);
     expect(await cookieFor(direct.url)).toMatch(/; SameSite=Strict$/);
   });
 
@@ -274,7 +275,9 @@ describe('access control through the SDK', () => {
   it.each(['short-poll', 'long-poll', 'sse', 'websocket'] as const)(
     '%s: watches its own job to the end with an API key, and not another key\u2019s',
     async (transport) => {
-      const { url } = await startTestServer({ apiKeys: KEYS });
+      // The polling transports need no socket; the streams do.
+      const polls = transport === 'short-poll' || transport === 'long-poll';
+      const { url } = await (polls ? startInjectedServer : startTestServer)({ apiKeys: KEYS });
       const alice = createClient({ baseUrl: url, token: ALICE });
       const job = await alice.submit('demo', { stepMs: 10 });
       let last: Job | undefined;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../scripts/build-web.js';
 import { createClient } from '../src/client/index.js';
 import { readEventStream } from './helpers/sse.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer, startTestServer } from './helpers/test-server.js';
 import { connect } from './helpers/ws-client.js';
 
 beforeAll(async () => {
@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 describe('dashboard routes', () => {
   it('serves the page, its style and its script under a strict Content-Security-Policy', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     for (const [path, type] of [
       ['/', 'text/html'],
       ['/dashboard.css', 'text/css'],

@@ -5,7 +5,7 @@ import { renderErrorsDoc } from '../src/model/errors/errors-doc.js';
 import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { startInjectedServer, startTestServer, type TestServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 import { connect } from './helpers/ws-client.js';
 
@@ -35,7 +35,19 @@ async function raw(url: string, chunks: string[]): Promise<Answer> {
   };
 }
 
-/** One real request per error code that a client can cause. */
+/** Codes whose trigger is about the connection itself: raw HTTP on a real port. */
+const OVER_THE_NETWORK = new Set<ErrorCode>([
+  'malformed_request',
+  'request_timeout',
+  'headers_too_large',
+  'origin_not_allowed',
+  'too_many_connections',
+]);
+
+/**
+ * One real request per error code that a client can cause, injected unless the code is in
+ * OVER_THE_NETWORK.
+ */
 const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> = {
   invalid_request: async ({ url }) => answer(await fetch(`${url}/jobs?limit=0`)),
   not_external_type: async ({ url }) =>
@@ -122,11 +134,11 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
   origin_not_allowed: async ({ url }) =>
     raw(url, [upgradeRequest({ origin: 'https://evil.example' })]),
   unauthorized: async () => {
-    const { url } = await startTestServer({ apiKeys: 'alice:alice-secret-0123456789' });
+    const { url } = await startInjectedServer({ apiKeys: 'alice:alice-secret-0123456789' });
     return answer(await fetch(`${url}/jobs`));
   },
   rate_limited: async () => {
-    const { url } = await startTestServer({ submitRatePerIp: 1 });
+    const { url } = await startInjectedServer({ submitRatePerIp: 1 });
     await postJson(`${url}/submit`, {});
     return answer(await postJson(`${url}/submit`, {}));
   },
@@ -180,7 +192,8 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
 
 describe('error catalogue', () => {
   it.each(Object.entries(TRIGGERS))('%s: answered as a problem document', async (code, trigger) => {
-    const server = await startTestServer({
+    const start = OVER_THE_NETWORK.has(code as ErrorCode) ? startTestServer : startInjectedServer;
+    const server = await start({
       bodyLimit: 1024,
       headersTimeout: 1000,
       requestTimeout: 1000,
@@ -249,14 +262,14 @@ describe('error catalogue', () => {
     ['a path with bad percent-encoding', '/jobs/%zz'],
     ['a path parameter over 100 characters', `/jobs/${'a'.repeat(101)}`],
   ])("answers %s with a problem document, not the router's own shape", async (_name, path) => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const response = await answer(await fetch(`${url}${path}`));
     expect(response).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
     expect(response.contentType).toMatch(/^application\/problem\+json/);
   });
 
   it('names every invalid field', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const response = await postJson(`${url}/jobs`, {
       type: 'demo',
       input: { stepMs: 1, extra: true },
@@ -270,13 +283,13 @@ describe('error catalogue', () => {
   });
 
   it('lists the known types for an unknown one', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const body = await json(await postJson(`${url}/jobs`, { type: 'nope' }));
     expect(body.knownTypes).toEqual(['demo', 'hash-file', 'primes']);
   });
 
   it('describes each code at its type URI', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const body = await json(await fetch(`${url}/errors/job_not_found`));
     expect(body).toEqual({ code: 'job_not_found', ...ERROR_CATALOGUE.job_not_found });
     expect((await fetch(`${url}/errors/toString`)).status).toBe(404);

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
 import { sleeperJobType } from './helpers/test-job-types.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 
 describe('POST /jobs', () => {
   it('answers 202 with the snapshot and a Location, and the job runs', async () => {
-    const { url, server } = await startTestServer();
+    const { url, server } = await startInjectedServer();
     const response = await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } });
     expect(response.status).toBe(202);
     const job = await json<Job>(response);
@@ -18,7 +18,7 @@ describe('POST /jobs', () => {
   });
 
   it('defaults a missing input to {} and applies schema defaults', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const job = await json<Job>(await postJson(`${url}/jobs`, { type: 'demo' }));
     expect(job.input).toEqual({ stepMs: 3000 });
   });
@@ -29,7 +29,7 @@ describe('POST /jobs', () => {
   ])(
     'refuses an input of %s nested thousands deep with 400, not a stack overflow',
     async (_kind, input) => {
-      const { url } = await startTestServer();
+      const { url } = await startInjectedServer();
       const response = await fetch(`${url}/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -44,7 +44,7 @@ describe('POST /jobs', () => {
   );
 
   it('returns one job for 50 concurrent requests with one Idempotency-Key', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const responses = await Promise.all(
       Array.from({ length: 50 }, () =>
         postJson(
@@ -64,7 +64,7 @@ describe('POST /jobs', () => {
   });
 
   it('answers 422 when an Idempotency-Key is reused for a different request', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const key = { 'idempotency-key': 'k' };
     const first = await json<Job>(await postJson(`${url}/jobs`, { type: 'demo' }, key));
     const again = await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }, key);
@@ -75,7 +75,7 @@ describe('POST /jobs', () => {
 
 describe('GET /jobs', () => {
   it('pages newest first and filters by status and type', async () => {
-    const { url, server } = await startTestServer({ concurrency: 1 }, [sleeperJobType]);
+    const { url, server } = await startInjectedServer({ concurrency: 1 }, [sleeperJobType]);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const job = await json<Job>(
@@ -103,7 +103,7 @@ describe('GET /jobs', () => {
 
 describe('DELETE /jobs/:id', () => {
   it('cancels a running job, is idempotent, and refuses a finished one with 409', async () => {
-    const { url, server } = await startTestServer({}, [sleeperJobType]);
+    const { url, server } = await startInjectedServer({}, [sleeperJobType]);
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 60_000 } }),
     );
@@ -125,7 +125,7 @@ describe('DELETE /jobs/:id', () => {
 
 describe('GET /job-types', () => {
   it('lists the built-in types with their input schemas', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const types = await json<
       { name: string; execution: string; inputSchema: { properties: object } }[]
     >(await fetch(`${url}/job-types`));
@@ -140,7 +140,7 @@ describe('GET /job-types', () => {
 
 describe('retention', () => {
   it('prunes finished jobs once they are older than --retention, and keeps unfinished ones', async () => {
-    const { url, server } = await startTestServer({ retention: 1000 }, [sleeperJobType]);
+    const { url, server } = await startInjectedServer({ retention: 1000 }, [sleeperJobType]);
     const done = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'sleeper', input: { ms: 1 } }),
     );

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/model/job.js';
 import { createClient } from '../src/client/index.js';
 import { json, postJson } from './helpers/http.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 
 describe('POST /jobs queue options', () => {
   it('stores attempts, backoff, priority and a delay, and shows them in the snapshot', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const backoff = { type: 'exponential', delayMs: 500, maxDelayMs: 8000, jitter: 0.1 };
     const before = Date.now();
     const response = await postJson(`${url}/jobs`, {
@@ -29,7 +29,7 @@ describe('POST /jobs queue options', () => {
   });
 
   it('takes the same options through the SDK, with runAt as a time', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const client = createClient({ baseUrl: url });
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const job = await client.submit('demo', { stepMs: 10 }, { attempts: 2, priority: -5, runAt });
@@ -55,7 +55,7 @@ describe('POST /jobs queue options', () => {
     ['both delay and runAt', { delay: 10, runAt: new Date().toISOString() }],
     ['a runAt that is no time', { runAt: 'tomorrow-ish' }],
   ])('refuses %s with 400 invalid_request', async (_name, options) => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const response = await postJson(`${url}/jobs`, { type: 'demo', ...options });
     expect(response.status).toBe(400);
     expect(await json(response)).toMatchObject({ code: 'invalid_request' });

@@ -12,14 +12,14 @@ import { builtInJobTypes } from '../src/jobs/types/built-in.js';
 import type { Job } from '../src/model/job.js';
 import type { Schedule, SchedulePage } from '../src/model/schedule.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-01234567890';
 
-async function app(options: Parameters<typeof startTestServer>[0] = {}) {
-  const { server } = await startTestServer(options);
+async function app(options: Parameters<typeof startInjectedServer>[0] = {}) {
+  const { server } = await startInjectedServer(options);
   return server.app;
 }
 
@@ -201,7 +201,7 @@ describe('schedule ticks', () => {
   });
 
   it('fires a per-second schedule on real time, and the jobs run', async () => {
-    const { server } = await startTestServer();
+    const { server } = await startInjectedServer();
     const created = await server.app.inject({
       method: 'POST',
       url: '/schedules',

@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { json, postJson } from './helpers/http.js';
 import { metricValue } from './helpers/metrics.js';
 import { readEventStream } from './helpers/sse.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer, startTestServer } from './helpers/test-server.js';
 import { connect, wsUrl } from './helpers/ws-client.js';
 import type { Job } from '../src/model/job.js';
 
@@ -19,7 +19,7 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('limits', () => {
   it('rate-limits submits per address, with Retry-After, and counts the refusals', async () => {
-    const { url } = await startTestServer({ submitRatePerIp: 2 });
+    const { url } = await startInjectedServer({ submitRatePerIp: 2 });
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await postJson(`${url}/submit`, {}));
     expect(answers.map((r) => r.status)).toEqual([202, 202, 429]);
@@ -30,7 +30,7 @@ describe('limits', () => {
   });
 
   it('rate-limits submits per API key without touching other keys', async () => {
-    const { url } = await startTestServer({ ...keys, submitRatePerKey: 1 });
+    const { url } = await startInjectedServer({ ...keys, submitRatePerKey: 1 });
     const submit = (key: string) =>
       postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }, as(key));
     expect((await submit(ALICE)).status).toBe(202);
@@ -91,7 +91,7 @@ describe('limits', () => {
   });
 
   it('rate-limits submits per forwarded address behind a trusted proxy', async () => {
-    const { url } = await startTestServer({ trustProxy: '127.0.0.1/8', submitRatePerIp: 1 });
+    const { url } = await startInjectedServer({ trustProxy: '127.0.0.1/8', submitRatePerIp: 1 });
     const submit = (address: string) =>
       postJson(`${url}/submit`, {}, { 'x-forwarded-for': address });
     expect((await submit('203.0.113.1')).status).toBe(202);
@@ -116,7 +116,7 @@ describe('limits', () => {
   });
 
   it('answers CORS only for the listed origins', async () => {
-    const { url } = await startTestServer({ origins: 'https://app.example.com' });
+    const { url } = await startInjectedServer({ origins: 'https://app.example.com' });
     const preflight = (origin: string) =>
       fetch(`${url}/jobs`, {
         method: 'OPTIONS',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 
 interface OpenApi {
@@ -15,7 +15,7 @@ interface OpenApi {
 
 describe('OpenAPI document', () => {
   it('describes every public route from the same schemas the routes validate with', async () => {
-    const { url } = await startTestServer();
+    const { url } = await startInjectedServer();
     const doc = await json<OpenApi>(await fetch(`${url}/openapi.json`));
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
 
 describe('/metrics', () => {
   it('exports request counts, job states, job events and event-loop delay', async () => {
-    const { url, server } = await startTestServer();
+    const { url, server } = await startInjectedServer();
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
     );
@@ -80,7 +80,7 @@ describe('/metrics', () => {
 
 describe('/healthz', () => {
   it('reports ok with event-loop delay, and 503 draining once shutdown begins', async () => {
-    const { url, server } = await startTestServer();
+    const { url, server } = await startInjectedServer();
     const ok = await fetch(`${url}/healthz`);
     expect(ok.status).toBe(200);
     const body = await json<{ status: string; eventLoopDelayMs: { p99: number } }>(ok);
@@ -95,7 +95,7 @@ describe('/healthz', () => {
 
 describe('/healthz/live and /healthz/ready', () => {
   it('stay live while draining; ready only while accepting work with a writable store', async () => {
-    const { url, server } = await startTestServer();
+    const { url, server } = await startInjectedServer();
     const probe = async (path: string) => {
       const response = await fetch(`${url}${path}`);
       return { status: response.status, body: await json(response) };
@@ -111,7 +111,7 @@ describe('/healthz/live and /healthz/ready', () => {
   });
 
   it('is not ready when the store cannot be written', async () => {
-    const { url, dataDir } = await startTestServer();
+    const { url, dataDir } = await startInjectedServer();
     // A second connection holding the write lock: the server's own could not write now.
     const { default: Database } = await import('better-sqlite3');
     const other = new Database(`${dataDir}/jobs.db`);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/model/job.js';
 import { json, postJson } from './helpers/http.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 import { isFinished, waitForJob } from './helpers/wait-for-job.js';
 
 describe('short polling', () => {
   it('POST /submit starts a demo job that /check-status reports, 0% included', async () => {
-    const { url } = await startTestServer({ concurrency: 1 });
+    const { url } = await startInjectedServer({ concurrency: 1 });
     // Occupy the only slot so the submitted job stays queued at 0%.
     await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } });
     const submitted = await fetch(`${url}/submit`, { method: 'POST' });
@@ -22,7 +22,7 @@ describe('short polling', () => {
   });
 
   it('POST /submit accepts an optional stepMs and rejects a bad one', async () => {
-    const { url, server } = await startTestServer();
+    const { url, server } = await startInjectedServer();
     const ok = await json<{ jobId: string }>(await postJson(`${url}/submit`, { stepMs: 10 }));
     expect((await waitForJob(server.store, ok.jobId, isFinished)).status).toBe('succeeded');
     const bad = await postJson(`${url}/submit`, { stepMs: 1 });
@@ -34,7 +34,7 @@ describe('short polling', () => {
   });
 
   it('sends ETag, Cache-Control and Retry-After, and 304 while nothing changed', async () => {
-    const { url, server } = await startTestServer({ pollInterval: 3000 });
+    const { url, server } = await startInjectedServer({ pollInterval: 3000 });
     const job = await json<Job>(
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 60_000 } }),
     );

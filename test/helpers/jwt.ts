@@ -17,8 +17,8 @@ import {
 } from 'jose';
 import { onTestFinished } from 'vitest';
 import type { Server } from '../../src/server.js';
-import { OpenApiContract, type OpenApiDocument } from './contract/openapi-contract.js';
-import { recordResponse } from './contract/recorder.js';
+import { watchServer } from './contract/recorder.js';
+import { forgetInProcessOrigin, registerInProcessOrigin } from './in-process-fetch.js';
 
 export const AUDIENCE = 'https://jobs.example.com';
 export const ISSUER = 'https://idp.example.com/';
@@ -127,42 +127,32 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-/** Requests through `app.inject()`, each answer checked against the OpenAPI document. */
+/**
+ * Requests through `app.inject()` (in-process-fetch.ts), each answer checked against the
+ * OpenAPI document as every fetch response is.
+ */
 export function injector(server: Server) {
-  const app = server.app;
-  const contract = app
-    .inject({ method: 'GET', url: '/openapi.json' })
-    .then((reply) => new OpenApiContract(reply.json<OpenApiDocument>()));
+  const origin = registerInProcessOrigin(server.app);
+  onTestFinished(() => {
+    forgetInProcessOrigin(origin);
+  });
+  watchServer(origin);
   return async (
     method: 'GET' | 'POST' | 'DELETE' | 'HEAD',
     url: string,
     token?: string,
     payload?: object,
   ): Promise<Answer> => {
-    const reply = await app.inject({
+    const response = await fetch(`${origin}${url}`, {
       method,
-      url,
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      ...(payload === undefined ? {} : { payload }),
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
     });
-    const headers = new Headers();
-    const plain: Record<string, string> = {};
-    for (const [name, value] of Object.entries(reply.headers)) {
-      if (value === undefined) continue;
-      headers.set(name, String(value));
-      plain[name] = String(value);
-    }
-    recordResponse(
-      contract,
-      Promise.resolve({
-        method,
-        path: url.split('?')[0] ?? url,
-        status: reply.statusCode,
-        headers,
-        body: reply.body,
-      }),
-    );
-    const body = reply.body === '' ? {} : (JSON.parse(reply.body) as Record<string, unknown>);
-    return { status: reply.statusCode, headers: plain, body };
+    const text = await response.text();
+    const body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    return { status: response.status, headers: Object.fromEntries(response.headers), body };
   };
 }

@@ -3,17 +3,18 @@
  * server's OpenAPI document (openapi-contract.ts), so the document cannot drift from what the
  * server sends: an undocumented status, content type, header or body shape fails the test.
  *
- * Servers are watched by origin (`watchServer(url)`, called by startTestServer); `fetch` is
- * wrapped once per test file by the setup file (contract-setup.ts), so every client — the
- * tests' own fetches, the SDK, EventSource polyfills — is checked.
+ * Servers are watched by origin (`watchServer(url)`, called by startTestServer and
+ * startInjectedServer); `fetch` is wrapped once per test file by the setup file
+ * (contract-setup.ts), so every client — the tests' own fetches, the SDK, EventSource
+ * polyfills — is checked, over the network or injected (in-process-fetch.ts).
  */
+import { routedFetch } from '../in-process-fetch.js';
 import {
   OpenApiContract,
   type OpenApiDocument,
   type RecordedResponse,
 } from './openapi-contract.js';
 
-const originalFetch = globalThis.fetch;
 const contracts = new Map<string, Promise<OpenApiContract | undefined>>();
 const pending: Promise<string[]>[] = [];
 
@@ -21,14 +22,14 @@ const pending: Promise<string[]>[] = [];
 export function watchServer(url: string): void {
   const origin = new URL(url).origin;
   if (contracts.has(origin)) return;
-  const loaded = originalFetch(`${origin}/openapi.json`)
+  const loaded = routedFetch(`${origin}/openapi.json`)
     .then(async (response) => new OpenApiContract((await response.json()) as OpenApiDocument))
     .catch(() => undefined);
   contracts.set(origin, loaded);
 }
 
-/** Checks a response received some other way (`app.inject()`), against `contract`. */
-export function recordResponse(
+/** Checks `response`, when it arrives, against `contract`. */
+function recordResponse(
   contract: Promise<OpenApiContract | undefined>,
   response: Promise<RecordedResponse>,
 ): void {
@@ -59,7 +60,7 @@ function record(method: string, href: string, response: Response): void {
 /** Replaces global fetch with one that records what watched servers answer. */
 export function installFetchRecorder(): void {
   globalThis.fetch = async (input, init) => {
-    const response = await originalFetch(input, init);
+    const response = await routedFetch(input, init);
     const isRequest = input instanceof Request;
     const href = typeof input === 'string' ? input : isRequest ? input.url : input.href;
     record(init?.method ?? (isRequest ? input.method : 'GET'), href, response);
