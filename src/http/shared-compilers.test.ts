@@ -33,6 +33,39 @@ describe('shared response serializers', () => {
     expect(rounding(route(otherSchema))({ n: 1.2 })).toBe('{"n":2}');
   });
 
+  it('share validators too, which validate as Ajv does', () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer', minimum: 1 } } };
+    const options = { customOptions: { allErrors: true } };
+    const validate = sharedCompilers.buildValidator({}, options);
+    const first = validate({ schema, method: 'POST', url: '/a', httpPart: 'body' });
+    const again = sharedCompilers.buildValidator(
+      {},
+      structuredClone(options),
+    )({
+      schema: structuredClone(schema),
+      method: 'POST',
+      url: '/b',
+      httpPart: 'body',
+    });
+    expect(again).toBe(first);
+    expect(first({ n: 2 })).toBe(true);
+    expect(first({ n: 0 })).toBe(false);
+  });
+
+  it('refuse a header schema that names a header with capitals (Fastify lower-cases none)', async () => {
+    const app = Fastify({ schemaController: { compilersFactory: sharedCompilers } });
+    app.get(
+      '/',
+      {
+        schema: {
+          headers: { type: 'object', properties: { 'Idempotency-Key': { type: 'string' } } },
+        },
+      },
+      async () => 'ok',
+    );
+    await expect(app.ready()).rejects.toThrow(/lower case, not 'Idempotency-Key'/);
+  });
+
   it('serialize in two apps exactly as Fastify’s default compiler does', async () => {
     const build = (shared: boolean) => {
       const app = Fastify(
