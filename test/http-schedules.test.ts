@@ -12,15 +12,17 @@ import { builtInJobTypes } from '../src/jobs/types/built-in.js';
 import type { Job } from '../src/model/job.js';
 import type { Schedule, SchedulePage } from '../src/model/schedule.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { checkedInject } from './helpers/contract/checked-inject.js';
 import { startInjectedServer } from './helpers/test-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-01234567890';
 
+/** A server's app, its answers checked against the OpenAPI document. */
 async function app(options: Parameters<typeof startInjectedServer>[0] = {}) {
   const { server } = await startInjectedServer(options);
-  return server.app;
+  return { inject: checkedInject(server.app) };
 }
 
 const auth = (key?: string) => (key ? { authorization: `Bearer ${key}` } : {});
@@ -201,15 +203,15 @@ describe('schedule ticks', () => {
   });
 
   it('fires a per-second schedule on real time, and the jobs run', async () => {
-    const { server } = await startInjectedServer();
-    const created = await server.app.inject({
+    const a = await app();
+    const created = await a.inject({
       method: 'POST',
       url: '/schedules',
       payload: { cron: '* * * * * *', type: 'demo', input: { stepMs: 10 } },
     });
     expect(created.statusCode).toBe(201);
     const jobs = async () =>
-      (await server.app.inject({ method: 'GET', url: '/jobs?status=succeeded' })).json<{
+      (await a.inject({ method: 'GET', url: '/jobs?status=succeeded' })).json<{
         jobs: Job[];
       }>().jobs;
     // Generous bounds on a shared machine: three runs within fifteen seconds.

@@ -1,10 +1,12 @@
 /**
  * The fast test tier's transport (helpers/in-process-fetch.ts): an injected answer is the one
  * the network gives (status, headers, body), redirects and bodiless statuses behave as fetch's,
- * and the contract recorder checks injected answers as it checks network ones.
+ * and the contract recorder checks injected answers (fetched or from checkedInject) as it checks
+ * network ones.
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { checkedInject } from './helpers/contract/checked-inject.js';
 import { takeViolations, watchServer } from './helpers/contract/recorder.js';
 import { forgetInProcessOrigin, registerInProcessOrigin } from './helpers/in-process-fetch.js';
 import { postJson } from './helpers/http.js';
@@ -80,8 +82,10 @@ describe('in-process fetch', () => {
     try {
       watchServer(origin);
       expect((await fetch(`${origin}/teapot`)).status).toBe(418);
-      const violations = await takeViolations();
-      expect(violations.join('\n')).toMatch(/418/);
+      expect((await takeViolations()).join('\n')).toMatch(/418/);
+      // The same check for tests that call the app itself.
+      expect((await checkedInject(app)({ method: 'GET', url: '/teapot' })).statusCode).toBe(418);
+      expect((await takeViolations()).join('\n')).toMatch(/418/);
     } finally {
       forgetInProcessOrigin(origin);
       await app.close();

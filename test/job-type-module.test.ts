@@ -11,6 +11,7 @@ import { builtInJobTypes } from '../src/jobs/types/built-in.js';
 import { createServer } from '../src/server.js';
 import { OptionsError } from '../src/model/errors/options-error.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { checkedInject } from './helpers/contract/checked-inject.js';
 
 const run = promisify(execFile);
 const fixture = (name: string) =>
@@ -62,7 +63,8 @@ describe('a server with --job-types', () => {
       { logger: pino({ level: 'silent' }) },
     );
     onTestFinished(() => server.close());
-    const types = (await server.app.inject('/job-types')).json<{ name: string }[]>();
+    const inject = checkedInject(server.app);
+    const types = (await inject('/job-types')).json<{ name: string }[]>();
     expect(types.map((type) => type.name)).toEqual([
       'demo',
       'hash-file',
@@ -70,7 +72,7 @@ describe('a server with --job-types', () => {
       'echo',
       'shout',
     ]);
-    const submitted = await server.app.inject({
+    const submitted = await inject({
       method: 'POST',
       url: '/jobs',
       payload: { type: 'shout', input: { text: 'hi' } },
@@ -78,7 +80,7 @@ describe('a server with --job-types', () => {
     expect(submitted.statusCode).toBe(202);
     const { id } = submitted.json<{ id: string }>();
     await expect
-      .poll(async () => (await server.app.inject(`/jobs/${id}`)).json<{ result?: unknown }>())
+      .poll(async () => (await inject(`/jobs/${id}`)).json<{ result?: unknown }>())
       .toMatchObject({ status: 'succeeded', result: { text: 'hi' } });
   });
 });

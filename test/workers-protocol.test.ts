@@ -11,7 +11,8 @@ import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { defineJobType } from '../src/jobs/job-type.js';
 import type { Job } from '../src/model/job.js';
-import { startTestServer } from './helpers/test-server.js';
+import { checkedInject } from './helpers/contract/checked-inject.js';
+import { startInjectedServer } from './helpers/test-server.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const TRANSCODE = defineJobType({
@@ -31,11 +32,12 @@ interface Claimed {
   timeoutMs: number;
 }
 
-async function serverWith(options: Parameters<typeof startTestServer>[0] = {}) {
-  const { server } = await startTestServer(options, [TRANSCODE]);
-  const app = server.app;
+async function serverWith(options: Parameters<typeof startInjectedServer>[0] = {}) {
+  const { server } = await startInjectedServer(options, [TRANSCODE]);
+  const app = { inject: checkedInject(server.app) };
   const auth = (key?: string) => (key ? { authorization: `Bearer ${key}` } : {});
   return {
+    inject: app.inject,
     server,
     submit: async (input: unknown = { url: 'file:///a.mp4' }, key?: string) => {
       const reply = await app.inject({
@@ -79,7 +81,7 @@ describe('worker protocol', () => {
     const bad = await s.submit({ url: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_input');
-    const types = (await s.server.app.inject({ url: '/job-types' })).json<
+    const types = (await s.inject({ url: '/job-types' })).json<
       { name: string; execution: string }[]
     >();
     expect(types.find((t) => t.name === 'transcode')?.execution).toBe('external');
@@ -182,7 +184,7 @@ describe('worker protocol', () => {
     await expect.poll(() => s.server.engine.workers.waitingCount).toBe(1);
     const started = Date.now();
     // A job of another type does not end the wait.
-    await s.server.app.inject({
+    await s.inject({
       method: 'POST',
       url: '/jobs',
       payload: { type: 'demo', input: { steps: 1, stepMs: 1 } },
@@ -241,20 +243,21 @@ describe('worker protocol', () => {
         },
       ]),
     );
-    const { server } = await startTestServer({ externalJobTypes: file });
-    const bad = await server.app.inject({
+    const { server } = await startInjectedServer({ externalJobTypes: file });
+    const inject = checkedInject(server.app);
+    const bad = await inject({
       method: 'POST',
       url: '/jobs',
       payload: { type: 'resize', input: { width: 0 } },
     });
     expect(bad.json<{ code: string }>().code).toBe('invalid_input');
-    const ok = await server.app.inject({
+    const ok = await inject({
       method: 'POST',
       url: '/jobs',
       payload: { type: 'resize', input: { width: 64 } },
     });
     expect(ok.statusCode).toBe(202);
-    const claimed = await server.app.inject({
+    const claimed = await inject({
       method: 'POST',
       url: '/workers/claim',
       payload: { types: ['resize'] },
@@ -262,7 +265,7 @@ describe('worker protocol', () => {
     expect(claimed.json<Claimed>().timeoutMs).toBe(3_600_000);
 
     writeFileSync(file, JSON.stringify([{ name: 'has space', input: {} }]));
-    await expect(startTestServer({ externalJobTypes: file })).rejects.toThrow(
+    await expect(startInjectedServer({ externalJobTypes: file })).rejects.toThrow(
       /--external-job-types \(EXTERNAL_JOB_TYPES\) .*types\.json: entry \[0\]: job type "has space": name must be/,
     );
   });

@@ -64,11 +64,7 @@ async function injected(app: Injectable, request: Request, redirects: number): P
     ...(body === undefined ? {} : { payload: body }),
   });
   request.signal.throwIfAborted();
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(reply.headers)) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
-  }
+  const headers = headersOf(reply.headers);
   const location = headers.get('location');
   if (REDIRECTS.has(reply.statusCode) && location !== null && request.redirect === 'follow') {
     if (redirects >= MAX_REDIRECTS) throw new TypeError('fetch failed: too many redirects');
@@ -91,4 +87,14 @@ async function injected(app: Injectable, request: Request, redirects: number): P
     statusText: reply.statusMessage,
     headers,
   });
+}
+
+/** An injected reply's headers as a fetch `Headers` (a repeated header once per value). */
+export function headersOf(replyHeaders: Record<string, unknown>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(replyHeaders)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, String(one));
+  }
+  return headers;
 }

@@ -28,8 +28,8 @@ export function watchServer(url: string): void {
   contracts.set(origin, loaded);
 }
 
-/** Checks `response`, when it arrives, against `contract`. */
-function recordResponse(
+/** Checks `response`, when it arrives, against `contract` (checked-inject.ts uses it too). */
+export function recordResponse(
   contract: Promise<OpenApiContract | undefined>,
   response: Promise<RecordedResponse>,
 ): void {
