@@ -199,6 +199,8 @@ export async function createBackend(
           logger.warn({ err: error }, 'firing due schedule ticks failed; the next pass retries');
         },
       },
+      // A job may always keep itself as long as --retention keeps every job.
+      { maxKeepForMs: Math.max(options.maxKeepFor, options.retention) },
     ),
     runner,
     pool,

@@ -85,7 +85,7 @@ describe('backend-patterns client commands', () => {
     expect(refused.stdout + refused.stderr).toContain('unauthorized');
   });
 
-  it('submits with --attempts, --backoff, --priority and --delay', async () => {
+  it('submits with --attempts, --backoff, --priority, --delay and --keep-for', async () => {
     const { url } = await startTestServer();
     const run = await cli([
       'submit',
@@ -98,6 +98,8 @@ describe('backend-patterns client commands', () => {
       '-4',
       '--delay',
       '60000',
+      '--keep-for',
+      '2h',
       '--json',
       '--url',
       url,
@@ -109,10 +111,13 @@ describe('backend-patterns client commands', () => {
       maxAttempts: 3,
       backoff: { type: 'fixed', delayMs: 250 },
       priority: -4,
+      keepFor: 2 * 3_600_000,
     });
     expect(job.runAt).toBeDefined();
     const bad = await cli(['submit', 'demo', '--backoff', 'linear:5', '--url', url]);
     expect(bad.code).toBe(2);
+    const badKeep = await cli(['submit', 'demo', '--keep-for', 'a while', '--url', url]);
+    expect(badKeep.code).toBe(2);
   });
 
   it('exits 1 for a failed job, 3 for a refused request, 4 when no server answers, 2 for bad usage', async () => {

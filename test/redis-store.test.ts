@@ -4,6 +4,7 @@ import { RedisStore } from '../src/store/redis/redis-store.js';
 import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { queueConformance } from './queue-conformance.js';
+import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
 import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
@@ -16,6 +17,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
 
   storeConformance('redis', freshStore);
   queueConformance('redis', freshStore);
+  retentionConformance('redis', freshStore);
   scheduleConformance('redis', freshStore);
   webhookOutboxConformance('redis', freshStore);
 

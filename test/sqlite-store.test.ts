@@ -5,6 +5,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { queueConformance } from './queue-conformance.js';
+import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
 import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
@@ -12,6 +13,7 @@ import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 storeConformance('sqlite (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 queueConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
+retentionConformance('sqlite', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 scheduleConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 webhookOutboxConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 

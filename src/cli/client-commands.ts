@@ -14,6 +14,7 @@ import {
   type Client,
   type JobStatus,
 } from '../client/index.js';
+import { parseDuration } from '../model/duration.js';
 import { JOB_STATUSES } from '../model/job.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import { describeJob, jobTable } from './format-job.js';
@@ -84,6 +85,13 @@ function wholeNumber(text: string): number {
   return value;
 }
 
+/** `90s`, `1h`, `7d` or ms; the server checks the bounds (and names the field). */
+function duration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError('a duration such as 90s, 1h, 7d, or ms');
+  return ms;
+}
+
 /** `exponential:1000`, `fixed:500`, `exponential:1000:60000` (type, delay, cap in ms). */
 function parseBackoff(text: string): BackoffPolicy {
   const [type, delay, max] = text.split(':');
@@ -117,6 +125,11 @@ export function clientCommands(): Command[] {
     )
     .option('--delay <ms>', 'wait this many ms before the first run', wholeNumber)
     .option('--run-at <iso>', 'do not run before this time (ISO 8601)')
+    .option(
+      '--keep-for <duration>',
+      "keep the job this long once finished, e.g. 1h or 7d (default: the server's --retention)",
+      duration,
+    )
     .option('--watch', 'follow the job until it ends: progress bar, then the result or error')
     .addOption(
       new Option('--via <transport>', 'how --watch follows the job')

@@ -14,6 +14,7 @@ export function describeJob(job: Job): string {
     ['updated', job.updatedAt],
   ];
   if (job.runAt !== undefined) lines.push(['next run', job.runAt]);
+  if (job.keepFor !== undefined) lines.push(['keep for', `${job.keepFor} ms once finished`]);
   if (job.result !== undefined) lines.push(['result', JSON.stringify(job.result)]);
   if (job.error) lines.push(['error', `${job.error.code}: ${job.error.message}`]);
   return lines.map(([label, value]) => `${label.padEnd(8)} ${value}`).join('\n');

@@ -15,6 +15,7 @@ export interface SubmitFlags {
   priority?: number;
   delay?: number;
   runAt?: string;
+  keepFor?: number;
   watch?: boolean;
   via: TransportChoice;
   json?: boolean;
@@ -29,6 +30,7 @@ export async function submit(client: Client, type: string, flags: SubmitFlags): 
     priority: flags.priority,
     delayMs: flags.delay,
     runAt: flags.runAt,
+    keepFor: flags.keepFor,
   });
   if (!flags.watch) {
     process.stdout.write(`${json ? JSON.stringify(job) : describeJob(job)}\n`);

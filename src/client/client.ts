@@ -46,6 +46,11 @@ export interface SubmitOptions {
   delayMs?: number;
   /** Do not run before this time (ISO 8601); instead of `delayMs`. */
   runAt?: string;
+  /**
+   * Keep the job this long once finished, instead of the server's --retention: ms, or text
+   * such as `"1h"`, `"7d"` (1 s to 366 days; the server clamps it to its --max-keep-for).
+   */
+  keepFor?: number | string;
 }
 
 export interface Client {
@@ -97,6 +102,7 @@ export function createClient(options: ClientOptions): Client {
           priority: submitOptions.priority,
           delay: submitOptions.delayMs,
           runAt: submitOptions.runAt,
+          keepFor: submitOptions.keepFor,
         },
         headers:
           submitOptions.idempotencyKey === undefined

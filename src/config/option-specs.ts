@@ -100,6 +100,14 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     min: 1000,
     description: 'how long finished jobs and their events are kept',
   },
+  maxKeepFor: {
+    flag: '--max-keep-for',
+    env: 'MAX_KEEP_FOR',
+    kind: 'duration',
+    min: 1000,
+    max: 366 * 24 * 3_600_000,
+    description: "the longest a job's own keepFor keeps it (never less than --retention)",
+  },
   pollInterval: {
     flag: '--poll-interval',
     env: 'POLL_INTERVAL',

@@ -1,18 +1,10 @@
 /** Parsers for option values given as text (flags, environment variables). */
+import { parseWithUnit } from '../model/duration.js';
 
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
+// Durations are also part of the HTTP API (a submit's `keepFor`), so their parser is model's.
+export { parseDuration } from '../model/duration.js';
+
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** `250ms`, `30s`, `10m`, `24h`, `7d`, or a bare number of milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  return parseWithUnit(text, DURATION_UNITS, 'ms');
-}
 
 /** `64kb`, `1mb`, or a bare number of bytes. */
 export function parseSize(text: string): number | undefined {
@@ -31,16 +23,4 @@ export function parseInteger(text: string): number | undefined {
   if (!/^-?\d+$/.test(text.trim())) return undefined;
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : undefined;
-}
-
-function parseWithUnit(
-  text: string,
-  units: Record<string, number>,
-  bareUnit: string,
-): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  if (!match) return undefined;
-  const factor = units[(match[2] ?? '').toLowerCase() || bareUnit];
-  if (factor === undefined) return undefined;
-  return Math.round(Number(match[1]) * factor);
 }

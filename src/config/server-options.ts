@@ -19,6 +19,8 @@ export interface ServerOptions {
   recovery: 'requeue' | 'fail';
   maxAttempts: number;
   retention: number;
+  /** The longest a job's own `keepFor` keeps it (never below `retention`). */
+  maxKeepFor: number;
   pollInterval: number;
   longPollMaxWait: number;
   sseHeartbeat: number;
@@ -109,6 +111,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   recovery: 'requeue',
   maxAttempts: 3,
   retention: 24 * 3_600_000,
+  maxKeepFor: 7 * 24 * 3_600_000,
   pollInterval: 2000,
   longPollMaxWait: 60_000,
   sseHeartbeat: 15_000,

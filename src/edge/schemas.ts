@@ -53,6 +53,22 @@ export const Priority = Type.Integer({
   description: `Higher runs first (${PRIORITY_MIN} to ${PRIORITY_MAX}, default 0); equal priorities in arrival order.`,
 });
 
+/**
+ * A job's own retention: ms, or text (`90s`, `1h`, `7d`). The engine checks the text and the
+ * bounds (model/queue-options.ts), so a bad value gets one message naming `keepFor` rather
+ * than a schema union's two.
+ */
+export const KeepFor = Type.Union(
+  [
+    Type.Integer({ minimum: 0, examples: [3_600_000] }),
+    Type.String({ minLength: 1, maxLength: 32, examples: ['1h', '7d'] }),
+  ],
+  {
+    description:
+      "Keep the job this long once finished, instead of the server's --retention: ms, or a duration such as `90s`, `1h`, `7d` (1 s to 366 days; longer than --max-keep-for keeps it that long).",
+  },
+);
+
 export const Job = Type.Object(
   {
     id: JobId,
@@ -68,6 +84,13 @@ export const Job = Type.Object(
       Type.String({
         format: 'date-time',
         description: 'While queued: when it becomes due (a delayed submit or the next retry).',
+      }),
+    ),
+    keepFor: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Its own retention (ms) once finished, when it has one (keepFor on submit or its job type's, clamped to --max-keep-for); absent: --retention.",
       }),
     ),
     input: Type.Unknown(),
@@ -185,6 +208,7 @@ export function submitBody(jobTypes: readonly string[]) {
       runAt: Type.Optional(
         Type.String({ format: 'date-time', description: 'Do not run before this time.' }),
       ),
+      keepFor: Type.Optional(KeepFor),
     },
     { additionalProperties: false },
   );
@@ -218,6 +242,9 @@ export const JobTypeDescription = Type.Object({
   attempts: Type.Integer({ description: 'Default runs in all.' }),
   backoff: Backoff,
   priority: Type.Integer({ description: 'Default priority.' }),
+  keepFor: Type.Optional(
+    Type.Integer({ description: "Its jobs' retention (ms) once finished; absent: --retention." }),
+  ),
   inputSchema: Type.Unknown({ description: 'JSON Schema of the input.' }),
 });
 

@@ -29,6 +29,14 @@ export interface ScheduleTickerSettings {
   onError?: (error: unknown) => void;
 }
 
+export interface RetentionSettings {
+  /**
+   * The longest a job may keep itself once finished (`keepFor`): `--max-keep-for`, or
+   * `--retention` when that is longer. Default: no cap.
+   */
+  maxKeepForMs?: number;
+}
+
 export interface SubmitRequest extends QueueOptions {
   type: string;
   input?: unknown;
@@ -64,6 +72,7 @@ export class JobEngine {
   /** The webhook outbox for the delivery transport; undefined when the store has none. */
   readonly webhookQueue: WebhookQueue | undefined;
   readonly #clock: () => number;
+  readonly #maxKeepForMs: number | undefined;
   #accepting = true;
 
   /**
@@ -77,6 +86,7 @@ export class JobEngine {
     workers: ExternalWorkersOptions = { leaseMs: 30_000, requeueBelowAttempt: 3 },
     clock: () => number = Date.now,
     schedules: ScheduleTickerSettings = {},
+    retention: RetentionSettings = {},
   ) {
     this.#store = store;
     this.registry = registry;
@@ -85,12 +95,14 @@ export class JobEngine {
     this.#dispatcher = dispatcher;
     this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
     this.#clock = clock;
+    this.#maxKeepForMs = retention.maxKeepForMs;
     this.schedules = new Schedules(store.schedules, registry, clock);
     this.scheduleTicker = new ScheduleTicker(store, registry, {
       intervalMs: schedules.tickMs ?? SCHEDULE_TICK_MS,
       clock,
       onError: schedules.onError,
       dispatch: dispatcher && ((job) => dispatcher.dispatch(job)),
+      maxKeepForMs: retention.maxKeepForMs,
     });
   }
 
@@ -106,7 +118,8 @@ export class JobEngine {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     if (!this.#accepting) throw new AppError('shutting_down', 'the server is shutting down');
     const input = await this.registry.parseInput(request.type, request.input);
-    const settings = queueSettings(request, this.registry.get(request.type), this.#clock);
+    const type = this.registry.get(request.type);
+    const settings = queueSettings(request, type, this.#clock, this.#maxKeepForMs);
     const owner = (request.caller ?? ANONYMOUS).owner;
     if (request.webhooks?.length && !this.#store.webhooks) {
       throw new AppError('webhooks_unsupported', 'this store does not deliver webhooks');

@@ -34,6 +34,7 @@ export function jobTypeProblem(value: unknown): string | undefined {
     attempts: type.attempts,
     backoff: type.backoff,
     priority: type.priority,
+    keepFor: type.keepFor,
   } as QueueOptions);
   if (queueProblem !== undefined) return queueProblem;
   switch (type.execution) {

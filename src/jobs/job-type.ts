@@ -13,6 +13,7 @@ import type { Static, TSchema } from 'typebox';
 import type { WorkerTaskRef } from '../execution/worker-task.js';
 import { AppError } from '../model/errors/app-error.js';
 import type { BackoffPolicy } from '../model/backoff.js';
+import type { Duration } from '../model/queue-options.js';
 
 export interface JobContext {
   readonly jobId: string;
@@ -44,6 +45,11 @@ interface JobTypeBase<S extends TSchema> {
   readonly backoff?: BackoffPolicy;
   /** The priority of its jobs, unless the submit says (default 0). */
   readonly priority?: number;
+  /**
+   * How long its jobs are kept once finished, unless the submit says: ms or text such as
+   * `"7d"` (default: the server's --retention; clamped to --max-keep-for).
+   */
+  readonly keepFor?: Duration;
   /**
    * Checks beyond the schema that need I/O or configuration (for example path confinement),
    * run at submit time; throw `invalidInput(field, message)` to reject the request with 400.

@@ -2,12 +2,14 @@
  * A submit's queue settings, resolved: what the request says, else the job type's defaults,
  * else the built-in ones (model/queue-options.ts), checked against the documented bounds. A
  * delay becomes a due time on the deployment's clock here, once, so every node agrees on it.
+ * `keepFor` is clamped to the server's cap here too, so the job records the retention it gets.
  */
 import { AppError } from '../model/errors/app-error.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF,
   DEFAULT_PRIORITY,
+  keepForMs,
   MAX_DELAY_MS,
   queueOptionsProblem,
   type QueueOptions,
@@ -15,12 +17,20 @@ import {
 import type { NewJob } from '../store/store.js';
 import type { AnyJobType } from './job-type.js';
 
-export type QueueSettings = Pick<NewJob, 'maxAttempts' | 'backoff' | 'priority' | 'runAt'>;
+export type QueueSettings = Pick<
+  NewJob,
+  'maxAttempts' | 'backoff' | 'priority' | 'runAt' | 'keepForMs'
+>;
 
+/**
+ * `maxKeepForMs`: the longest a job may keep itself (`--max-keep-for`, or `--retention` when
+ * that is longer); a longer `keepFor` is kept this long instead.
+ */
 export function queueSettings(
   request: QueueOptions & { runAt?: string },
   type: AnyJobType | undefined,
   clock: () => number,
+  maxKeepForMs: number = Number.POSITIVE_INFINITY,
 ): QueueSettings {
   const problem = queueOptionsProblem(request);
   if (problem !== undefined) throw invalid(problem.split(' ')[0] ?? 'body', problem);
@@ -41,6 +51,9 @@ export function queueSettings(
   };
   if (maxAttempts > 1) settings.backoff = request.backoff ?? type?.backoff ?? DEFAULT_BACKOFF;
   if (runAt !== undefined && runAt > now) settings.runAt = runAt;
+  const keepFor = request.keepFor ?? type?.keepFor;
+  const keepMs = keepFor === undefined ? undefined : keepForMs(keepFor);
+  if (keepMs !== undefined) settings.keepForMs = Math.min(keepMs, maxKeepForMs);
   return settings;
 }
 

@@ -9,7 +9,12 @@ import { jobTypeProblem } from './job-type-check.js';
 import type { JobTypeDescription } from '../model/job-type-description.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../model/json-depth.js';
 import { fieldErrors } from '../model/schema-errors.js';
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_PRIORITY } from '../model/queue-options.js';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF,
+  DEFAULT_PRIORITY,
+  keepForMs,
+} from '../model/queue-options.js';
 
 interface Entry {
   type: AnyJobType;
@@ -68,16 +73,21 @@ export class JobTypeRegistry {
   }
 
   describe(): JobTypeDescription[] {
-    return [...this.#entries.values()].map(({ type }) => ({
-      name: type.name,
-      description: type.description,
-      execution: type.execution,
-      timeoutMs: type.timeoutMs,
-      attempts: type.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: type.backoff ?? DEFAULT_BACKOFF,
-      priority: type.priority ?? DEFAULT_PRIORITY,
-      inputSchema: type.input,
-    }));
+    return [...this.#entries.values()].map(({ type }) => {
+      const description: JobTypeDescription = {
+        name: type.name,
+        description: type.description,
+        execution: type.execution,
+        timeoutMs: type.timeoutMs,
+        attempts: type.attempts ?? DEFAULT_ATTEMPTS,
+        backoff: type.backoff ?? DEFAULT_BACKOFF,
+        priority: type.priority ?? DEFAULT_PRIORITY,
+        inputSchema: type.input,
+      };
+      const keepFor = type.keepFor === undefined ? undefined : keepForMs(type.keepFor);
+      if (keepFor !== undefined) description.keepFor = keepFor;
+      return description;
+    });
   }
 
   /**

@@ -35,6 +35,8 @@ export interface ScheduleTickerOptions {
   /** Told about a pass or tick that failed; the next pass tries again. */
   onError?: (error: unknown) => void;
   onCloseError?: StageErrorHandler;
+  /** The longest a job may keep itself (queue-settings.ts); default no cap. */
+  maxKeepForMs?: number;
 }
 
 export class ScheduleTicker implements Closeable {
@@ -91,7 +93,8 @@ export class ScheduleTicker implements Closeable {
   async #fire(schedule: Schedule, now: number): Promise<void> {
     if (schedule.nextRunAt === undefined) return;
     const tick = Date.parse(schedule.nextRunAt);
-    const settings = queueSettings(schedule, this.#registry.get(schedule.type), () => now);
+    const type = this.#registry.get(schedule.type);
+    const settings = queueSettings(schedule, type, () => now, this.#options.maxKeepForMs);
     const fired = await this.#store.schedules.fireSchedule({
       scheduleId: schedule.id,
       tick,

@@ -11,5 +11,7 @@ export interface JobTypeDescription {
   attempts: number;
   backoff: BackoffPolicy;
   priority: number;
+  /** How long (ms) its jobs are kept once finished; absent: the server's --retention. */
+  keepFor?: number;
   inputSchema: TSchema;
 }

@@ -54,6 +54,11 @@ export interface Job {
    * it may run at once, and once it started.
    */
   runAt?: string;
+  /**
+   * How long (ms) it is kept once finished, when it has a retention of its own (`keepFor` on
+   * submit or its job type's); absent: the server's `--retention`.
+   */
+  keepFor?: number;
   input: unknown;
   result?: unknown;
   error?: JobError;

@@ -23,4 +23,9 @@ export interface NewJob {
   priority?: number;
   /** Not claimed before this time (ms since the epoch, on the deployment's clock). */
   runAt?: number;
+  /**
+   * Kept this long (ms) once finished, instead of the retention the pruner is given
+   * (`Store.prune`); absent: that retention.
+   */
+  keepForMs?: number;
 }

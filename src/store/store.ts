@@ -78,8 +78,13 @@ export interface JobStore {
   claimNext(limit?: number, exceptTypes?: readonly string[]): Promise<ClaimResult>;
   /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
   events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
-  /** Deletes finished jobs (and their events and idempotency keys) last changed before `before`. */
-  prune(before: Date): Promise<number>;
+  /**
+   * Deletes finished jobs (and their events and idempotency keys) past their retention: a job
+   * with its own (`keepForMs`) once that long has passed since its last change by `now`
+   * (default: the current time on the store's clock), any other once it last changed before
+   * `before`. `now` is for tests: a time ahead stands for a clock that moved on.
+   */
+  prune(before: Date, now?: Date): Promise<number>;
   countByStatus(): Promise<Record<JobStatus, number>>;
   /** Cheap liveness probe of the underlying storage; rejects when it is unusable. */
   ping(): Promise<void>;

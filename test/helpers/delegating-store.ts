@@ -19,7 +19,7 @@ export function delegatingStore(
     completeLeased: (id, token, outcome) => inner.completeLeased(id, token, outcome),
     expireLeases: (below) => inner.expireLeases(below),
     events: (id, after, limit) => inner.events(id, after, limit),
-    prune: (before) => inner.prune(before),
+    prune: (before, now) => inner.prune(before, now),
     countByStatus: () => inner.countByStatus(),
     ping: () => inner.ping(),
     probeWrite: () => inner.probeWrite(),

@@ -64,7 +64,7 @@ export function jobRoutes(
           'Idempotency-Key must be 1–255 printable ASCII characters',
         );
       }
-      const { type, input, attempts, backoff, priority, delay, runAt } = request.body;
+      const { type, input, attempts, backoff, priority, delay, runAt, keepFor } = request.body;
       const { webhook } = request.body;
       if (webhook) {
         if (!webhooks)
@@ -82,6 +82,7 @@ export function jobRoutes(
         priority,
         delayMs: delay,
         runAt,
+        keepFor,
       });
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job);

@@ -34,6 +34,7 @@ export function jobFromHash(hash: Record<string, string>): Job {
   if (hash.owner !== undefined) job.owner = hash.owner;
   if (hash.backoff !== undefined) job.backoff = JSON.parse(hash.backoff) as BackoffPolicy;
   if (hash.runAt !== undefined) job.runAt = iso(hash.runAt);
+  if (hash.keepFor !== undefined) job.keepFor = Number(hash.keepFor);
   return job;
 }
 

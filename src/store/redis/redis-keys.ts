@@ -5,6 +5,7 @@
  *   P idem:<key>        → job id                     P n           insertion counter
  *   P epoch             the deployment's epoch (redis-safety.ts)
  *   P done              zset: finished jobs by last change (Redis time, ms): retention
+ *   P kept              zset: finished jobs with a keepFor of their own, by its end (ms)
  *   P outbox            zset: jobs stored but not yet confirmed in the queue, by Redis time
  *   P events, P messages  pub/sub channels          P bull:…      BullMQ's keys
  *

@@ -209,6 +209,7 @@ export class RedisStore implements Store {
       String(request.priority ?? 0),
       request.runAt === undefined ? '' : String(Math.round(request.runAt)),
       request.webhooks?.length ? JSON.stringify(request.webhooks) : '',
+      request.keepForMs === undefined ? '' : String(Math.round(request.keepForMs)),
     ];
     const durable = this.#durable;
     const reply = durable
@@ -374,18 +375,21 @@ export class RedisStore implements Store {
     };
   }
 
-  prune(before: Date): Promise<number> {
-    return guard(this.#prune(before));
+  prune(before: Date, now?: Date): Promise<number> {
+    return guard(this.#prune(before, now));
   }
 
   /**
-   * `before` is read on this process's clock only to learn the age asked for: the scripts
-   * compare that age with Redis's clock, so a skewed or jumping clock here prunes nothing
-   * early. At most `pruneLimit` jobs go per call, in batches (each one script) with other
-   * commands in between; the retention pruner calls again for the rest.
+   * `before` and `now` are read on this process's clock only to learn the age asked for (and
+   * how far ahead a test's `now` is): the scripts compare them with Redis's clock, so a skewed
+   * or jumping clock here prunes nothing early. At most `pruneLimit` jobs go per call, in
+   * batches (each one script) with other commands in between; the retention pruner calls again
+   * for the rest.
    */
-  async #prune(before: Date): Promise<number> {
-    const ageMs = Date.now() - before.getTime();
+  async #prune(before: Date, now?: Date): Promise<number> {
+    const here = Date.now();
+    const ageMs = here - before.getTime();
+    const aheadMs = now === undefined ? 0 : now.getTime() - here;
     const limit = this.#options.pruneLimit ?? PRUNE_PASS_LIMIT;
     let total = 0;
     while (total < limit) {
@@ -395,6 +399,7 @@ export class RedisStore implements Store {
         this.#checked.epoch,
         String(ageMs),
         String(batch),
+        String(aheadMs),
       );
       if (deleted < 0) return this.#refusedForEpoch();
       total += deleted;

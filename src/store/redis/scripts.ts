@@ -89,7 +89,7 @@ ${TERMINAL}
 ${WEBHOOK_OUTBOX_LUA}
 local function apply(p, id, kind, progressArg, data, result, err, retryDelay, retryAttempt)
   local key = p .. 'job:' .. id
-  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner', 'priority')
+  local cur = redis.call('HMGET', key, 'status', 'progress', 'attempt', 'n', 'updatedAt', 'type', 'owner', 'priority', 'keepFor')
   local status = cur[1]
   if not status then return {'missing'} end
   local attempt = tonumber(cur[3])
@@ -149,7 +149,12 @@ local function apply(p, id, kind, progressArg, data, result, err, retryDelay, re
     elseif to == 'queued' then
       redis.call('ZADD', p .. 'ready', readyScore(cur[8] or 0, cur[4]), id)
     end
-    if TERMINAL[to] then redis.call('ZADD', p .. 'done', now, id) end
+    -- Retention: by last change in P done, or by the end of its own keepFor in P kept.
+    if TERMINAL[to] and cur[9] then
+      redis.call('ZADD', p .. 'kept', now + tonumber(cur[9]), id)
+    elseif TERMINAL[to] then
+      redis.call('ZADD', p .. 'done', now, id)
+    end
   end
   local payload = '{"jobId":"' .. id .. '","seq":' .. seq .. ',"kind":"' .. kind ..
     '","status":"' .. to .. '","progress":' .. progress .. ',"at":' .. now
@@ -205,7 +210,7 @@ return reply`;
 /**
  * ARGV: prefix, epoch, id, type, input, idempotency key ('' for none), request hash, owner (''
  * for none), max attempts, backoff JSON ('' for none), priority, run at (ms, '' for now),
- * webhook targets JSON ('' for none).
+ * webhook targets JSON ('' for none), keep for (ms, '' for the server's retention).
  * → {'created', payload, hash} | {'existing', hash} | {'epoch'}. The job also enters the
  * dispatch outbox, which it leaves once the queue confirmed it (or it stops being queued).
  */
@@ -224,6 +229,7 @@ redis.call('HSET', key, 'n', n, 'id', id, 'type', jobType, 'status', 'queued', '
   'seq', 1, 'attempt', 0, 'input', input, 'hash', hash, 'createdAt', now, 'updatedAt', now,
   'maxAttempts', maxAttempts, 'priority', priority)
 if backoff ~= '' then redis.call('HSET', key, 'backoff', backoff) end
+if ARGV[14] and ARGV[14] ~= '' then redis.call('HSET', key, 'keepFor', ARGV[14]) end
 if runAt and runAt <= now then runAt = nil end
 if idem ~= '' then
   redis.call('HSET', key, 'idem', idem)
@@ -250,14 +256,20 @@ redis.call('PUBLISH', p .. 'events', payload)
 return {'created', payload, redis.call('HGETALL', key)}`;
 
 /**
- * ARGV: prefix, epoch, age (ms), limit. Deletes up to `limit` finished jobs whose last change
- * is more than `age` ago on Redis's clock; returns how many, or -1 for another epoch.
+ * ARGV: prefix, epoch, age (ms), limit, ahead (ms). Deletes up to `limit` finished jobs whose
+ * last change is more than `age` ago on Redis's clock, then (within the same limit) jobs whose
+ * own keepFor ended before Redis's clock plus `ahead` (0 but in tests); returns how many, or
+ * -1 for another epoch.
  */
 export const PRUNE_SCRIPT = `${COMMON}${WEBHOOK_OUTBOX_LUA}
 local p = ARGV[1]
 if not sameEpoch(p, ARGV[2]) then return -1 end
-local cutoff = nowMs() - tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', p .. 'done', '-inf', '(' .. cutoff, 'LIMIT', 0, tonumber(ARGV[4]))
+local now, limit = nowMs(), tonumber(ARGV[4])
+local ids = redis.call('ZRANGEBYSCORE', p .. 'done', '-inf', '(' .. (now - tonumber(ARGV[3])), 'LIMIT', 0, limit)
+if #ids < limit then
+  local kept = redis.call('ZRANGEBYSCORE', p .. 'kept', '-inf', '(' .. (now + tonumber(ARGV[5] or 0)), 'LIMIT', 0, limit - #ids)
+  for _, id in ipairs(kept) do ids[#ids + 1] = id end
+end
 for _, id in ipairs(ids) do
   local key = p .. 'job:' .. id
   local h = redis.call('HMGET', key, 'status', 'type', 'idem', 'owner')
@@ -270,6 +282,7 @@ for _, id in ipairs(ids) do
     end
   end
   redis.call('ZREM', p .. 'done', id)
+  redis.call('ZREM', p .. 'kept', id)
   redis.call('ZREM', p .. 'outbox', id)
   pruneWebhooks(p, id)
 end

@@ -20,6 +20,7 @@ export interface JobRow {
   backoff: string | null;
   priority: number;
   run_at: number | null;
+  keep_for: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -53,6 +54,7 @@ export function jobFromRow(row: JobRow): Job {
   if (row.owner !== null) job.owner = row.owner;
   if (row.backoff !== null) job.backoff = JSON.parse(row.backoff) as BackoffPolicy;
   if (row.run_at !== null) job.runAt = new Date(row.run_at).toISOString();
+  if (row.keep_for !== null) job.keepFor = row.keep_for;
   return job;
 }
 

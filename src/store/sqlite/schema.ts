@@ -3,6 +3,7 @@
  * database by one version, inside one transaction.
  */
 import type { Database } from 'better-sqlite3';
+import { KEEP_FOR_MIGRATION } from './keep-for.js';
 import { SCHEDULES_MIGRATION } from './schedules.js';
 import { WEBHOOK_OUTBOX_MIGRATION } from './webhook-outbox.js';
 
@@ -110,6 +111,8 @@ export const MIGRATIONS: readonly string[] = [
   // 9: recurring schedules (src/store/schedules.ts). next_run_at is NULL while paused;
   // schedules_due finds what the ticker fires, schedules_by_owner pages one owner's list.
   SCHEDULES_MIGRATION,
+  // 10: per-job retention (keepFor); the pruner finds expired ones by index (keep-for.ts).
+  KEEP_FOR_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -230,6 +230,7 @@ export class SqliteStore implements Store {
         backoff: maxAttempts > 1 ? toJsonColumn(request.backoff) : null,
         priority: request.priority ?? 0,
         run_at: request.runAt !== undefined && request.runAt > now ? request.runAt : null,
+        keep_for: request.keepForMs ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -332,17 +333,23 @@ export class SqliteStore implements Store {
    * retention shortened at restart, a clock that jumped) never holds the loop for more than a
    * batch. The retention pruner calls again for the rest.
    */
-  async prune(before: Date): Promise<number> {
+  async prune(before: Date, now?: Date): Promise<number> {
+    const at = now?.getTime() ?? this.#now();
+    // Jobs kept by the retention given, then those with their own (keep-for.ts).
+    const passes = [
+      (batch: number) => this.#stmt.pruneBatch.run(before.getTime(), batch).changes,
+      (batch: number) => this.#stmt.pruneKeptBatch.run(at, batch).changes,
+    ];
     let total = 0;
-    while (total < this.#pruneLimit && !this.#closed) {
-      const batch = Math.min(PRUNE_BATCH, this.#pruneLimit - total);
-      const deleted = await this.#run(
-        () => this.#stmt.pruneBatch.run(before.getTime(), batch).changes,
-      );
-      if (deleted > 0) this.#snapshots.clear();
-      total += deleted;
-      if (deleted < batch) break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const pass of passes) {
+      while (total < this.#pruneLimit && !this.#closed) {
+        const batch = Math.min(PRUNE_BATCH, this.#pruneLimit - total);
+        const deleted = await this.#run(() => pass(batch));
+        if (deleted > 0) this.#snapshots.clear();
+        total += deleted;
+        if (deleted < batch) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
     return total;
   }

@@ -3,7 +3,8 @@
  * expensive part of a query) and the row an event is inserted as.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { TERMINAL_STATUSES, type EventKind, type JobStatus } from '../../model/job.js';
+import type { EventKind, JobStatus } from '../../model/job.js';
+import { PRUNE_BY_AGE_SQL, PRUNE_KEPT_SQL } from './keep-for.js';
 import { toJsonColumn, type EventRow, type JobRow } from './rows.js';
 
 export interface Statements {
@@ -24,7 +25,10 @@ export interface Statements {
   eventsAfter: Statement<[number, number, number], EventRow>;
   firstSeq: Statement<[number], { seq: number }>;
   countByStatus: Statement<[], { status: JobStatus; count: number }>;
+  /** Parameters: before (ms), limit: jobs without a keepFor of their own (keep-for.ts). */
   pruneBatch: Statement<[number, number]>;
+  /** Parameters: now (ms), limit: jobs whose own keepFor has passed (keep-for.ts). */
+  pruneKeptBatch: Statement<[number, number]>;
 }
 
 export function eventParams(
@@ -40,7 +44,6 @@ export function eventParams(
 }
 
 export function prepareStatements(db: Database): Statements {
-  const terminal = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
   return {
     ping: db.prepare('SELECT 1'),
     jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
@@ -62,10 +65,10 @@ export function prepareStatements(db: Database): Statements {
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
                          request_hash, owner, max_attempts, backoff, priority, run_at,
-                         created_at, updated_at)
+                         keep_for, created_at, updated_at)
        VALUES (@id, @type, @status, @progress, @seq, @attempt, @input, @idempotency_key,
                @request_hash, @owner, @max_attempts, @backoff, @priority, @run_at,
-               @created_at, @updated_at)`,
+               @keep_for, @created_at, @updated_at)`,
     ),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, progress = @progress, seq = @seq, attempt = @attempt,
@@ -86,12 +89,7 @@ export function prepareStatements(db: Database): Statements {
     countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
       'SELECT status, count FROM job_counts',
     ),
-    // INDEXED BY: left to itself the planner picks jobs_by_status and walks every finished
-    // job, expired or not, on each batch; the partial index holds only finished jobs, by age.
-    pruneBatch: db.prepare<[number, number]>(
-      `DELETE FROM jobs WHERE n IN (
-         SELECT n FROM jobs INDEXED BY jobs_finished_by_age
-         WHERE status IN (${terminal}) AND updated_at < ? LIMIT ?)`,
-    ),
+    pruneBatch: db.prepare<[number, number]>(PRUNE_BY_AGE_SQL),
+    pruneKeptBatch: db.prepare<[number, number]>(PRUNE_KEPT_SQL),
   };
 }
