@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import { redisAvailable, redisSkipReason } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
+import { concurrencyConformance } from './concurrency-conformance.js';
 import { queueConformance } from './queue-conformance.js';
 import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
@@ -18,6 +19,11 @@ describe.skipIf(!redisAvailable)('redis store', () => {
   storeConformance('redis', freshStore);
   queueConformance('redis', freshStore);
   retentionConformance('redis', freshStore);
+  concurrencyConformance('redis', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}:`;
+    const open = () => RedisStore.open({ url: redis().url, prefix });
+    return [await open(), await open()] as const;
+  });
   scheduleConformance('redis', freshStore);
   webhookOutboxConformance('redis', freshStore);
 

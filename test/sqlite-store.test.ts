@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { concurrencyConformance } from './concurrency-conformance.js';
 import { queueConformance } from './queue-conformance.js';
 import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
@@ -13,6 +14,11 @@ import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 storeConformance('sqlite (:memory:)', () => new SqliteStore({ path: ':memory:' }));
 queueConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
+concurrencyConformance('sqlite', () => {
+  // One file takes one store (a process lock): both claimers share it, as two runners would.
+  const store = new SqliteStore({ path: join(tempDir(), 'jobs.db') });
+  return Promise.resolve([store, store] as const);
+});
 retentionConformance('sqlite', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 scheduleConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 webhookOutboxConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));

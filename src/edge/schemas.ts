@@ -245,6 +245,12 @@ export const JobTypeDescription = Type.Object({
   keepFor: Type.Optional(
     Type.Integer({ description: "Its jobs' retention (ms) once finished; absent: --retention." }),
   ),
+  concurrency: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'At most this many of its jobs run at once, across every runner and worker.',
+    }),
+  ),
   inputSchema: Type.Unknown({ description: 'JSON Schema of the input.' }),
 });
 

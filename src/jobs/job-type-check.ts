@@ -37,6 +37,13 @@ export function jobTypeProblem(value: unknown): string | undefined {
     keepFor: type.keepFor,
   } as QueueOptions);
   if (queueProblem !== undefined) return queueProblem;
+  const { concurrency } = type;
+  if (
+    concurrency !== undefined &&
+    !(typeof concurrency === 'number' && Number.isSafeInteger(concurrency) && concurrency >= 1)
+  ) {
+    return 'concurrency must be a whole number, at least 1, when given';
+  }
   switch (type.execution) {
     case 'io':
       if (typeof type.handler !== 'function') return 'an io job type needs a handler function';

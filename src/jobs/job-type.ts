@@ -51,6 +51,12 @@ interface JobTypeBase<S extends TSchema> {
    */
   readonly keepFor?: Duration;
   /**
+   * At most this many of its jobs run at once in the whole deployment — every runner and
+   * worker, beside each one's own --concurrency — so one slow type cannot take every slot
+   * (docs/queue.md). Default: no limit of its own.
+   */
+  readonly concurrency?: number;
+  /**
    * Checks beyond the schema that need I/O or configuration (for example path confinement),
    * run at submit time; throw `invalidInput(field, message)` to reject the request with 400.
    */

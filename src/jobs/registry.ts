@@ -67,6 +67,15 @@ export class JobTypeRegistry {
     return this.names().filter((name) => this.isExternal(name));
   }
 
+  /** The types with a concurrency limit of their own, and that limit (what a claim enforces). */
+  concurrencyLimits(): Readonly<Record<string, number>> {
+    const limits: Record<string, number> = {};
+    for (const { type } of this.#entries.values()) {
+      if (type.concurrency !== undefined) limits[type.name] = type.concurrency;
+    }
+    return limits;
+  }
+
   /** True for a registered type whose jobs external workers claim over HTTP (docs/workers.md). */
   isExternal(name: string): boolean {
     return this.#entries.get(name)?.type.execution === 'external';
@@ -86,6 +95,7 @@ export class JobTypeRegistry {
       };
       const keepFor = type.keepFor === undefined ? undefined : keepForMs(type.keepFor);
       if (keepFor !== undefined) description.keepFor = keepFor;
+      if (type.concurrency !== undefined) description.concurrency = type.concurrency;
       return description;
     });
   }

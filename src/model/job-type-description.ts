@@ -13,5 +13,7 @@ export interface JobTypeDescription {
   priority: number;
   /** How long (ms) its jobs are kept once finished; absent: the server's --retention. */
   keepFor?: number;
+  /** At most this many of its jobs run at once across the deployment; absent: no limit. */
+  concurrency?: number;
   inputSchema: TSchema;
 }

@@ -73,9 +73,15 @@ export interface JobStore {
    * claim order: higher priority first, then arrival order; a job whose `runAt` is still
    * ahead is not due. All in one write. With `exceptTypes`, only jobs of other types (a
    * runner leaves the jobs of external workers' types alone, but still takes — and fails —
-   * those of types it no longer knows).
+   * those of types it no longer knows). With `typeLimits`, a job of a type named there is
+   * not claimed while that many of the type's jobs are `running` in the store — whoever runs
+   * them (per-type concurrency, docs/queue.md); the claim goes on to the next job in order.
    */
-  claimNext(limit?: number, exceptTypes?: readonly string[]): Promise<ClaimResult>;
+  claimNext(
+    limit?: number,
+    exceptTypes?: readonly string[],
+    typeLimits?: Readonly<Record<string, number>>,
+  ): Promise<ClaimResult>;
   /** Events of one job with seq > afterSeq, in order, at most `limit`. Undefined if no such job. */
   events(id: string, afterSeq: number, limit?: number): Promise<EventPage | undefined>;
   /**

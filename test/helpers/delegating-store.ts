@@ -13,7 +13,7 @@ export function delegatingStore(
     get: (id) => inner.get(id),
     list: (query) => inner.list(query),
     update: (id, change) => inner.update(id, change),
-    claimNext: (limit, except) => inner.claimNext(limit, except),
+    claimNext: (limit, except, typeLimits) => inner.claimNext(limit, except, typeLimits),
     claimLeased: (types, worker, ms) => inner.claimLeased(types, worker, ms),
     renewLease: (id, token, ms, progress) => inner.renewLease(id, token, ms, progress),
     completeLeased: (id, token, outcome) => inner.completeLeased(id, token, outcome),

@@ -10,7 +10,7 @@ import type { WorkerPool } from '../../execution/worker-pool.js';
 import type { Store, Unsubscribe } from '../../store/store.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import { interrupted, JobExecutor, mayRunAgain, type RecoveryPolicy } from './job-executor.js';
-import type { Job } from '../../model/job.js';
+import { isTerminal, type Job } from '../../model/job.js';
 import { backoffDelay, type BackoffPolicy } from '../../model/backoff.js';
 import type { JobTypeRegistry } from '../registry.js';
 
@@ -85,8 +85,13 @@ export class Runner implements JobRunner {
   }
 
   async #start(): Promise<void> {
+    // With per-type limits, a job ending anywhere (another runner's, a worker's) may free the
+    // slot a queued job of its type waits for.
+    const limited = Object.keys(this.#options.registry.concurrencyLimits()).length > 0;
     this.#unsubscribe = this.#options.store.subscribe('jobs', (event) => {
       if (event.kind === 'queued' || event.kind === 'requeued' || event.kind === 'retrying') {
+        this.#pump();
+      } else if (limited && isTerminal(event.status)) {
         this.#pump();
       }
     });
@@ -152,8 +157,12 @@ export class Runner implements JobRunner {
           // keep a high --concurrency busy under a storm of submits (issue 14, item 7).
           // External types' jobs are for workers over HTTP (they hold leases), not for us.
           const free = this.#options.concurrency - this.#executor.activeCount;
-          const external = this.#options.registry.externalNames();
-          const { jobs, nextDueAt } = await this.#options.store.claimNext(free, external);
+          const { registry, store } = this.#options;
+          const { jobs, nextDueAt } = await store.claimNext(
+            free,
+            registry.externalNames(),
+            registry.concurrencyLimits(),
+          );
           this.#wakeAt(nextDueAt);
           if (!this.#lifecycle.running) {
             // Closing began while this claim was in flight: give the jobs straight back.

@@ -298,13 +298,29 @@ export class RedisStore implements Store {
     return delay === undefined ? ['', ''] : [String(delay), attempt];
   }
 
-  claimNext(limit = 1, exceptTypes: readonly string[] = []): Promise<ClaimResult> {
-    return guard(this.#claimNext(limit, exceptTypes));
+  claimNext(
+    limit = 1,
+    exceptTypes: readonly string[] = [],
+    typeLimits: Readonly<Record<string, number>> = {},
+  ): Promise<ClaimResult> {
+    return guard(this.#claimNext(limit, exceptTypes, typeLimits));
   }
 
-  async #claimNext(limit: number, exceptTypes: readonly string[]): Promise<ClaimResult> {
+  async #claimNext(
+    limit: number,
+    exceptTypes: readonly string[],
+    typeLimits: Readonly<Record<string, number>>,
+  ): Promise<ClaimResult> {
     this.#checked.assertDataKept();
-    const args = [this.#prefix, this.#checked.epoch, String(limit), ...exceptTypes];
+    const limits = Object.entries(typeLimits).flatMap(([type, max]) => [type, String(max)]);
+    const args = [
+      this.#prefix,
+      this.#checked.epoch,
+      String(limit),
+      String(limits.length / 2),
+      ...limits,
+      ...exceptTypes,
+    ];
     const reply = await this.#redis.bpClaim(...args);
     if (reply[0] === 'epoch') return this.#refusedForEpoch();
     const jobs: Job[] = [];

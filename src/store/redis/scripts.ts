@@ -172,29 +172,42 @@ if not sameEpoch(ARGV[1], ARGV[2]) then return {'epoch'} end
 return apply(ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])`;
 
 /**
- * ARGV: prefix, epoch, limit, then job types to skip. Moves the delayed jobs now due to P
- * ready, then starts up to `limit` jobs of other types in claim order (skipped ones stay): {'ok', next due time ('' for none), payload, hash, payload,
- * hash, …}.
+ * ARGV: prefix, epoch, limit, k, then k pairs (job type, most running at once), then job types
+ * to skip. Moves the delayed jobs now due to P ready, then starts up to `limit` jobs of other
+ * types in claim order (skipped ones stay). A limited type's running jobs are counted in its
+ * status index (P sty:running:<type>): every running job of it, whichever process or worker
+ * runs it, so the limit holds across them. → {'ok', next due time ('' for none), payload,
+ * hash, payload, hash, …}.
  */
 export const CLAIM_SCRIPT = `${COMMON}${APPLY}
 local p, limit = ARGV[1], tonumber(ARGV[3])
 if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
 promoteDue(p)
-local skip = {}
-for i = 4, #ARGV do skip[ARGV[i]] = true end
+local skip, free = {}, {}
+local pairsEnd = 4 + 2 * tonumber(ARGV[4])
+for i = 5, pairsEnd, 2 do
+  free[ARGV[i]] = tonumber(ARGV[i + 1]) - redis.call('ZCARD', p .. 'sty:running:' .. ARGV[i])
+  if free[ARGV[i]] <= 0 then skip[ARGV[i]] = true end
+end
+for i = pairsEnd + 1, #ARGV do skip[ARGV[i]] = true end
 local reply = {'ok', ''}
 local taken, from = 0, 0
 while taken < limit do
   local ids = redis.call('ZRANGE', p .. 'ready', from, from + 99)
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
-    if taken < limit and not skip[redis.call('HGET', p .. 'job:' .. id, 'type')] then
+    local jobType = redis.call('HGET', p .. 'job:' .. id, 'type')
+    if taken < limit and not skip[jobType] then
       local applied = apply(p, id, 'started', '0', '', '', '', '', '')
       if applied[1] == 'ok' then
         reply[#reply + 1] = applied[2]
         reply[#reply + 1] = applied[3]
         taken = taken + 1
         from = from - 1 -- it left P ready: the page shifted by one
+        if jobType and free[jobType] then
+          free[jobType] = free[jobType] - 1
+          if free[jobType] <= 0 then skip[jobType] = true end
+        end
       else
         redis.call('ZREM', p .. 'ready', id)
         from = from - 1

@@ -278,18 +278,58 @@ export class SqliteStore implements Store {
     });
   }
 
-  claimNext(limit = 1, exceptTypes: readonly string[] = []): Promise<ClaimResult> {
+  claimNext(
+    limit = 1,
+    exceptTypes: readonly string[] = [],
+    typeLimits: Readonly<Record<string, number>> = {},
+  ): Promise<ClaimResult> {
     return this.#write((): WriteOutcome<ClaimResult> => {
       const now = this.#now();
-      const except = JSON.stringify(exceptTypes);
-      const due = this.#stmt.dueQueued.all({ now, limit: Math.min(limit, CLAIM_BATCH), except });
-      const applied = due.map(({ id }) => this.#apply(id, { kind: 'started' }));
+      const applied = this.#claimDue(now, Math.min(limit, CLAIM_BATCH), exceptTypes, typeLimits);
       const next = this.#stmt.nextDue.get(now)?.at ?? undefined;
       return {
         value: { jobs: applied.map((a) => a.job), nextDueAt: next ?? undefined },
         events: applied.map((a) => a.event),
       };
     });
+  }
+
+  /**
+   * Up to `limit` due jobs in claim order, inside the caller's transaction. A type with a limit
+   * is skipped once its running jobs reach it (counted in the same transaction, so two runners
+   * on one store cannot both take the last slot); the query is re-run without it until
+   * `limit` jobs are taken or none are due.
+   */
+  #claimDue(
+    now: number,
+    limit: number,
+    exceptTypes: readonly string[],
+    typeLimits: Readonly<Record<string, number>>,
+  ): { job: Job; event: JobEvent }[] {
+    const free = new Map<string, number>();
+    const skip = new Set(exceptTypes);
+    for (const [type, max] of Object.entries(typeLimits)) {
+      const left = max - (this.#stmt.runningOfType.get(type)?.count ?? 0);
+      free.set(type, left);
+      if (left <= 0) skip.add(type);
+    }
+    const applied: { job: Job; event: JobEvent }[] = [];
+    for (;;) {
+      const wanted = limit - applied.length;
+      const except = JSON.stringify([...skip]);
+      const due = this.#stmt.dueQueued.all({ now, limit: wanted, except });
+      for (const { id, type } of due) {
+        const left = free.get(type);
+        if (left !== undefined && left <= 0) continue; // filled earlier in this batch
+        applied.push(this.#apply(id, { kind: 'started' }));
+        if (left === undefined) continue;
+        free.set(type, left - 1);
+        if (left - 1 <= 0) skip.add(type);
+      }
+      // Fewer rows than asked: nothing else is due. Otherwise rows were skipped only for a
+      // type that just filled up, which the next query leaves out.
+      if (due.length < wanted || applied.length >= limit) return applied;
+    }
   }
 
   claimLeased(

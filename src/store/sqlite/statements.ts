@@ -12,7 +12,9 @@ export interface Statements {
   jobById: Statement<[string], JobRow>;
   jobByKey: Statement<[string], JobRow>;
   /** Named parameters: now, limit, except (a JSON array of types to skip). Claim order. */
-  dueQueued: Statement<unknown[], { id: string }>;
+  dueQueued: Statement<unknown[], { id: string; type: string }>;
+  /** Parameter: a type. Its running jobs (per-type concurrency). */
+  runningOfType: Statement<[string], { count: number }>;
   nextDue: Statement<[number], { at: number | null }>;
   /** Parameters: a JSON array of type names, now. The first due job of them in claim order. */
   oldestQueuedOfTypes: Statement<[string, number], { id: string }>;
@@ -48,11 +50,14 @@ export function prepareStatements(db: Database): Statements {
     ping: db.prepare('SELECT 1'),
     jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
-    dueQueued: db.prepare<unknown[], { id: string }>(
-      `SELECT id FROM jobs INDEXED BY jobs_claim_order
+    dueQueued: db.prepare<unknown[], { id: string; type: string }>(
+      `SELECT id, type FROM jobs INDEXED BY jobs_claim_order
        WHERE status = 'queued' AND (run_at IS NULL OR run_at <= @now)
          AND type NOT IN (SELECT value FROM json_each(@except))
        ORDER BY priority DESC, n LIMIT @limit`,
+    ),
+    runningOfType: db.prepare<[string], { count: number }>(
+      `SELECT COUNT(*) AS count FROM jobs WHERE type = ? AND status = 'running'`,
     ),
     nextDue: db.prepare<[number], { at: number | null }>(
       `SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > ?`,
