@@ -9,6 +9,7 @@ import { defineJobType } from '../src/jobs/job-type.js';
 import { JobTypeRegistry } from '../src/jobs/registry.js';
 import type { Job } from '../src/model/job.js';
 import type { JobTypeDescription } from '../src/model/job-type-description.js';
+import { checkedInject } from './helpers/contract/checked-inject.js';
 import { startTestServer } from './helpers/test-server.js';
 
 const HOUR = 3_600_000;
@@ -27,7 +28,8 @@ const auditJobType = defineJobType({
 
 async function app(options: Parameters<typeof startTestServer>[0] = {}) {
   const { server } = await startTestServer({ runJobs: false, ...options }, [auditJobType]);
-  return server.app;
+  // Every answer is also checked against the OpenAPI document (keepFor in Job, JobType).
+  return { inject: checkedInject(server.app) };
 }
 
 describe('POST /jobs keepFor', () => {
