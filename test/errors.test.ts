@@ -86,6 +86,7 @@ const TRIGGERS: Partial<Record<ErrorCode, (t: TestServer) => Promise<Answer>>> =
   not_found: async ({ url }) => answer(await fetch(`${url}/no/such/route`)),
   job_not_found: async ({ url }) => answer(await fetch(`${url}/jobs/${MISSING}`)),
   schedule_not_found: async ({ url }) => answer(await fetch(`${url}/schedules/${MISSING}`)),
+  webhook_endpoint_not_found: async ({ url }) => answer(await fetch(`${url}/webhooks/${MISSING}`)),
   invalid_cron: async ({ url }) =>
     answer(await postJson(`${url}/schedules`, { cron: 'never', type: 'demo' })),
   invalid_timezone: async ({ url }) =>
@@ -184,6 +185,8 @@ const COVERED_ELSEWHERE: Partial<Record<ErrorCode, string>> = {
   message_too_large: 'WebSocket close 1009; test/websocket-protocol.test.ts',
   slow_consumer: 'WebSocket close 4008; test/websocket-backpressure.test.ts',
   delivery_not_dead: 'needs a delivery that is not dead; test/webhook-delivery.test.ts',
+  too_many_webhook_endpoints:
+    'needs 20 endpoints registered first; test/http-webhook-endpoints.test.ts',
   webhooks_unsupported: 'needs a store without an outbox; test/webhook-delivery.test.ts',
   invalid_token: 'needs JWT options; every reason in test/jwt-auth.test.ts and jwt-jwks.test.ts',
   insufficient_scope: 'needs JWT options and a scoped token; test/jwt-auth.test.ts',

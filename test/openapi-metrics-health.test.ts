@@ -39,6 +39,9 @@ describe('OpenAPI document', () => {
       '/stats',
       '/submit',
       '/topics/{topic}/messages',
+      '/webhooks',
+      '/webhooks/{id}',
+      '/webhooks/{id}/rotate-secret',
       '/workers/claim',
       '/workers/jobs/{id}/complete',
       '/workers/jobs/{id}/fail',
@@ -50,6 +53,12 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths['/jobs/{id}']?.get?.responses ?? {})).toEqual(
       expect.arrayContaining(['200', '304', '400', '404']),
     );
+    expect(Object.keys(doc.paths['/webhooks/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'patch',
+    ]);
+    expect(doc.components.schemas).toHaveProperty('WebhookEndpointWithSecret');
     expect(doc.components.schemas).toHaveProperty('Job');
     expect(doc.components.schemas).toHaveProperty('Problem');
     const submit = doc.paths['/jobs']?.post as { requestBody?: unknown } | undefined;

@@ -8,6 +8,7 @@ import { queueConformance } from './queue-conformance.js';
 import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
+import { webhookEndpointConformance } from './webhook-endpoint-conformance.js';
 import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 
 describe.skipIf(!redisAvailable)('redis store', () => {
@@ -26,6 +27,7 @@ describe.skipIf(!redisAvailable)('redis store', () => {
   });
   scheduleConformance('redis', freshStore);
   webhookOutboxConformance('redis', freshStore);
+  webhookEndpointConformance('redis', freshStore);
 
   it('lets one process at a time attempt a delivery: a lapsed lease holder’s answer is ignored', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}:`;

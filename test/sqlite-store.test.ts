@@ -9,6 +9,7 @@ import { queueConformance } from './queue-conformance.js';
 import { retentionConformance } from './retention-conformance.js';
 import { scheduleConformance } from './schedule-conformance.js';
 import { storeConformance } from './store-conformance.js';
+import { webhookEndpointConformance } from './webhook-endpoint-conformance.js';
 import { webhookOutboxConformance } from './webhook-outbox-conformance.js';
 
 storeConformance('sqlite (file)', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
@@ -22,6 +23,7 @@ concurrencyConformance('sqlite', () => {
 retentionConformance('sqlite', () => new SqliteStore({ path: join(tempDir(), 'jobs.db') }));
 scheduleConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 webhookOutboxConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
+webhookEndpointConformance('sqlite', () => new SqliteStore({ path: ':memory:' }));
 
 describe('SqliteStore on disk', () => {
   it('keeps jobs and events across a reopen of the same file', async () => {

@@ -268,6 +268,11 @@ export const Delivery = Type.Object({
   url: Type.String(),
   seq: Type.Integer({ minimum: 1, description: 'The job event it reports.' }),
   kind: Type.String(),
+  endpointId: Type.Optional(
+    Type.String({
+      description: "The registered endpoint it goes to; absent for a submit's webhook.",
+    }),
+  ),
   state: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
   createdAt: Type.String({ format: 'date-time' }),
   nextAttemptAt: Type.Optional(Type.String({ format: 'date-time' })),

@@ -42,7 +42,9 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { Schedule } from '../edge/schedule-schemas.js';
+import { WebhookEndpoint, WebhookEndpointWithSecret } from '../edge/webhook-endpoint-schemas.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { pollingRoutes } from './routes/polling.js';
 import { pushPageRoutes } from './routes/push-page.js';
 import { statsRoutes } from './routes/stats.js';
@@ -121,7 +123,9 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   // Bodies are JSON only: without this, text/plain would be parsed and fail as a schema error
   // instead of answering 415.
   app.removeContentTypeParser('text/plain');
-  for (const schema of [...SHARED_SCHEMAS, Schedule]) app.addSchema(schema);
+  for (const schema of [...SHARED_SCHEMAS, Schedule, WebhookEndpoint, WebhookEndpointWithSecret]) {
+    app.addSchema(schema);
+  }
   registerProblemHandlers(app);
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
@@ -153,6 +157,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
   jobRoutes(app, engine, guards, deps.webhooks);
   scheduleRoutes(app, engine);
   deliveryRoutes(app, engine);
+  webhookEndpointRoutes(app, engine, deps.webhooks);
   pollingRoutes(app, {
     shortPolling: new ShortPolling(engine, { pollInterval: options.pollInterval }),
     longPolling: new LongPolling(engine, {

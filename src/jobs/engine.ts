@@ -17,6 +17,7 @@ import { Topics } from './topics.js';
 import { visibleEvents, visibleJob } from './visibility.js';
 import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
 import type { Delivery, WebhookEventMode } from '../model/webhook.js';
+import { WebhookEndpoints } from './webhook-endpoints.js';
 import { WebhookQueue } from './webhook-queue.js';
 import { queueSettings } from './queue-settings.js';
 import type { QueueOptions } from '../model/queue-options.js';
@@ -71,6 +72,8 @@ export class JobEngine {
   readonly #dispatcher: JobDispatcher | undefined;
   /** The webhook outbox for the delivery transport; undefined when the store has none. */
   readonly webhookQueue: WebhookQueue | undefined;
+  /** Registered endpoints (`/webhooks`); undefined when the store keeps none. */
+  readonly webhookEndpoints: WebhookEndpoints | undefined;
   readonly #clock: () => number;
   readonly #maxKeepForMs: number | undefined;
   #accepting = true;
@@ -96,6 +99,8 @@ export class JobEngine {
     this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
     this.#clock = clock;
     this.#maxKeepForMs = retention.maxKeepForMs;
+    this.webhookEndpoints =
+      store.webhookEndpoints && new WebhookEndpoints(store.webhookEndpoints, clock);
     this.schedules = new Schedules(store.schedules, registry, clock);
     this.scheduleTicker = new ScheduleTicker(store, registry, {
       intervalMs: schedules.tickMs ?? SCHEDULE_TICK_MS,

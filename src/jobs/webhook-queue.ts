@@ -8,11 +8,12 @@ import type {
   AttemptOutcome,
   AttemptRecord,
   DueDelivery,
+  EndpointKeys,
   WebhookOutbox,
 } from '../store/webhook-outbox.js';
 import type { DeliveryState } from '../model/webhook.js';
 
-export type { AttemptOutcome, AttemptRecord, DueDelivery };
+export type { AttemptOutcome, AttemptRecord, DueDelivery, EndpointKeys };
 
 export class WebhookQueue {
   readonly #outbox: WebhookOutbox;

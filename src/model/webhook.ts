@@ -37,6 +37,8 @@ export interface Delivery {
   /** The job event it reports. */
   seq: number;
   kind: JobEvent['kind'];
+  /** The registered endpoint (`/webhooks/:id`) it goes to; absent for a submit's own webhook. */
+  endpointId?: string;
   state: DeliveryState;
   createdAt: string;
   /** When the next attempt is due (pending only). */

@@ -15,6 +15,7 @@ import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
 import type { NewJob } from './new-job.js';
 import type { ScheduleStore } from './schedules.js';
+import type { WebhookEndpointStore } from './webhook-endpoints.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
 export type { NewJob };
@@ -154,6 +155,8 @@ export interface Store extends JobStore, EventBus, LeaseStore, Closeable {
   readonly schedules: ScheduleStore;
   /** The webhook outbox; stores without one refuse jobs that ask for webhooks. */
   readonly webhooks?: WebhookOutbox;
+  /** Registered endpoints (`/webhooks`), kept by every store that keeps an outbox. */
+  readonly webhookEndpoints?: WebhookEndpointStore;
   /**
    * Undefined while writes succeed; while the storage refuses them (SQLite on a full disk),
    * why. Recovers on the next successful write or the store's own probe write. Stores that

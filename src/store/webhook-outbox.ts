@@ -26,6 +26,19 @@ export interface DueDelivery {
   attempts: number;
   /** When its retry window opened (the change, or the last redelivery). */
   windowStart: number;
+  /**
+   * Set for a delivery to a registered endpoint (webhook-endpoints.ts): its secrets as they
+   * are at claim time, or none when the endpoint was deleted meanwhile. Unset: a submit's own
+   * webhook, signed with the server's secret.
+   */
+  endpoint?: { id: string; keys?: EndpointKeys };
+}
+
+export interface EndpointKeys {
+  secret: string;
+  /** The secret before the last rotation, and until when (ms) it signs too. */
+  previousSecret?: string;
+  previousUntil?: number;
 }
 
 export interface AttemptRecord {

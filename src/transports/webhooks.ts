@@ -17,6 +17,9 @@
  *    (src/model/backoff.ts) under the SAME `webhook-id`, so receivers can drop duplicates,
  *    until the retry window closes: then it is dead (`POST …/redeliver` sends it again).
  *    Every attempt is recorded: status code, latency, error.
+ *    A delivery to a registered endpoint (`/webhooks`) is signed with that endpoint's own
+ *    secrets as the claim found them (both while a rotation overlaps); one whose endpoint
+ *    was deleted ends dead without a call. A submit's own webhook signs with the server's.
  * 4. Slow and dead receivers. Each endpoint (origin) gets at most `perEndpointConcurrency`
  *    attempts at once, and one that keeps failing is paused by a circuit breaker
  *    (webhooks/circuit-breaker.ts): its deliveries wait without taking attempts, while other
@@ -24,7 +27,12 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { DueDelivery, WebhookQueue } from '../jobs/webhook-queue.js';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  DueDelivery,
+  WebhookQueue,
+} from '../jobs/webhook-queue.js';
 import { backoffDelay } from '../model/backoff.js';
 import { VERSION } from '../config/version.js';
 import { resolveTarget } from './webhooks/address-policy.js';
@@ -32,7 +40,7 @@ import { CircuitBreaker } from './webhooks/circuit-breaker.js';
 import { webhookMetrics, type AttemptResult, type WebhookMetrics } from './webhooks/metrics.js';
 import type { WebhookOptions } from './webhooks/options.js';
 import { safePost } from './webhooks/safe-post.js';
-import { Signer } from './webhooks/signer.js';
+import { endpointSecrets, Signer } from './webhooks/signer.js';
 import { WakeLoop } from './webhooks/wake-loop.js';
 
 export interface WebhookDependencies {
@@ -207,6 +215,13 @@ export class WebhookDelivery {
 
   async #attempt(delivery: DueDelivery, endpoint: string): Promise<void> {
     const started = this.#now();
+    const keys = delivery.endpoint?.keys;
+    if (delivery.endpoint && !keys) {
+      this.#metrics?.finished('dead');
+      const attempt = { at: started, latencyMs: 0, error: 'the webhook endpoint was deleted' };
+      return this.#record(delivery, attempt, { state: 'dead' });
+    }
+    const signer = keys ? new Signer(endpointSecrets(keys, started)) : this.#signer;
     const startedAt = performance.now();
     let statusCode: number | undefined;
     let error: string | undefined;
@@ -216,7 +231,7 @@ export class WebhookDelivery {
       const headers = {
         'content-type': 'application/json',
         'user-agent': `backend-patterns-webhooks/${VERSION}`,
-        ...this.#signer.sign(delivery.id, new Date(started), delivery.payload),
+        ...signer.sign(delivery.id, new Date(started), delivery.payload),
       };
       ({ statusCode } = await safePost(target, delivery.payload, headers, this.options));
       result = statusCode >= 200 && statusCode < 300 ? 'success' : 'http_error';
@@ -242,12 +257,16 @@ export class WebhookDelivery {
       { event: 'webhook-attempt', id: delivery.id, url: delivery.url, statusCode, error },
       `webhook ${delivery.id} attempt ${delivery.attempts + 1}: ${outcome.state}`,
     );
+    await this.#record(delivery, { at: started, statusCode, latencyMs, error }, outcome);
+  }
+
+  async #record(
+    delivery: DueDelivery,
+    attempt: AttemptRecord,
+    outcome: AttemptOutcome,
+  ): Promise<void> {
     try {
-      await this.#queue.recordAttempt(
-        delivery.id,
-        { at: started, statusCode, latencyMs, error },
-        outcome,
-      );
+      await this.#queue.recordAttempt(delivery.id, attempt, outcome);
     } catch (failure) {
       // The store is closing or failing: the lease runs out and the attempt is made again.
       this.#logger.warn({ err: failure, id: delivery.id }, 'webhook attempt not recorded');

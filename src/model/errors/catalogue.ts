@@ -82,7 +82,7 @@ export const ERROR_CATALOGUE = {
     status: 400,
     title: 'Webhooks not supported here',
     description:
-      'This deployment does not deliver webhooks (its store keeps no webhook outbox); submit without `webhook`.',
+      'This deployment does not deliver webhooks (its store keeps no webhook outbox): submit without `webhook`, and `/webhooks` endpoints cannot be registered.',
   },
   invalid_event_id: {
     status: 400,
@@ -130,6 +130,12 @@ export const ERROR_CATALOGUE = {
     description:
       'No schedule has this id: it never existed, it was deleted, or it belongs to another API key.',
   },
+  webhook_endpoint_not_found: {
+    status: 404,
+    title: 'Webhook endpoint not found',
+    description:
+      'No registered webhook endpoint has this id: it never existed, it was deleted, or it belongs to another API key.',
+  },
   delivery_not_found: {
     status: 404,
     title: 'Delivery not found',
@@ -157,6 +163,12 @@ export const ERROR_CATALOGUE = {
     title: 'Delivery not dead',
     description:
       'Only a dead delivery (its retry window closed) can be redelivered; a pending one is still being retried and a delivered one arrived.',
+  },
+  too_many_webhook_endpoints: {
+    status: 409,
+    title: 'Too many webhook endpoints',
+    description:
+      'An API key may register at most 20 webhook endpoints (every event of its jobs is recorded once per endpoint); delete one before registering another.',
   },
   payload_too_large: {
     status: 413,

@@ -40,6 +40,7 @@ import { listIndexKey } from './redis-keys.js';
 import { RedisSafety } from './redis-safety.js';
 import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
 import { RedisLeases } from './redis-leases.js';
+import { RedisWebhookEndpoints } from './redis-webhook-endpoints.js';
 import { RedisWebhookOutbox } from './redis-webhook-outbox.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
 import {
@@ -96,6 +97,7 @@ export class RedisStore implements Store {
   readonly #lifecycle: Lifecycle;
   /** Webhook deliveries, written by the same scripts as the events they report. */
   readonly webhooks: RedisWebhookOutbox;
+  readonly webhookEndpoints: RedisWebhookEndpoints;
 
   private constructor(options: RedisStoreOptions) {
     this.#lifecycle = new Lifecycle(options.onCloseError ?? warnOnStageError('the Redis store'));
@@ -140,6 +142,7 @@ export class RedisStore implements Store {
       refusedForEpoch: () => this.#refusedForEpoch(),
       onError: onConnectionError,
     });
+    this.webhookEndpoints = new RedisWebhookEndpoints(this.#redis, this.#prefix);
   }
 
   /**

@@ -12,6 +12,7 @@ import type {
   AttemptOutcome,
   AttemptRecord,
   DueDelivery,
+  EndpointKeys,
   RedeliverResult,
   WebhookOutbox,
 } from '../webhook-outbox.js';
@@ -90,11 +91,9 @@ export class RedisWebhookOutbox implements WebhookOutbox {
     if (reply[0] === 'epoch') return this.#ctx.refusedForEpoch();
     const due: DueDelivery[] = [];
     const fields = reply.slice(1) as string[];
-    for (let i = 0; i + 5 < fields.length; i += 6) {
-      const [id = '', jobId = '', url = '', ev = '', attempts, windowStart] = fields.slice(
-        i,
-        i + 6,
-      );
+    for (let i = 0; i + CLAIM_FIELDS - 1 < fields.length; i += CLAIM_FIELDS) {
+      const [id = '', jobId = '', url = '', ev = '', attempts, windowStart, ...endpoint] =
+        fields.slice(i, i + CLAIM_FIELDS);
       this.#held.set(id, token);
       due.push({
         id,
@@ -103,6 +102,7 @@ export class RedisWebhookOutbox implements WebhookOutbox {
         payload: webhookBody(ev),
         attempts: Number(attempts),
         windowStart: Number(windowStart),
+        ...claimedEndpoint(endpoint),
       });
     }
     return due;
@@ -174,6 +174,7 @@ export class RedisWebhookOutbox implements WebhookOutbox {
         url: h.url ?? '',
         seq: Number(h.seq),
         kind: (h.kind ?? 'queued') as Delivery['kind'],
+        ...(h.ep ? { endpointId: h.ep } : {}),
         state,
         createdAt: new Date(Number(h.at)).toISOString(),
         ...(state === 'pending' ? { nextAttemptAt: new Date(Number(h.next)).toISOString() } : {}),
@@ -252,6 +253,24 @@ export class RedisWebhookOutbox implements WebhookOutbox {
   #key(name: string): string {
     return `${this.#ctx.prefix}${name}`;
   }
+}
+
+/** Fields per delivery in a claim's reply (webhook-scripts.ts). */
+const CLAIM_FIELDS = 10;
+
+/** A claimed delivery's endpoint and its keys, from the claim's last four fields. */
+function claimedEndpoint([id = '', secret = '', previous = '', until = '']: string[]): Pick<
+  DueDelivery,
+  'endpoint'
+> {
+  if (id === '') return {};
+  if (secret === '') return { endpoint: { id } };
+  const keys: EndpointKeys = { secret };
+  if (previous !== '' && until !== '') {
+    keys.previousSecret = previous;
+    keys.previousUntil = Number(until);
+  }
+  return { endpoint: { id, keys } };
 }
 
 /**

@@ -13,7 +13,7 @@ const CLAIM_SCAN = 1000;
 
 /**
  * ARGV: prefix, epoch, now, limit, lease ms, token → {'epoch'} | {'ok', id, job, url, ev,
- * attempts, window start, id, …}. Oldest due first; a delivery waits while an earlier one of
+ * attempts, window start, endpoint id, secret, previous secret, previous until, id, …}. Oldest due first; a delivery waits while an earlier one of
  * the same job to the same URL is pending (per job and URL, in order).
  */
 export const WEBHOOK_CLAIM_SCRIPT = `${COMMON}
@@ -25,7 +25,7 @@ local due = redis.call('ZRANGEBYSCORE', p .. 'wdue', '-inf', now, 'LIMIT', 0, ${
 for _, did in ipairs(due) do
   if taken >= limit then break end
   local key = p .. 'wd:' .. did
-  local d = redis.call('HMGET', key, 'job', 'url', 'ev', 'att', 'ws', 'n', 'state')
+  local d = redis.call('HMGET', key, 'job', 'url', 'ev', 'att', 'ws', 'n', 'state', 'ep')
   if d[7] ~= 'pending' then
     redis.call('ZREM', p .. 'wdue', did)
   else
@@ -42,6 +42,15 @@ for _, did in ipairs(due) do
       reply[#reply + 1] = d[3]
       reply[#reply + 1] = d[4]
       reply[#reply + 1] = d[5]
+      -- The endpoint's keys as they are now ('' each: no endpoint, or a deleted one).
+      local k = { false, false, false }
+      if d[8] and d[8] ~= '' then
+        k = redis.call('HMGET', p .. 'whe:' .. d[8], 'sec', 'psec', 'pu')
+      end
+      reply[#reply + 1] = d[8] or ''
+      reply[#reply + 1] = k[1] or ''
+      reply[#reply + 1] = k[2] or ''
+      reply[#reply + 1] = k[3] or ''
       taken = taken + 1
     end
   end

@@ -5,6 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { KEEP_FOR_MIGRATION } from './keep-for.js';
 import { SCHEDULES_MIGRATION } from './schedules.js';
+import { WEBHOOK_ENDPOINTS_MIGRATION } from './webhook-endpoints.js';
 import { WEBHOOK_OUTBOX_MIGRATION } from './webhook-outbox.js';
 
 /** `PRAGMA application_id` of our files: "bpjs" (backend-patterns job store) in ASCII. */
@@ -113,6 +114,9 @@ export const MIGRATIONS: readonly string[] = [
   SCHEDULES_MIGRATION,
   // 10: per-job retention (keepFor); the pruner finds expired ones by index (keep-for.ts).
   KEEP_FOR_MIGRATION,
+  // 11: registered webhook endpoints per owner, and the endpoint a delivery goes to
+  // (webhook-endpoints.ts).
+  WEBHOOK_ENDPOINTS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

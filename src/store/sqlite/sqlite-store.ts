@@ -52,6 +52,7 @@ import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteSchedules } from './schedules.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import { SqliteWebhookEndpoints } from './webhook-endpoints.js';
 import { SqliteWebhookOutbox } from './webhook-outbox.js';
 import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
 import { WriteHealth } from './write-health.js';
@@ -115,6 +116,7 @@ export class SqliteStore implements Store {
   readonly #leases: SqliteLeases;
   /** Webhook deliveries, written in the same transaction as the events they report. */
   readonly webhooks: SqliteWebhookOutbox;
+  readonly webhookEndpoints: SqliteWebhookEndpoints;
   readonly schedules: SqliteSchedules;
   readonly #lock: ProcessLock | undefined;
   readonly #pruneLimit: number;
@@ -192,6 +194,15 @@ export class SqliteStore implements Store {
       this.#db,
       (fn) => this.#write(() => ({ value: fn(), events: [] })),
       (fn) => this.#run(fn),
+    );
+    this.webhookEndpoints = new SqliteWebhookEndpoints(
+      this.#db,
+      (fn) => this.#write(() => ({ value: fn(), events: [] })),
+      (fn) => this.#run(fn),
+      () => this.#now(),
+      () => {
+        this.webhooks.endpointRegistered();
+      },
     );
   }
 

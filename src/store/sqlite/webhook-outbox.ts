@@ -12,6 +12,7 @@ import type {
   AttemptOutcome,
   AttemptRecord,
   DueDelivery,
+  EndpointKeys,
   RedeliverResult,
   WebhookOutbox,
   WebhookTarget,
@@ -65,6 +66,11 @@ interface DeliveryRow {
   next_at: number;
   window_start: number;
   created_at: number;
+  endpoint_id: string | null;
+  /** From the endpoint, at claim time (NULL: no endpoint, or a deleted one). */
+  ep_secret: string | null;
+  ep_previous_secret: string | null;
+  ep_previous_until: number | null;
 }
 
 interface AttemptRow {
@@ -80,7 +86,10 @@ interface AttemptRow {
 export type WriteThrough = <T>(fn: () => T) => Promise<T>;
 export type ReadThrough = <T>(fn: () => T) => Promise<T>;
 
-const JOINED = `SELECT d.*, j.id AS job_id FROM webhook_deliveries d JOIN jobs j ON j.n = d.job_n`;
+const JOINED = `SELECT d.*, j.id AS job_id, w.secret AS ep_secret,
+         w.previous_secret AS ep_previous_secret, w.previous_until AS ep_previous_until
+  FROM webhook_deliveries d JOIN jobs j ON j.n = d.job_n
+  LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id`;
 
 export class SqliteWebhookOutbox implements WebhookOutbox {
   readonly #listeners = new Set<() => void>();
@@ -88,13 +97,17 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   readonly #write: WriteThrough;
   readonly #read: ReadThrough;
   /**
-   * Whether any job may have a webhook target. Once true it stays true (targets pruned with
-   * their jobs only cost the lookup again), so it never skips a target that exists.
+   * Whether any job may have a webhook target or any endpoint be registered. Once true it
+   * stays true (targets pruned with their jobs only cost the lookup again), so it never skips
+   * a target that exists.
    */
   #anyTargets: boolean;
   readonly #s: {
     insertTarget: Statement;
-    targets: Statement<[string], { job_n: number; url: string; events: string }>;
+    targets: Statement<
+      [{ id: string }],
+      { job_n: number; url: string; events: string; endpoint_id: string | null }
+    >;
     insertDelivery: Statement;
     due: Statement<[{ now: number; limit: number }], DeliveryRow>;
     lease: Statement<[number, number]>;
@@ -112,20 +125,31 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
   constructor(db: Database, write: WriteThrough, read: ReadThrough) {
     this.#write = write;
     this.#read = read;
-    const stored = db.prepare('SELECT EXISTS (SELECT 1 FROM webhook_targets) AS any').get();
+    const stored = db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM webhook_targets) OR EXISTS (SELECT 1 FROM webhook_endpoints)
+         AS any`,
+      )
+      .get();
     this.#anyTargets = (stored as { any: number }).any === 1;
     this.#s = {
       insertTarget: db.prepare(
         'INSERT OR REPLACE INTO webhook_targets (job_n, url, events) VALUES (?, ?, ?)',
       ),
+      // The submit's own targets, then every endpoint its owner has registered now.
       targets: db.prepare(
-        `SELECT t.job_n, t.url, t.events FROM webhook_targets t JOIN jobs j ON j.n = t.job_n
-         WHERE j.id = ?`,
+        `SELECT t.job_n, t.url, t.events, NULL AS endpoint_id
+           FROM webhook_targets t JOIN jobs j ON j.n = t.job_n WHERE j.id = @id
+         UNION ALL
+         SELECT j.n, e.url, e.events, e.id FROM jobs j
+           JOIN webhook_endpoints e ON e.owner IS j.owner
+          WHERE j.id = @id`,
       ),
       insertDelivery: db.prepare(
         `INSERT INTO webhook_deliveries (id, job_n, seq, kind, url, payload, state, next_at,
-                                         window_start, created_at)
-         VALUES (@id, @job_n, @seq, @kind, @url, @payload, 'pending', @at, @at, @at)`,
+                                         window_start, created_at, endpoint_id)
+         VALUES (@id, @job_n, @seq, @kind, @url, @payload, 'pending', @at, @at, @at,
+                 @endpoint_id)`,
       ),
       // Oldest first; never one whose job has an earlier pending delivery to the same URL.
       due: db.prepare(
@@ -163,6 +187,11 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     };
   }
 
+  /** A registered endpoint exists from now on: events look for targets again. */
+  endpointRegistered(): void {
+    this.#anyTargets = true;
+  }
+
   /** Inside the create transaction: the job's webhook targets. */
   addTargets(jobN: number, targets: readonly WebhookTarget[]): void {
     if (targets.length > 0) this.#anyTargets = true;
@@ -177,7 +206,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
     // Most deployments never ask for a webhook: then no write pays a lookup per event.
     if (!this.#anyTargets) return;
     for (const event of events) {
-      for (const target of this.#s.targets.all(event.jobId)) {
+      for (const target of this.#s.targets.all({ id: event.jobId })) {
         if (target.events === 'terminal' && !isTerminal(event.status)) continue;
         const at = Date.parse(event.at);
         const payload = JSON.stringify({
@@ -193,6 +222,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
           url: target.url,
           payload,
           at,
+          endpoint_id: target.endpoint_id,
         });
         this.#notify();
       }
@@ -225,6 +255,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
           payload: row.payload,
           attempts: row.attempts,
           windowStart: row.window_start,
+          ...(row.endpoint_id !== null && { endpoint: endpointOf(row, row.endpoint_id) }),
         };
       }),
     );
@@ -270,6 +301,7 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
         url: row.url,
         seq: row.seq,
         kind: row.kind,
+        ...(row.endpoint_id !== null && { endpointId: row.endpoint_id }),
         state: row.state,
         createdAt: new Date(row.created_at).toISOString(),
         ...(row.state === 'pending' ? { nextAttemptAt: new Date(row.next_at).toISOString() } : {}),
@@ -302,4 +334,15 @@ export class SqliteWebhookOutbox implements WebhookOutbox {
       return counts;
     });
   }
+}
+
+/** The endpoint's signing keys as the claim found them; none when it was deleted. */
+function endpointOf(row: DeliveryRow, id: string): NonNullable<DueDelivery['endpoint']> {
+  if (row.ep_secret === null) return { id };
+  const keys: EndpointKeys = { secret: row.ep_secret };
+  if (row.ep_previous_secret !== null && row.ep_previous_until !== null) {
+    keys.previousSecret = row.ep_previous_secret;
+    keys.previousUntil = row.ep_previous_until;
+  }
+  return { id, keys };
 }

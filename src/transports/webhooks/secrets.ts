@@ -3,17 +3,14 @@
  * at once while receivers move to a new one), or else a secret generated on first use and kept
  * in `<data-dir>/webhook-secret` (mode 0600), so signatures stay the same across restarts.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newWebhookSecret } from '../../jobs/webhook-secret.js';
 import { OptionsError } from '../../model/errors/options-error.js';
 
-const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+export { newWebhookSecret };
 
-/** A new secret: 32 random bytes, the spec's `whsec_` + base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
+const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 /** Parses `--webhook-secret`; throws an OptionsError that names the option. */
 export function parseWebhookSecrets(text: string): string[] {

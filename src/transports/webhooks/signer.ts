@@ -5,6 +5,7 @@
  * space-separated, so receivers that know either the old or the new secret both verify.
  */
 import { Webhook } from 'standardwebhooks';
+import type { EndpointKeys } from '../../jobs/webhook-queue.js';
 
 export interface SignatureHeaders {
   'webhook-id': string;
@@ -28,4 +29,15 @@ export class Signer {
       'webhook-signature': this.#keys.map((key) => key.sign(id, at, body)).join(' '),
     };
   }
+}
+
+/**
+ * The secrets a registered endpoint signs with at `now`: its current one, and the one it
+ * replaced while the rotation's overlap lasts.
+ */
+export function endpointSecrets(keys: EndpointKeys, now: number): string[] {
+  const { secret, previousSecret, previousUntil } = keys;
+  const overlapping =
+    previousSecret !== undefined && previousUntil !== undefined && now < previousUntil;
+  return overlapping ? [secret, previousSecret] : [secret];
 }
