@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running server through the SDK: submit (optionally watching the
- * job to its end), status, cancel and list. `--url` (or BACKEND_PATTERNS_URL) says where the
+ * job to its end), status, cancel, list, and `webhooks …` (webhook-commands.ts). `--url` (or BACKEND_PATTERNS_URL) says where the
  * server is, `--token` (or BACKEND_PATTERNS_TOKEN) gives an API key; `--json` prints
  * machine-readable output. Exit codes: exit-codes.ts.
  */
@@ -22,13 +22,13 @@ import { submit, type SubmitFlags } from './submit.js';
 
 const DEFAULT_URL = 'http://localhost:8000';
 
-interface CommonFlags {
+export interface CommonFlags {
   url: string;
   token?: string;
   json?: boolean;
 }
 
-function clientCommand(name: string, description: string): Command {
+export function clientCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(
@@ -43,7 +43,7 @@ function clientCommand(name: string, description: string): Command {
 }
 
 /** Runs a command body with a client; its failures become exit codes. */
-async function withClient(flags: CommonFlags, body: (client: Client) => Promise<number>) {
+export async function withClient(flags: CommonFlags, body: (client: Client) => Promise<number>) {
   let code: number;
   try {
     code = await body(createClient({ baseUrl: flags.url, token: flags.token }));
@@ -53,7 +53,7 @@ async function withClient(flags: CommonFlags, body: (client: Client) => Promise<
   process.exitCode = code;
 }
 
-function print(flags: CommonFlags, value: unknown, text: string): void {
+export function print(flags: CommonFlags, value: unknown, text: string): void {
   process.stdout.write(`${flags.json ? JSON.stringify(value) : text}\n`);
 }
 
@@ -65,7 +65,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseLimit(text: string): number {
+export function parseLimit(text: string): number {
   const limit = Number(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new InvalidArgumentError('a whole number from 1 to 100');
@@ -79,7 +79,7 @@ function integer(text: string): number {
   return value;
 }
 
-function wholeNumber(text: string): number {
+export function wholeNumber(text: string): number {
   const value = integer(text);
   if (value < 0) throw new InvalidArgumentError('a whole number, 0 or more');
   return value;

@@ -14,6 +14,7 @@ import {
 } from '../config/options.js';
 import { VERSION } from '../config/version.js';
 import { clientCommands } from './client-commands.js';
+import { webhookCommands } from './webhook-commands.js';
 import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   });
   program.addCommand(demoCommand());
   for (const command of clientCommands()) program.addCommand(command);
+  program.addCommand(webhookCommands());
   exitTwoOnUsageErrors(program);
   return program;
 }

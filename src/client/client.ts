@@ -1,7 +1,7 @@
 /**
  * `createClient({ baseUrl })`: the typed client of the job-status API, for browsers and Node 20.
- * Plain requests (submit, get, list, cancel, jobTypes) and the four ways to follow a job
- * (`watch`); see docs/client.md.
+ * Plain requests (submit, get, list, cancel, jobTypes), registered webhook endpoints
+ * (`webhooks`) and the four ways to follow a job (`watch`); see docs/client.md.
  */
 import type { ServerStats } from '../model/stats.js';
 import type { Job, JobEvent } from '../model/job.js';
@@ -14,6 +14,7 @@ import { jobEvents, type JobEventsOptions } from './jobs-feed.js';
 import { runtime as resolveRuntime, type WebSocketConstructor } from './runtime.js';
 import type { JobTypeInfo, ListOptions } from './types.js';
 import { watchJob, type JobWatch, type WatchOptions } from './watch.js';
+import { webhooksApi, type WebhooksApi } from './webhooks.js';
 
 export interface ClientOptions {
   /** Where the server is, e.g. `http://localhost:8000` (a path prefix is kept). */
@@ -68,6 +69,8 @@ export interface Client {
   jobEvents(options?: JobEventsOptions): AsyncIterable<JobEvent>;
   /** Joins a chat room of the push chapter. */
   chat(room: string, options: ChatOptions): ChatRoom;
+  /** Registered webhook endpoints of this key: create, list, get, update, delete, rotateSecret. */
+  readonly webhooks: WebhooksApi;
 }
 
 export function createClient(options: ClientOptions): Client {
@@ -125,5 +128,6 @@ export function createClient(options: ClientOptions): Client {
     watch: (job, watchOptions = {}) => watchJob(job, watchOptions, deps),
     jobEvents: (feedOptions = {}) => jobEvents(deps, feedOptions),
     chat: (room, chatOptions) => joinChat(room, chatOptions, deps),
+    webhooks: webhooksApi(body),
   };
 }

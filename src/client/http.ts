@@ -6,7 +6,7 @@
 import { ClientError, isProblemDocument } from './client-error.js';
 
 export interface HttpRequest {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path and query, relative to the base URL. */
   path: string;
   body?: unknown;

@@ -8,6 +8,13 @@ export type { JobWatch, WatchOptions } from './watch.js';
 export type { JobEventsOptions } from './jobs-feed.js';
 export type { ChatEntry, ChatOptions, ChatRoom } from './chat.js';
 export type { BackoffOptions } from './backoff.js';
+export type { WebhooksApi } from './webhooks.js';
+export type {
+  WebhookEndpoint,
+  WebhookEndpointPage,
+  WebhookEndpointPatch,
+  WebhookEndpointWithSecret,
+} from '../model/webhook-endpoint.js';
 export type { SocketLike, WebSocketConstructor } from './runtime.js';
 export { TRANSPORTS, PRIORITY_MIN, PRIORITY_MAX, MAX_ATTEMPTS } from './types.js';
 export type * from './types.js';
