@@ -1,17 +1,17 @@
 /**
- * `client.webhooks` (src/client/webhooks.ts) against a real server: every call, the secret
+ * `client.webhooks` (src/client/webhooks.ts) against a server reached through app.inject(): every call, the secret
  * only on create and rotate, problems as ClientErrors with the server's stable codes, and one
  * key's endpoints invisible to another.
  */
 import { describe, expect, it } from 'vitest';
 import { createClient, isClientError } from '../src/client/index.js';
-import { startTestServer } from './helpers/test-server.js';
+import { startInjectedServer } from './helpers/test-server.js';
 
 const HOOK = 'http://127.0.0.1:9/hook';
 
 describe('client.webhooks', () => {
   it('creates, lists, reads, updates, rotates and deletes endpoints', async () => {
-    const { url } = await startTestServer({ webhookAllowPrivate: true });
+    const { url } = await startInjectedServer({ webhookAllowPrivate: true });
     const client = createClient({ baseUrl: url });
     const created = await client.webhooks.create({ url: HOOK, description: 'ci' });
     expect(created).toMatchObject({ url: HOOK, events: 'terminal', description: 'ci' });
@@ -46,7 +46,7 @@ describe('client.webhooks', () => {
   });
 
   it("sees only its key's endpoints, and gets the server's codes for refused URLs", async () => {
-    const { url } = await startTestServer({
+    const { url } = await startInjectedServer({
       apiKeys: 'alice:alice-secret-0123456789,bob:bob-secret-01234567890',
     });
     const alice = createClient({ baseUrl: url, token: 'alice-secret-0123456789' });

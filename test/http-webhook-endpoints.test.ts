@@ -10,16 +10,18 @@ import type {
   WebhookEndpointPage,
   WebhookEndpointWithSecret,
 } from '../src/model/webhook-endpoint.js';
-import { startTestServer } from './helpers/test-server.js';
+import { checkedInject } from './helpers/contract/checked-inject.js';
+import { startInjectedServer } from './helpers/test-server.js';
 
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-01234567890';
 /** Loopback is allowed in these tests (--webhook-allow-private); nothing is sent to it here. */
 const HOOK = 'http://127.0.0.1:9/jobs';
 
-async function app(options: Parameters<typeof startTestServer>[0] = {}) {
-  const { server } = await startTestServer({ webhookAllowPrivate: true, ...options });
-  return server.app;
+/** A server's app, its answers checked against the OpenAPI document. */
+async function app(options: Parameters<typeof startInjectedServer>[0] = {}) {
+  const { server } = await startInjectedServer({ webhookAllowPrivate: true, ...options });
+  return { inject: checkedInject(server.app) };
 }
 
 type App = Awaited<ReturnType<typeof app>>;
