@@ -26,7 +26,9 @@ import { BullmqRunner } from './jobs/runners/bullmq-runner.js';
 import { OutboxReconciler } from './jobs/runners/outbox-reconciler.js';
 import { RedisStore } from './store/redis/redis-store.js';
 import { RedisRateLimits } from './store/redis/redis-rate-limiter.js';
+import { RedisGateway } from './store/redis/redis-gateway.js';
 import { memoryRateLimiter, type RateLimiterFactory } from './limits/rate-limiter.js';
+import type { ConnectionLimits } from './limits/connection-limits.js';
 import { DatabaseFileError } from './store/sqlite/file-check.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -40,6 +42,11 @@ export interface Backend extends Closeable {
   readonly clock: () => number;
   /** Where rate limits are counted: this process, or Redis (shared by every gateway). */
   readonly rateLimiters: RateLimiterFactory;
+  /**
+   * Where a gateway counts held connections in Redis mode (shared by every gateway); undefined
+   * when this process counts its own (SQLite mode, workers).
+   */
+  readonly connectionLimits: ConnectionLimits | undefined;
   /** Undefined when this process does not run jobs (a gateway with --run-jobs false). */
   readonly runner: JobRunner | undefined;
   /**
@@ -58,6 +65,11 @@ export interface BackendExtras {
   logger: Logger;
   jobTypes?: readonly AnyJobType[];
   runJobs: boolean;
+  /**
+   * This process serves clients (`serve`, not `worker`): in Redis mode it takes a gateway's
+   * lease for the shared connection caps and room presence.
+   */
+  gateway?: boolean;
 }
 
 export async function createBackend(
@@ -104,6 +116,7 @@ export async function createBackend(
   let reconciler: OutboxReconciler | undefined;
   let clock: () => number = Date.now;
   let rateLimits: RedisRateLimits | undefined;
+  let gateway: RedisGateway | undefined;
   if (options.redis === undefined) {
     store = openSqliteStore(options, onListenerError, logger, onCloseError('the SQLite store'));
   } else {
@@ -144,6 +157,22 @@ export async function createBackend(
         url: options.redis,
         prefix: options.redisPrefix,
         onConnectionError,
+      });
+    }
+    if (extras.gateway) {
+      gateway = await RedisGateway.open({
+        url: options.redis,
+        prefix: options.redisPrefix,
+        leaseMs: options.gatewayLease,
+        connectionLimits: {
+          perIp: options.maxConnectionsPerIp,
+          perKey: options.maxConnectionsPerKey,
+        },
+        onConnectionError,
+        onRenewError: (error) => {
+          logger.warn({ err: error }, 'renewing the gateway lease failed; the next pass retries');
+        },
+        onCloseError: onCloseError('the gateway lease'),
       });
     }
   }
@@ -190,6 +219,7 @@ export async function createBackend(
     store,
     clock,
     rateLimiters: rateLimits?.factory ?? memoryRateLimiter,
+    connectionLimits: gateway?.connections,
     engine: new JobEngine(
       store,
       registry,
@@ -209,6 +239,7 @@ export async function createBackend(
       },
       // A job may always keep itself as long as --retention keeps every job.
       { maxKeepForMs: Math.max(options.maxKeepFor, options.retention) },
+      gateway?.presence,
     ),
     runner,
     pool,
@@ -222,6 +253,7 @@ export async function createBackend(
         { name: 'outbox reconciler', run: () => reconciler?.close() },
         { name: 'dispatcher', run: () => dispatcher?.close() },
         { name: 'rate limits', run: () => rateLimits?.close() },
+        { name: 'gateway lease', run: () => gateway?.close() },
         { name: 'worker pool', run: () => pool.close() },
         { name: 'store', run: () => store.close() },
       ]),

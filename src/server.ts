@@ -72,11 +72,12 @@ export async function createServer(
     jobTypes: extras.jobTypes,
     // Embedded mode always runs its jobs; with Redis, workers can do it instead.
     runJobs: options.redis === undefined || options.runJobs,
+    gateway: true,
   });
   const { engine, runner } = backend;
   const loopDelay = new LoopDelayMonitor();
   const pruner = new RetentionPruner(backend.store, options.retention, logger);
-  const guards = new Guards(options, backend.clock, backend.rateLimiters);
+  const guards = new Guards(options, backend.clock, backend.rateLimiters, backend.connectionLimits);
   const websocket = new WebSocketTransport({ engine, logger, guards }, webSocketOptions(options));
   const webhooks =
     engine.webhookQueue &&

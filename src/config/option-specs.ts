@@ -239,6 +239,15 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     description: "with --redis: a silent worker's jobs go to another worker after this long",
     worker: true,
   },
+  gatewayLease: {
+    flag: '--gateway-lease',
+    env: 'GATEWAY_LEASE',
+    kind: 'duration',
+    min: 300,
+    max: 3_600_000,
+    description:
+      "with --redis: a gateway renews its share of the connection caps and room presence every third of this; a stopped gateway's drops out after it",
+  },
   wsHeartbeat: {
     flag: '--ws-heartbeat',
     env: 'WS_HEARTBEAT',

@@ -43,6 +43,8 @@ export interface ServerOptions {
   /** With --redis: whether this process also runs job handlers (a worker always does). */
   runJobs: boolean;
   stallTimeout: number;
+  /** With --redis: how long this gateway's connections and room members count without renewal. */
+  gatewayLease: number;
   wsHeartbeat: number;
   wsMaxPayload: number;
   /** permessage-deflate accepted when a client offers it (off: every message is sent as is). */
@@ -129,6 +131,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   redisDurability: 'warn',
   runJobs: true,
   stallTimeout: 30_000,
+  gatewayLease: 15_000,
   // Socket.IO's ping interval: rare enough to cost nothing, short enough to notice a dead peer.
   wsHeartbeat: 25_000,
   wsMaxPayload: 64 * 1024,

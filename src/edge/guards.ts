@@ -10,7 +10,11 @@ import { AccessTokens } from '../auth/access-token.js';
 import { ApiKeys } from '../auth/api-keys.js';
 import type { ServerOptions } from '../config/options.js';
 import { AppError } from '../model/errors/app-error.js';
-import { ConnectionLimits } from '../limits/connection-limits.js';
+import {
+  LocalConnectionLimits,
+  type ConnectionLimits,
+  type Release,
+} from '../limits/connection-limits.js';
 import {
   memoryRateLimiter,
   type RateLimiter,
@@ -39,11 +43,14 @@ export class Guards {
    * `clock`: the deployment's clock, for access-token expiry (Redis's in Redis mode).
    * `rateLimiters`: where rates are counted — this process (default), or Redis in Redis mode so
    * a key's rate holds across gateways.
+   * `connections`: where held connections are counted — this process (default), or Redis in
+   * Redis mode so a cap holds across gateways.
    */
   constructor(
     options: ServerOptions,
     clock: () => number = Date.now,
     rateLimiters: RateLimiterFactory = memoryRateLimiter,
+    connections?: ConnectionLimits,
   ) {
     this.auth = authenticator(
       ApiKeys.fromOptions(options.apiKeys, options.apiKeysFile),
@@ -56,10 +63,12 @@ export class Guards {
     );
     this.origins = { ...parseOriginList(options.origins), allowNull: options.allowNullOrigin };
     this.trustedProxies = parseTrustedProxies(options.trustProxy);
-    this.connections = new ConnectionLimits({
-      perIp: options.maxConnectionsPerIp,
-      perKey: options.maxConnectionsPerKey,
-    });
+    this.connections =
+      connections ??
+      new LocalConnectionLimits({
+        perIp: options.maxConnectionsPerIp,
+        perKey: options.maxConnectionsPerKey,
+      });
     this.#submitPerKey = rateLimiters('submit_per_key', options.submitRatePerKey);
     this.#submitPerIp = rateLimiters('submit_per_ip', options.submitRatePerIp);
     this.#publishPerKey = rateLimiters('publish_per_key', options.publishRatePerKey);
@@ -106,9 +115,9 @@ export class Guards {
   }
 
   /** A held connection for `ip`/`owner`, or too_many_connections. */
-  holdConnection(ip: string, owner: string | undefined): () => void {
+  async holdConnection(ip: string, owner: string | undefined): Promise<Release> {
     try {
-      return this.connections.acquire(ip, owner);
+      return await this.connections.acquire(ip, owner);
     } catch (error) {
       this.limited('connections');
       throw error;

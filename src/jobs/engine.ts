@@ -14,6 +14,7 @@ import type { Job, JobEvent, JobStatus } from '../model/job.js';
 import type { JobTypeRegistry } from './registry.js';
 import { JobWatch, type WatchOptions } from './job-watch.js';
 import { Topics } from './topics.js';
+import type { RoomPresence } from '../store/room-presence.js';
 import { visibleEvents, visibleJob } from './visibility.js';
 import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external-workers.js';
 import type { Delivery, WebhookEventMode } from '../model/webhook.js';
@@ -81,6 +82,7 @@ export class JobEngine {
   /**
    * `dispatcher` hands stored jobs to an external queue (Redis mode); embedded mode has none.
    * `clock` is the deployment's (Redis's in Redis mode): delays become due times on it.
+   * `presence` counts chat rooms across gateways (Redis mode); without it, this process counts.
    */
   constructor(
     store: Store,
@@ -90,10 +92,11 @@ export class JobEngine {
     clock: () => number = Date.now,
     schedules: ScheduleTickerSettings = {},
     retention: RetentionSettings = {},
+    presence?: RoomPresence,
   ) {
     this.#store = store;
     this.registry = registry;
-    this.topics = new Topics(store);
+    this.topics = new Topics(store, presence);
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
     this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);

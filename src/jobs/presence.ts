@@ -1,8 +1,8 @@
 /**
  * Who is in each chat room, on this server: the members that subscribed with a name. Join and
  * leave notices are published on the room's topic through the bus, so every subscriber sees
- * them in order with the room's messages. The count is this server's; several servers would
- * keep the set in the shared store instead (a Redis set per room).
+ * them in order with the room's messages. The count is this server's; in Redis mode the
+ * notices carry the count of every gateway instead (src/store/redis/redis-presence.ts).
  */
 export class Presence {
   readonly #rooms = new Map<string, Map<object, string>>();

@@ -1,9 +1,11 @@
 /**
  * The door to message topics (`chat:<room>`): what a client publishes, who is in each room, and
  * the join/leave notices, carried by the bus with no log (at-most-once). Transports render what
- * arrives; they never reach the bus themselves.
+ * arrives; they never reach the bus themselves. A notice's `members` is the room's count on
+ * every gateway when a shared presence is given (Redis mode), else this process's.
  */
 import type { MessageTopic, TopicMessage } from '../model/topic.js';
+import type { RoomPresence } from '../store/room-presence.js';
 import type { EventBus } from '../store/store.js';
 import { Presence } from './presence.js';
 
@@ -20,9 +22,14 @@ export type TopicListener = (message: TopicMessage) => void;
 export class Topics {
   readonly #bus: EventBus;
   readonly #presence = new Presence();
+  readonly #shared: RoomPresence | undefined;
+  /** Each member's id in the shared presence, unique in this process. */
+  readonly #ids = new WeakMap<object, string>();
+  #nextId = 0;
 
-  constructor(bus: EventBus) {
+  constructor(bus: EventBus, shared?: RoomPresence) {
     this.#bus = bus;
+    this.#shared = shared;
   }
 
   /** Delivers a client's `data` to the topic's current subscribers. */
@@ -39,25 +46,38 @@ export class Topics {
   }
 
   /** Adds `member` to the room under `name` and announces it to the room. */
-  join(topic: MessageTopic, member: object, name: string): Promise<void> {
-    const members = this.#presence.join(topic, member, name);
-    return this.#notify(topic, { kind: 'presence', event: 'join', name, members });
+  async join(topic: MessageTopic, member: object, name: string): Promise<void> {
+    const here = this.#presence.join(topic, member, name);
+    const members = this.#shared ? await this.#shared.join(topic, this.#idOf(member), name) : here;
+    await this.#notify(topic, { kind: 'presence', event: 'join', name, members });
   }
 
   /** Removes `member` from the room and, if it had joined under a name, announces it. */
   leave(topic: MessageTopic, member: object): void {
     const left = this.#presence.leave(topic, member);
+    if (!left) return;
+    const { name } = left;
+    const members = this.#shared?.leave(topic, this.#idOf(member)) ?? Promise.resolve(left.members);
     // The bus refuses only once the store is closed, at shutdown, when nobody is left to tell.
-    if (left) {
-      void this.#notify(topic, { kind: 'presence', event: 'leave', ...left }).catch(
-        () => undefined,
-      );
-    }
+    void members
+      .then((count) =>
+        this.#notify(topic, { kind: 'presence', event: 'leave', name, members: count }),
+      )
+      .catch(() => undefined);
   }
 
   /** The name `member` joined `topic` under, if any. */
   nameOf(topic: string, member: object): string | undefined {
     return this.#presence.nameOf(topic, member);
+  }
+
+  #idOf(member: object): string {
+    let id = this.#ids.get(member);
+    if (id === undefined) {
+      id = (this.#nextId++).toString(36);
+      this.#ids.set(member, id);
+    }
+    return id;
   }
 
   #notify(topic: MessageTopic, payload: TopicPayload): Promise<void> {

@@ -3,6 +3,9 @@
  * together — per client address and per API key. Each held connection takes a slot and gives
  * it back when it ends; past a cap the new one is refused with `too_many_connections` (429 on
  * HTTP and on the WebSocket upgrade).
+ *
+ * Two kinds, chosen by the composition: the in-process count below (one process, the SQLite
+ * mode), and one shared by every gateway through Redis (src/store/redis/redis-connection-counts.ts).
  */
 import { AppError } from '../model/errors/app-error.js';
 
@@ -13,7 +16,26 @@ export interface ConnectionLimitOptions {
 
 export type Release = () => void;
 
-export class ConnectionLimits {
+export interface ConnectionLimits {
+  /** Takes a slot for `ip` (and `owner`, with API keys on), or rejects with too_many_connections. */
+  acquire(ip: string, owner: string | undefined): Promise<Release>;
+}
+
+/** The refusal for a cap `held` connections have reached. */
+export function tooManyConnections(over: 'ip' | 'key', held: number): AppError {
+  return over === 'ip'
+    ? new AppError(
+        'too_many_connections',
+        `this address already holds ${held} connections (--max-connections-per-ip)`,
+      )
+    : new AppError(
+        'too_many_connections',
+        `this API key already holds ${held} connections (--max-connections-per-key)`,
+      );
+}
+
+/** This process's count: exact, but each gateway keeps its own. */
+export class LocalConnectionLimits implements ConnectionLimits {
   readonly #options: ConnectionLimitOptions;
   readonly #byIp = new Map<string, number>();
   readonly #byKey = new Map<string, number>();
@@ -22,21 +44,20 @@ export class ConnectionLimits {
     this.#options = options;
   }
 
-  /** Takes a slot for `ip` (and `owner`, with API keys on), or throws too_many_connections. */
-  acquire(ip: string, owner: string | undefined): Release {
-    const ipCount = this.#byIp.get(ip) ?? 0;
-    if (ipCount >= this.#options.perIp) {
-      throw new AppError(
-        'too_many_connections',
-        `this address already holds ${ipCount} connections (--max-connections-per-ip)`,
-      );
-    }
+  acquire(ip: string, owner: string | undefined): Promise<Release> {
+    // A refusal thrown by take() rejects the promise.
+    return new Promise((resolve) => {
+      resolve(this.take(ip, owner));
+    });
+  }
+
+  /** acquire(), at once: takes the slot or throws too_many_connections. */
+  take(ip: string, owner: string | undefined): Release {
+    const ipCount = this.heldBy(ip);
+    if (ipCount >= this.#options.perIp) throw tooManyConnections('ip', ipCount);
     const keyCount = owner === undefined ? 0 : (this.#byKey.get(owner) ?? 0);
     if (owner !== undefined && keyCount >= this.#options.perKey) {
-      throw new AppError(
-        'too_many_connections',
-        `this API key already holds ${keyCount} connections (--max-connections-per-key)`,
-      );
+      throw tooManyConnections('key', keyCount);
     }
     this.#byIp.set(ip, ipCount + 1);
     if (owner !== undefined) this.#byKey.set(owner, keyCount + 1);
@@ -49,7 +70,7 @@ export class ConnectionLimits {
     };
   }
 
-  /** Connections held now by `ip`, for tests and metrics. */
+  /** Connections held now by `ip`. */
   heldBy(ip: string): number {
     return this.#byIp.get(ip) ?? 0;
   }

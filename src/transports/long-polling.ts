@@ -101,7 +101,11 @@ export class LongPolling implements Closeable {
       }
       if (!this.#lifecycle.running) return { outcome: 'closing', job };
       if (signal.aborted) return { outcome: 'aborted' };
-      outcome = await this.#hold(watch, waitMs, request, caller);
+      const releaseSlot = await this.#options.guards?.holdConnection(
+        request.ip ?? '',
+        caller.owner,
+      );
+      outcome = await this.#hold(watch, waitMs, request, releaseSlot);
     } finally {
       watch.close();
     }
@@ -151,10 +155,14 @@ export class LongPolling implements Closeable {
   }
 
   /** Holds the request until the job changes, the wait runs out, the client leaves or shutdown. */
-  #hold(watch: JobWatch, waitMs: number, request: WaitRequest, caller: Caller) {
+  #hold(
+    watch: JobWatch,
+    waitMs: number,
+    request: WaitRequest,
+    releaseSlot: (() => void) | undefined,
+  ) {
     const { signal } = request;
-    const { guards, metrics } = this.#options;
-    const releaseSlot = guards?.holdConnection(request.ip ?? '', caller.owner);
+    const { metrics } = this.#options;
     return new Promise<WaitOutcome>((resolve) => {
       let held = true;
       const release = (why: WaitOutcome) => {
@@ -177,6 +185,10 @@ export class LongPolling implements Closeable {
       void watch.changed().then(() => {
         release('changed');
       });
+      // Taking the slot may have taken a round trip to Redis: the client may be gone already,
+      // or shutdown begun (which answered the requests held then, not this one).
+      if (signal.aborted) release('aborted');
+      else if (!this.#lifecycle.running) release('closing');
     });
   }
 }

@@ -79,13 +79,23 @@ export class SseTransport implements Closeable {
     const following = watches.filter((watch) => !watch.finished);
     for (const watch of watches) if (watch.finished) watch.close();
     if (following.length === 0 && !spec.topics) return reply.code(204).send();
-    // Shutdown began while the jobs were read: a stream opened now would hold the server open.
-    if (!this.#lifecycle.running) {
+    let releaseSlot: (() => void) | undefined;
+    try {
+      releaseSlot = await this.#options.guards?.holdConnection(request.ip, request.caller.owner);
+    } catch (error) {
       for (const watch of following) watch.close();
+      throw error;
+    }
+    // Shutdown began while the jobs were read: a stream opened now would hold the server open.
+    // A client gone meanwhile would never close the stream it is not there to read.
+    if (!this.#lifecycle.running || request.raw.destroyed) {
+      releaseSlot?.();
+      for (const watch of following) watch.close();
+      if (request.raw.destroyed) return reply.hijack();
       throw new AppError('shutting_down', 'the server is shutting down');
     }
 
-    const stream = this.#open(request, reply, spec.multiplexed ? spec.cursors : undefined);
+    const stream = this.#open(reply, spec.multiplexed ? spec.cursors : undefined, releaseSlot);
     for (const watch of following) {
       stream.onClose(() => {
         watch.close();
@@ -162,9 +172,12 @@ export class SseTransport implements Closeable {
   }
 
   /** Takes over the response: headers, retry hint, heartbeat; released when it closes. */
-  #open(request: FastifyRequest, reply: FastifyReply, cursors: Cursors | undefined): SseStream {
+  #open(
+    reply: FastifyReply,
+    cursors: Cursors | undefined,
+    releaseSlot: (() => void) | undefined,
+  ): SseStream {
     const options = this.#options;
-    const releaseSlot = options.guards?.holdConnection(request.ip, request.caller.owner);
     void reply.hijack();
     const stream = new SseStream(reply.raw, {
       heartbeatMs: options.heartbeat,

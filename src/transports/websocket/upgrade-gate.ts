@@ -129,16 +129,31 @@ export class UpgradeGate {
   /** Takes a connection slot for an authenticated caller and completes the upgrade. */
   #admit(request: IncomingMessage, socket: Duplex, head: Buffer, caller: Caller): void {
     const { guards } = this.#options;
-    let release: () => void;
-    try {
-      release = guards.holdConnection(guards.clientAddress(request), caller.owner);
-    } catch (error) {
-      this.#refuse(socket, request, error);
-      return;
-    }
-    this.#server.handleUpgrade(request, socket, head, (ws) => {
-      this.#options.onConnection(ws, caller, release);
-    });
+    void guards
+      .holdConnection(guards.clientAddress(request), caller.owner)
+      .then(
+        (release) => {
+          // Counting the slot may have taken a round trip to Redis: the client may be gone, or
+          // shutdown begun.
+          if (socket.destroyed) {
+            release();
+          } else if (!this.#options.accepting()) {
+            release();
+            this.#reject(socket, request, 'shutting_down', 'the server is shutting down');
+          } else {
+            this.#server.handleUpgrade(request, socket, head, (ws) => {
+              this.#options.onConnection(ws, caller, release);
+            });
+          }
+        },
+        (error: unknown) => {
+          this.#refuse(socket, request, error);
+        },
+      )
+      .catch((error: unknown) => {
+        this.#options.logger.error({ err: error }, 'websocket upgrade failed');
+        socket.destroy();
+      });
   }
 
   /** A catalogue error refuses the upgrade; anything else is a fault: the socket is dropped. */
