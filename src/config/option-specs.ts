@@ -299,7 +299,8 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'integer',
     min: 1,
     max: 1_000_000,
-    description: 'long polls, event streams and WebSockets one client address may hold at once',
+    description:
+      'long polls, event streams and WebSockets one client address may hold at once, on all gateways together with --redis',
   },
   wsMaxSubscriptions: {
     flag: '--ws-max-subscriptions',
@@ -432,7 +433,8 @@ export const OPTION_SPECS: Readonly<Record<keyof ServerOptions, OptionSpec>> = {
     kind: 'integer',
     min: 1,
     max: 1_000_000,
-    description: 'long polls, event streams and WebSockets one API key may hold at once',
+    description:
+      'long polls, event streams and WebSockets one API key may hold at once, on all gateways together with --redis',
   },
   submitRatePerKey: {
     flag: '--submit-rate-per-key',
