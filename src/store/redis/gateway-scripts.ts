@@ -157,20 +157,6 @@ redis.call('HDEL', p .. 'gw:' .. me .. ':room:' .. topic, ARGV[4])
 return members(p, me, topic)
 `;
 
-/** ARGV: prefix, gateway id, topic. Returns the names of the room's members, every gateway's. */
-export const ROOM_NAMES_SCRIPT = `
-${NOW}
-${GATEWAYS}
-local p, me, topic = ARGV[1], ARGV[2], ARGV[3]
-local names = {}
-for _, id in ipairs(gateways(p, me)) do
-  for _, name in ipairs(redis.call('HVALS', p .. 'gw:' .. id .. ':room:' .. topic)) do
-    names[#names + 1] = name
-  end
-end
-return names
-`;
-
 /** ARGV: prefix, gateway id, lease ms, topic, then member id, name pairs: the room's members here. */
 export const ROOM_REWRITE_SCRIPT = `
 local p, me, lease, topic = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]

@@ -8,6 +8,7 @@
  *   P kept              zset: finished jobs with a keepFor of their own, by its end (ms)
  *   P outbox            zset: jobs stored but not yet confirmed in the queue, by Redis time
  *   P events, P messages  pub/sub channels          P bull:…      BullMQ's keys
+ *   P gw:…              gateways' connection counts and room members (gateway-scripts.ts)
  *
  * and one sorted set of job ids by insertion number for every combination of list filters, so
  * that any `GET /jobs` page is a single index range, however many jobs there are:
