@@ -45,15 +45,15 @@ export class LocalConnectionLimits implements ConnectionLimits {
   }
 
   acquire(ip: string, owner: string | undefined): Promise<Release> {
-    // A refusal thrown by take() rejects the promise.
+    // A refusal thrown by #take() rejects the promise.
     return new Promise((resolve) => {
-      resolve(this.take(ip, owner));
+      resolve(this.#take(ip, owner));
     });
   }
 
   /** acquire(), at once: takes the slot or throws too_many_connections. */
-  take(ip: string, owner: string | undefined): Release {
-    const ipCount = this.heldBy(ip);
+  #take(ip: string, owner: string | undefined): Release {
+    const ipCount = this.#byIp.get(ip) ?? 0;
     if (ipCount >= this.#options.perIp) throw tooManyConnections('ip', ipCount);
     const keyCount = owner === undefined ? 0 : (this.#byKey.get(owner) ?? 0);
     if (owner !== undefined && keyCount >= this.#options.perKey) {
@@ -68,11 +68,6 @@ export class LocalConnectionLimits implements ConnectionLimits {
       decrement(this.#byIp, ip);
       if (owner !== undefined) decrement(this.#byKey, owner);
     };
-  }
-
-  /** Connections held now by `ip`. */
-  heldBy(ip: string): number {
-    return this.#byIp.get(ip) ?? 0;
   }
 }
 
