@@ -2,14 +2,13 @@
  * Rate limits and connection caps: past them the answer is 429 (with Retry-After) or the
  * WebSocket error, the refusal is counted in /metrics, and other clients are unaffected.
  */
-import { get, type IncomingMessage } from 'node:http';
+import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { json, postJson } from './helpers/http.js';
 import { metricValue } from './helpers/metrics.js';
 import { readEventStream } from './helpers/sse.js';
 import { startInjectedServer, startTestServer } from './helpers/test-server.js';
-import { connect, wsUrl } from './helpers/ws-client.js';
+import { connect, upgradeStatus } from './helpers/ws-client.js';
 import type { Job } from '../src/model/job.js';
 
 const ALICE = 'alice-secret-0123456789';
@@ -141,20 +140,4 @@ function heldPoll(url: string, headers: Record<string, string>): { abort(): void
   const request = get(url, { headers, agent: false });
   request.on('error', () => undefined);
   return { abort: () => request.destroy() };
-}
-
-/** The HTTP status of a WebSocket upgrade (101 when it succeeds; the socket is then closed). */
-async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
-  const ws = new WebSocket(wsUrl(url), { headers });
-  ws.on('error', () => undefined);
-  const status = await new Promise<number>((resolve) => {
-    ws.once('unexpected-response', (_request, response: IncomingMessage) => {
-      resolve(response.statusCode ?? 0);
-    });
-    ws.once('upgrade', () => {
-      resolve(101);
-    });
-  });
-  ws.terminate();
-  return status;
 }

@@ -3,6 +3,7 @@
  * for messages and for the close by event (no sleeps). Terminated when the test finishes.
  */
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { onTestFinished } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 
@@ -74,4 +75,20 @@ export async function connect(
   };
   await client.waitFor((m) => m.type === 'welcome');
   return client;
+}
+
+/** The HTTP status of a WebSocket upgrade (101 when it succeeds; the socket is then closed). */
+export async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  const ws = new WebSocket(wsUrl(url), { headers });
+  ws.on('error', () => undefined);
+  const status = await new Promise<number>((resolve) => {
+    ws.once('unexpected-response', (_request, response: IncomingMessage) => {
+      resolve(response.statusCode ?? 0);
+    });
+    ws.once('upgrade', () => {
+      resolve(101);
+    });
+  });
+  ws.terminate();
+  return status;
 }

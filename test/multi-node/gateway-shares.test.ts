@@ -4,36 +4,18 @@
  * members of both. When one gateway is killed (SIGKILL: it gives nothing back), its
  * connections and members stop counting within its lease (--gateway-lease 1s here).
  */
-import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { redisAvailable } from '../helpers/redis-server.js';
 import { redisForSuite } from '../helpers/redis-suite.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { connect, wsUrl, type Received } from '../helpers/ws-client.js';
+import { connect, upgradeStatus, type Received } from '../helpers/ws-client.js';
 
 const CAP = 4;
 const LEASE_MS = 1000;
 const ALICE = 'alice-secret-0123456789';
 const BOB = 'bob-secret-0123456789ab';
 const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
-
-/** The status a WebSocket upgrade is answered with (101: admitted, then closed at once). */
-async function upgradeStatus(url: string, key: string): Promise<number> {
-  const ws = new WebSocket(wsUrl(url), as(key));
-  ws.on('error', () => undefined);
-  const status = await new Promise<number>((resolve) => {
-    ws.once('unexpected-response', (_request, response: IncomingMessage) => {
-      resolve(response.statusCode ?? 0);
-    });
-    ws.once('upgrade', () => {
-      resolve(101);
-    });
-  });
-  ws.terminate();
-  return status;
-}
 
 /** Joins `chat:lobby` on `url` as `name`; resolves with the client and its own join notice. */
 async function join(url: string, name: string) {
@@ -63,8 +45,8 @@ describe.skipIf(!redisAvailable)('connection caps and presence across gateways',
 
     // The cap: N connections alternately through A and B, then neither admits one more.
     for (let i = 0; i < CAP; i++) await connect(i % 2 === 0 ? a.url : b.url, as(ALICE));
-    expect(await upgradeStatus(a.url, ALICE)).toBe(429);
-    expect(await upgradeStatus(b.url, ALICE)).toBe(429);
+    expect(await upgradeStatus(a.url, as(ALICE).headers)).toBe(429);
+    expect(await upgradeStatus(b.url, as(ALICE).headers)).toBe(429);
 
     // Presence: each gateway's join notice counts the members of both.
     const ada = await join(a.url, 'Ada');
@@ -81,13 +63,16 @@ describe.skipIf(!redisAvailable)('connection caps and presence across gateways',
     process.kill(-a.pid, 'SIGKILL');
     await a.exited;
     await expect
-      .poll(() => upgradeStatus(b.url, ALICE), { timeout: 10 * LEASE_MS, interval: 100 })
+      .poll(() => upgradeStatus(b.url, as(ALICE).headers), {
+        timeout: 10 * LEASE_MS,
+        interval: 100,
+      })
       .toBe(101);
     const freedAfter = performance.now() - killedAt;
     // B's own two still count: exactly two more get through.
     await connect(b.url, as(ALICE));
     await connect(b.url, as(ALICE));
-    expect(await upgradeStatus(b.url, ALICE)).toBe(429);
+    expect(await upgradeStatus(b.url, as(ALICE).headers)).toBe(429);
     // Ada and Cy are gone from the room: a new member on B counts Bob and itself.
     const dee = await join(b.url, 'Dee');
     expect(dee.members).toBe(2);
