@@ -26,7 +26,11 @@ describe.skipIf(!redisAvailable)('Redis mode', () => {
       await postJson(`${url}/jobs`, { type: 'demo', input: { stepMs: 10 } }),
     );
     const done = await waitForJob(server.store, job.id, isFinished);
-    expect(done).toMatchObject({ status: 'succeeded', progress: 100, seq: 12, attempt: 1 });
+    expect(done).toMatchObject({ status: 'succeeded', progress: 100, attempt: 1 });
+    // queued, started, up to ten progress steps, succeeded: progress reported while a write is
+    // in flight replaces the one waiting (the latest wins), so a loaded machine records fewer.
+    expect(done.seq).toBeGreaterThanOrEqual(3);
+    expect(done.seq).toBeLessThanOrEqual(12);
   });
 
   it('cancels a job running on another gateway', async () => {
