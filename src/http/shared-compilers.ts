@@ -59,8 +59,15 @@ function checkHeaderNames(route: AjvCompiler.RouteDefinition): void {
   }
 }
 
-export const sharedCompilers = {
+/** Both compilers, present (Fastify's type has them optional). */
+export interface SharedCompilers {
+  buildValidator: NonNullable<CompilersFactory['buildValidator']>;
+  buildSerializer: NonNullable<CompilersFactory['buildSerializer']>;
+}
+
+// Named, not inferred: the package's declarations must not reach into Ajv's own types.
+export const sharedCompilers: SharedCompilers = {
   // One Ajv pool for the process (an Ajv per shared schemas and options), not one per app.
   buildValidator: memoised(AjvCompiler(), checkHeaderNames),
   buildSerializer: memoised(SerializerSelector()),
-} satisfies CompilersFactory;
+};
