@@ -71,7 +71,8 @@ async function injected(app: Injectable, request: Request, redirects: number): P
     const next = new URL(location, url);
     // As fetch does: 303, and 301/302 after a POST, become a GET without a body.
     const asGet =
-      reply.statusCode === 303 || (request.method === 'POST' && reply.statusCode !== 307);
+      reply.statusCode === 303 ||
+      (request.method === 'POST' && (reply.statusCode === 301 || reply.statusCode === 302));
     const nextRequest = new Request(next, {
       method: asGet ? 'GET' : request.method,
       headers: request.headers,
