@@ -19,7 +19,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { WebhookDelivery } from '../src/transports/webhooks.js';
 import type { WebhookOptions } from '../src/transports/webhooks/options.js';
-import { newWebhookSecret } from '../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../src/jobs/webhook-secret.js';
 import { delegatingStore } from './helpers/delegating-store.js';
 import { redisAvailable } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';

@@ -17,7 +17,7 @@ import { RedisStore } from '../src/store/redis/redis-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { WebhookDelivery } from '../src/transports/webhooks.js';
-import { newWebhookSecret } from '../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../src/jobs/webhook-secret.js';
 import { redisAvailable } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { tempDir } from './helpers/temp-dir.js';

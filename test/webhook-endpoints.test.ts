@@ -9,7 +9,7 @@ import { startReceiver, type Receiver } from '../demos/webhooks/receiver.js';
 import { verifySignature } from '../demos/webhooks/verify-signature.js';
 import type { WebhookEndpointWithSecret } from '../src/model/webhook-endpoint.js';
 import type { Delivery } from '../src/model/webhook.js';
-import { newWebhookSecret } from '../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../src/jobs/webhook-secret.js';
 import { startTestServer } from './helpers/test-server.js';
 
 const SERVER_SECRET = newWebhookSecret();

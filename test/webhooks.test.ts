@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startReceiver, type Receiver, type ReceiverOptions } from '../demos/webhooks/receiver.js';
 import { verifySignature } from '../demos/webhooks/verify-signature.js';
 import type { Delivery } from '../src/model/webhook.js';
-import { newWebhookSecret } from '../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../src/jobs/webhook-secret.js';
 import { startTestServer } from './helpers/test-server.js';
 
 const SECRET = newWebhookSecret();

@@ -8,7 +8,7 @@
  */
 import { request } from 'node:http';
 import { startReceiver } from '../../demos/webhooks/receiver.js';
-import { newWebhookSecret } from '../../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../../src/jobs/webhook-secret.js';
 import { startOurServer } from '../lib/our-server.js';
 import type { Suite } from '../lib/suite.js';
 

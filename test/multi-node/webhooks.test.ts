@@ -11,7 +11,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { verifySignature } from '../../demos/webhooks/verify-signature.js';
 import type { Job } from '../../src/model/job.js';
 import type { Delivery } from '../../src/model/webhook.js';
-import { newWebhookSecret } from '../../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../../src/jobs/webhook-secret.js';
 import { json, postJson } from '../helpers/http.js';
 import { redisAvailable } from '../helpers/redis-server.js';
 import { redisForSuite } from '../helpers/redis-suite.js';

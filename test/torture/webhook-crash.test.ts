@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startReceiver } from '../../demos/webhooks/receiver.js';
-import { newWebhookSecret } from '../../src/transports/webhooks/secrets.js';
+import { newWebhookSecret } from '../../src/jobs/webhook-secret.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { count, figure } from './helpers/figures.js';

@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { newWebhookSecret } from '../../jobs/webhook-secret.js';
 import { OptionsError } from '../../model/errors/options-error.js';
 
-export { newWebhookSecret };
-
 const SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 /** Parses `--webhook-secret`; throws an OptionsError that names the option. */
