@@ -24,24 +24,12 @@ import { delegatingStore } from './helpers/delegating-store.js';
 import { redisAvailable } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { webhookTestOptions } from './helpers/webhook-test-options.js';
 
 const SECRET = newWebhookSecret();
 
 function options(overrides: Partial<WebhookOptions> = {}): WebhookOptions {
-  return {
-    secrets: [SECRET],
-    allowPrivate: true,
-    connectTimeoutMs: 2000,
-    responseTimeoutMs: 2000,
-    maxResponseBytes: 4096,
-    retryWindowMs: 24 * 3_600_000,
-    backoff: { type: 'exponential', delayMs: 10_000, maxDelayMs: 3_600_000, jitter: 0.5 },
-    perEndpointConcurrency: 4,
-    maxInFlight: 64,
-    breaker: { threshold: 1000, cooldownMs: 30_000, maxCooldownMs: 600_000 },
-    pollMs: 1000,
-    ...overrides,
-  };
+  return webhookTestOptions([SECRET], overrides);
 }
 
 /** The store under test: SQLite's, or Redis's in the Redis block below. */

@@ -21,6 +21,7 @@ import { newWebhookSecret } from '../src/jobs/webhook-secret.js';
 import { redisAvailable } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { webhookTestOptions } from './helpers/webhook-test-options.js';
 
 const BACKOFF_MS = 10_000;
 
@@ -40,19 +41,10 @@ async function setup(makeStore: () => Promise<Store> | Store, respond?: (n: numb
   const queue = engine.webhookQueue;
   if (!endpoints || !queue) throw new Error('the store keeps webhook endpoints');
   const delivery = new WebhookDelivery(
-    {
-      secrets: [newWebhookSecret()],
-      allowPrivate: true,
-      connectTimeoutMs: 2000,
-      responseTimeoutMs: 2000,
-      maxResponseBytes: 4096,
+    webhookTestOptions([newWebhookSecret()], {
       retryWindowMs: 3_600_000,
       backoff: { type: 'fixed', delayMs: BACKOFF_MS },
-      perEndpointConcurrency: 4,
-      maxInFlight: 64,
-      breaker: { threshold: 1000, cooldownMs: 30_000, maxCooldownMs: 600_000 },
-      pollMs: 1000,
-    },
+    }),
     { queue, logger: pino({ level: 'silent' }), now: () => clock.now, random: () => 0.5 },
   );
   onTestFinished(() => delivery.close(0));
