@@ -10,7 +10,8 @@ import {
   resolveOptions,
   type ServerOptions,
 } from '../src/config/options.js';
-import { parseDuration, parseSize } from '../src/config/parse-value.js';
+import { parseSize } from '../src/config/parse-value.js';
+import { parseDuration } from '../src/model/duration.js';
 
 describe('options', () => {
   it('defaults to port 8000 and a SQLite file under ./data', () => {

@@ -8,7 +8,8 @@ import { parseTrustedProxies } from '../auth/client-address.js';
 import { parseOriginList } from '../auth/origin-policy.js';
 import { OPTION_SPECS } from './option-specs.js';
 import { OptionsError } from '../model/errors/options-error.js';
-import { parseBoolean, parseDuration, parseInteger, parseSize } from './parse-value.js';
+import { parseDuration } from '../model/duration.js';
+import { parseBoolean, parseInteger, parseSize } from './parse-value.js';
 import { DEFAULT_OPTIONS, type ServerOptions } from './server-options.js';
 
 export { OptionsError };

@@ -1,8 +1,7 @@
 /** Parsers for option values given as text (flags, environment variables). */
 import { parseWithUnit } from '../model/duration.js';
 
-// Durations are also part of the HTTP API (a submit's `keepFor`), so their parser is model's.
-export { parseDuration } from '../model/duration.js';
+// Durations are parsed in model/duration.ts: a submit's `keepFor` is one too.
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
