@@ -12,6 +12,7 @@
  * scripts name keys from the prefix in Lua, as the store's scripts do (one Redis, not Cluster).
  */
 import type { Redis } from 'ioredis';
+import { defineScripts } from './redis-commands.js';
 
 /** What the scripts of one gateway need: its connection, prefix, id and lease. */
 export interface GatewayContext {
@@ -192,7 +193,5 @@ const SCRIPTS = {
 };
 
 export function defineGatewayScripts(redis: Redis): void {
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, { numberOfKeys: 0, lua });
-  }
+  defineScripts(redis, SCRIPTS);
 }

@@ -83,8 +83,15 @@ export async function guard<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-export function defineScripts(redis: Redis): void {
-  for (const [name, lua] of Object.entries(SCRIPTS)) {
+/**
+ * Registers Lua scripts as commands on `redis` (each takes its keys from the prefix it is
+ * given, so none declares keys): the job store's by default, or another store's table.
+ */
+export function defineScripts(
+  redis: Redis,
+  scripts: Readonly<Record<string, string>> = SCRIPTS,
+): void {
+  for (const [name, lua] of Object.entries(scripts)) {
     redis.defineCommand(name, { numberOfKeys: 0, lua });
   }
 }

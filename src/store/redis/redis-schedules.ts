@@ -20,7 +20,7 @@ import type {
 } from '../schedules.js';
 import type { CreateResult, NewJob } from '../store.js';
 import { hashFromList } from './codec.js';
-import { guard } from './redis-commands.js';
+import { defineScripts, guard } from './redis-commands.js';
 import {
   SCHEDULE_ADVANCE_SCRIPT,
   SCHEDULE_CREATE_SCRIPT,
@@ -67,9 +67,7 @@ export class RedisSchedules implements ScheduleStore {
       bpScheduleDelete: SCHEDULE_DELETE_SCRIPT,
       bpScheduleAdvance: SCHEDULE_ADVANCE_SCRIPT,
     };
-    for (const [name, lua] of Object.entries(scripts)) {
-      ctx.redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    defineScripts(ctx.redis, scripts);
   }
 
   createSchedule(schedule: NewSchedule): Promise<Schedule> {

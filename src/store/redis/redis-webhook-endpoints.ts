@@ -17,7 +17,7 @@ import {
   type WebhookEndpointStore,
 } from '../webhook-endpoints.js';
 import { hashFromList } from './codec.js';
-import { guard } from './redis-commands.js';
+import { defineScripts, guard } from './redis-commands.js';
 import {
   ENDPOINT_CREATE_SCRIPT,
   ENDPOINT_DELETE_SCRIPT,
@@ -47,9 +47,7 @@ export class RedisWebhookEndpoints implements WebhookEndpointStore {
       bpEndpointRotate: ENDPOINT_ROTATE_SCRIPT,
       bpEndpointDelete: ENDPOINT_DELETE_SCRIPT,
     };
-    for (const [name, lua] of Object.entries(scripts)) {
-      redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    defineScripts(redis, scripts);
   }
 
   createEndpoint(endpoint: NewWebhookEndpoint): Promise<StoredWebhookEndpoint> {

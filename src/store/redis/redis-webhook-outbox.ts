@@ -17,7 +17,7 @@ import type {
   WebhookOutbox,
 } from '../webhook-outbox.js';
 import { eventFromPayload, hashFromList } from './codec.js';
-import { guard, type ScriptReply } from './redis-commands.js';
+import { defineScripts, guard, type ScriptReply } from './redis-commands.js';
 import {
   WEBHOOK_ATTEMPT_SCRIPT,
   WEBHOOK_CLAIM_SCRIPT,
@@ -70,9 +70,7 @@ export class RedisWebhookOutbox implements WebhookOutbox {
 
   constructor(ctx: RedisWebhookContext) {
     this.#ctx = ctx;
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      ctx.redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    defineScripts(ctx.redis, SCRIPTS);
   }
 
   claimDue(now: number, limit: number, leaseMs: number): Promise<DueDelivery[]> {
