@@ -224,11 +224,14 @@ describe('torture 6: hostile HTTP', () => {
       { numRuns: GENERATED },
     );
     agent.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // let the server see the closes
+    // The server sees the destroyed sockets close asynchronously, later on a loaded machine (a CI
+    // run found 3 still open after a fixed 500 ms): poll within a bound, so only a leak fails.
+    await expect
+      .poll(async () => (await server.stats()).openFds, { timeout: 10_000, interval: 100 })
+      .toBeLessThanOrEqual(warm.openFds + 2);
     const end = await server.stats();
     expect(server.child.exitCode).toBeNull();
     expect(server.failures()).toEqual([]);
-    expect(end.openFds).toBeLessThanOrEqual(warm.openFds + 2);
     expect(end.heapUsedBytes).toBeLessThan(warm.heapUsedBytes + 32 * MiB);
     figure(
       `hostile HTTP, generated: ${count(GENERATED)} requests → ${describeTally(statuses)} ` +
