@@ -74,6 +74,9 @@ describe('server-sent events: backpressure', () => {
     const sampler = (async () => {
       while (sampling.on) {
         sampling.max = Math.max(sampling.max, await metricValue(t.url, 'sse_buffered_bytes'));
+        // A sampling interval, not a wait: back to back, the scrapes took the CPU the job
+        // needed, and a loaded machine ran past the test's timeout.
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
     await t.server.engine.cancel(blocker.id);
@@ -93,7 +96,7 @@ describe('server-sent events: backpressure', () => {
     expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] ?? 0))).toBe(true);
     expect(received.length).toBeLessThan(final.seq); // some progress was conflated away
     expect(received.at(-1)).toMatchObject({ event: 'succeeded', id: String(final.seq) });
-  });
+  }, 60_000); // 16 MiB through a stalled socket: ~3 s idle, far longer on a loaded machine
 
   it('a client that reads while catching up on a long history gets every event, none conflated', async () => {
     const t = await startTestServer({}, [chattyJobType]);
