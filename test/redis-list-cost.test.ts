@@ -64,20 +64,27 @@ describe.skipIf(!redisAvailable)('Redis lists', () => {
     const admin = new Redis(redis().url);
     const small = await RedisStore.open({ url: redis().url, prefix: 'small:' });
     const large = await RedisStore.open({ url: redis().url, prefix: 'large:' });
+    // INFO commandstats counts every client's commands, the stores' own background work too
+    // (a loaded run once counted 9 more in one window): the fewest of three is the page's cost.
+    const fewestCommands = async (work: () => Promise<unknown>) => {
+      const totals: number[] = [];
+      for (let i = 0; i < 3; i++) totals.push((await commandsDuring(admin, work)).total);
+      return Math.min(...totals);
+    };
     try {
       await seed(small, 1000);
       await seed(large, 10_000);
       const costs: { label: string; small: number[]; large: number[] }[] = [];
       for (const query of QUERIES) {
         const cost = async (store: RedisStore) => {
-          const first = await commandsDuring(admin, () => store.list({ ...query, limit: LIMIT }));
+          const first = await fewestCommands(() => store.list({ ...query, limit: LIMIT }));
           const page = await store.list({ ...query, limit: LIMIT });
           // The second page, through the cursor, costs the same.
           const next = page.nextCursor ?? undefined;
-          const second = await commandsDuring(admin, () =>
+          const second = await fewestCommands(() =>
             store.list({ ...query, limit: LIMIT, cursor: next }),
           );
-          return [first.total, second.total];
+          return [first, second];
         };
         costs.push({
           label: JSON.stringify(query),
