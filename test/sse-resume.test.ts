@@ -52,5 +52,5 @@ describe('server-sent events across a server crash', () => {
     expect(lastEventIds).toContain(String(received[beforeCrash - 1]?.seq));
     expect(lastEventIds.at(-1)).toBe(String(final.seq));
     source.close();
-  });
+  }, 60_000); // two server start-ups and a 2 s job: ~8 s idle, past 20 s on a loaded machine
 });
