@@ -200,14 +200,6 @@ export async function createBackend(
             stallTimeoutMs: options.stallTimeout,
             clock,
           });
-    const limited = Object.keys(registry.concurrencyLimits());
-    if (runner instanceof BullmqRunner && limited.length > 0) {
-      // The store's claim enforces them; BullMQ hands jobs over without it (docs/queue.md).
-      logger.warn(
-        { event: 'type-concurrency-unenforced', jobTypes: limited },
-        `per-type concurrency of ${limited.join(', ')} is not enforced by BullMQ workers yet`,
-      );
-    }
   }
 
   const lifecycle = new Lifecycle(onCloseError('the back end'));

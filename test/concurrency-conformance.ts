@@ -45,6 +45,60 @@ export function concurrencyConformance(
       expect((await b.claimNext(10)).jobs.map((j) => j.type)).toEqual(['slow']);
     });
 
+    it("starts one job within its type's limit, and refuses it untouched when the type is full", async () => {
+      const [a, b] = await pair();
+      const one = (await a.create({ type: 'slow', input: 1 })).job;
+      const two = (await a.create({ type: 'slow', input: 2 })).job;
+      const three = (await a.create({ type: 'slow', input: 3 })).job;
+      const other = (await a.create({ type: 'fast', input: 0 })).job;
+      const started = await a.typeSlots.start(one.id, 2);
+      expect(started).toMatchObject({ outcome: 'started', job: { status: 'running', attempt: 1 } });
+      // The claim and the start count the same running jobs, whoever started them.
+      expect((await b.claimNext(1, ['fast'], LIMITS)).jobs.map((j) => j.id)).toEqual([two.id]);
+      expect(await b.typeSlots.start(three.id, 2)).toEqual({ outcome: 'full' });
+      // Refused: no event, no attempt, still queued.
+      expect(await a.get(three.id)).toMatchObject({ status: 'queued', seq: 1, attempt: 0 });
+      expect(await a.typeSlots.start(other.id, 2)).toMatchObject({ outcome: 'started' });
+      await b.update(one.id, { kind: 'canceled' });
+      expect(await b.typeSlots.start(three.id, 2)).toMatchObject({
+        outcome: 'started',
+        job: { id: three.id, status: 'running', seq: 2 },
+      });
+      // A job no longer queued is refused as update refuses it.
+      await expect(a.typeSlots.start(three.id, 5)).rejects.toMatchObject({
+        code: 'illegal_transition',
+      });
+    });
+
+    it('leases no more jobs of a limited type than its limit, passing over it to other types', async () => {
+      const [a, b] = await pair();
+      const ext = [];
+      for (let i = 0; i < 3; i++) {
+        ext.push((await a.create({ type: 'slow', input: i, priority: 10 })).job);
+      }
+      const other = (await a.create({ type: 'fast', input: 0 })).job;
+      const types = ['slow', 'fast'];
+      const first = await a.claimLeased(types, 'w1', 60_000, LIMITS);
+      const second = await b.claimLeased(types, 'w2', 60_000, LIMITS);
+      // The type is full: the next lease is of the other type, then none.
+      const third = await b.claimLeased(types, 'w2', 60_000, LIMITS);
+      expect([first?.job.id, second?.job.id, third?.job.id]).toEqual([
+        ext[0]?.id,
+        ext[1]?.id,
+        other.id,
+      ]);
+      expect(await a.claimLeased(types, 'w1', 60_000, LIMITS)).toBeUndefined();
+      expect(await a.claimLeased(['slow'], 'w1', 60_000, LIMITS)).toBeUndefined();
+      expect(await a.get(ext[2]?.id ?? '')).toMatchObject({ status: 'queued', seq: 1 });
+      // A lease released by its worker frees the slot for another gateway's claim.
+      await a.completeLeased(ext[0]?.id ?? '', first?.lease.token ?? '', {
+        kind: 'succeeded',
+        result: null,
+      });
+      const next = await b.claimLeased(['slow'], 'w2', 60_000, LIMITS);
+      expect(next?.job.id).toBe(ext[2]?.id);
+    });
+
     it('counts a job handed back or waiting for its retry as no longer running', async () => {
       const [a, b] = await pair();
       const backoff = { type: 'fixed' as const, delayMs: 0 };

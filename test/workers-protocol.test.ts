@@ -240,6 +240,7 @@ describe('worker protocol', () => {
             properties: { width: { type: 'integer', minimum: 1 } },
             required: ['width'],
           },
+          concurrency: 1,
         },
       ]),
     );
@@ -263,7 +264,23 @@ describe('worker protocol', () => {
       payload: { types: ['resize'] },
     });
     expect(claimed.json<Claimed>().timeoutMs).toBe(3_600_000);
+    // Its concurrency of 1 holds for lease claims: a second job waits while the first runs.
+    await inject({
+      method: 'POST',
+      url: '/jobs',
+      payload: { type: 'resize', input: { width: 8 } },
+    });
+    const full = await inject({
+      method: 'POST',
+      url: '/workers/claim',
+      payload: { types: ['resize'] },
+    });
+    expect(full.statusCode).toBe(204);
 
+    writeFileSync(file, JSON.stringify([{ name: 'slow', input: {}, concurrency: 0 }]));
+    await expect(startInjectedServer({ externalJobTypes: file })).rejects.toThrow(
+      /entry \[0\]: job type "slow": concurrency must be a whole number/,
+    );
     writeFileSync(file, JSON.stringify([{ name: 'has space', input: {} }]));
     await expect(startInjectedServer({ externalJobTypes: file })).rejects.toThrow(
       /--external-job-types \(EXTERNAL_JOB_TYPES\) .*types\.json: entry \[0\]: job type "has space": name must be/,

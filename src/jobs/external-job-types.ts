@@ -1,7 +1,8 @@
 /**
  * Loads the job types external workers run (`--external-job-types <file>`,
- * EXTERNAL_JOB_TYPES): a JSON array of `{ name, description, input, timeoutMs? }`, where
- * `input` is the JSON Schema every submit is validated against, exactly as a built-in type's.
+ * EXTERNAL_JOB_TYPES): a JSON array of `{ name, description, input, timeoutMs?, concurrency? }`,
+ * where `input` is the JSON Schema every submit is validated against, exactly as a built-in
+ * type's.
  * A team whose workers are in Python or Go declares its types here without writing any
  * JavaScript; a job-types module may declare them too (`execution: 'external'`). Whatever is
  * wrong becomes one OptionsError naming the option, the file and the reason.
@@ -50,6 +51,8 @@ export function loadExternalJobTypes(
       input: given.input ?? { type: 'object' },
       timeoutMs: given.timeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS,
       execution: 'external',
+      // Checked by the registry like a module's: a whole number, at least 1 (docs/queue.md).
+      ...(given.concurrency !== undefined && { concurrency: given.concurrency }),
     } as unknown as AnyJobType & { input: TSchema };
     try {
       registry.register(type);

@@ -34,12 +34,14 @@ export type LeasedOutcome =
 export interface LeaseStore {
   /**
    * Starts the oldest queued job whose type is one of `types` under a new lease of `leaseMs`,
-   * or undefined when none is queued.
+   * or undefined when none is queued. With `typeLimits`, as in claimNext: a type named there
+   * is passed over while that many of its jobs are `running` (counted in the same write).
    */
   claimLeased(
     types: readonly string[],
     worker: string,
     leaseMs: number,
+    typeLimits?: Readonly<Record<string, number>>,
   ): Promise<LeasedJob | undefined>;
   /**
    * Extends the lease to `leaseMs` from now, recording `progress` first when given. Rejects

@@ -15,6 +15,7 @@ import type { MessageTopic, Topic, TopicMessage } from '../model/topic.js';
 import type { LeaseStore } from './leases.js';
 import type { NewJob } from './new-job.js';
 import type { ScheduleStore } from './schedules.js';
+import type { TypeSlots } from './type-slots.js';
 import type { WebhookEndpointStore } from './webhook-endpoints.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
@@ -153,6 +154,8 @@ export interface Store extends JobStore, EventBus, LeaseStore, Closeable {
   subscribeFaults?(listener: FaultListener): Unsubscribe;
   /** Recurring schedules (schedules.ts): each tick creates one job. */
   readonly schedules: ScheduleStore;
+  /** Starting one job within its type's concurrency (type-slots.ts): the BullMQ worker's start. */
+  readonly typeSlots: TypeSlots;
   /** The webhook outbox; stores without one refuse jobs that ask for webhooks. */
   readonly webhooks?: WebhookOutbox;
   /** Registered endpoints (`/webhooks`), kept by every store that keeps an outbox. */

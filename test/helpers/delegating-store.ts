@@ -14,7 +14,8 @@ export function delegatingStore(
     list: (query) => inner.list(query),
     update: (id, change) => inner.update(id, change),
     claimNext: (limit, except, typeLimits) => inner.claimNext(limit, except, typeLimits),
-    claimLeased: (types, worker, ms) => inner.claimLeased(types, worker, ms),
+    claimLeased: (types, worker, ms, typeLimits) =>
+      inner.claimLeased(types, worker, ms, typeLimits),
     renewLease: (id, token, ms, progress) => inner.renewLease(id, token, ms, progress),
     completeLeased: (id, token, outcome) => inner.completeLeased(id, token, outcome),
     expireLeases: (below) => inner.expireLeases(below),
@@ -28,6 +29,7 @@ export function delegatingStore(
     subscribeMessages: (topic, listener) => inner.subscribeMessages(topic, listener),
     close: () => inner.close(),
     schedules: inner.schedules,
+    typeSlots: inner.typeSlots,
     // The optional parts too, so a wrapped store keeps its write health, faults and webhooks.
     writeFailure: () => inner.writeFailure?.(),
     ...(inner.subscribeFaults && { subscribeFaults: inner.subscribeFaults.bind(inner) }),

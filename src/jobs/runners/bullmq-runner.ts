@@ -13,6 +13,10 @@
  * Retries and delays: the store decides a retry (retry-decision.ts) and records the due time;
  * this worker then moves the same BullMQ job to BullMQ's delayed set until then. A job handed
  * over before its due time (an extra enqueue by the outbox reconciler) is delayed again.
+ *
+ * Per-type concurrency: a job of a type with a `concurrency` starts only while the type has a
+ * free slot across every worker; otherwise it is parked until a job of its type ends
+ * (bullmq-type-slots.ts).
  */
 import { DelayedError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Logger } from 'pino';
@@ -29,6 +33,7 @@ import { Lifecycle, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import type { Unsubscribe } from '../../store/store.js';
 import type { JobRunner } from './runner.js';
 import { QUEUE_NAME, bullmqPrefix, type QueuedJobData } from './bullmq-dispatcher.js';
+import { BullmqTypeSlots } from './bullmq-type-slots.js';
 
 export interface BullmqRunnerOptions extends ExecutorOptions {
   url: string;
@@ -48,6 +53,7 @@ export class BullmqRunner implements JobRunner {
   readonly #executor: JobExecutor;
   readonly #log: Logger;
   readonly #lifecycle: Lifecycle;
+  readonly #slots: BullmqTypeSlots;
   #worker: Worker<QueuedJobData> | undefined;
   #starting: Promise<void> | undefined;
   #unsubscribeFaults: Unsubscribe | undefined;
@@ -56,6 +62,7 @@ export class BullmqRunner implements JobRunner {
     this.#options = options;
     this.#executor = new JobExecutor(options);
     this.#log = options.logger.child({ component: 'bullmq-runner' });
+    this.#slots = new BullmqTypeSlots({ ...options, clock: options.clock ?? Date.now });
     this.#lifecycle = new Lifecycle((stage, error) => {
       this.#log.error({ err: error, stage }, `closing the BullMQ runner: ${stage} failed`);
     });
@@ -110,6 +117,7 @@ export class BullmqRunner implements JobRunner {
       void worker.pause(true).catch(() => undefined);
     });
     this.#worker = worker;
+    this.#slots.attach(worker);
     void worker.run();
     await worker.waitUntilReady();
   }
@@ -145,11 +153,18 @@ export class BullmqRunner implements JobRunner {
       throw new WaitingError();
     });
     if (!job) return;
+    if (job === 'full') {
+      // Its type has no free slot: back to BullMQ untouched, until a job of the type ends.
+      // (A BullMQ job is named after its type: bullmq-dispatcher.ts.)
+      await this.#slots.park(bullJob, token, bullJob.name);
+      throw new DelayedError();
+    }
     if (job.status === 'queued' && job.runAt !== undefined) {
       await bullJob.moveToDelayed(Date.parse(job.runAt), token);
       throw new DelayedError();
     }
     const { end, retryAt } = await this.#executor.run(job);
+    this.#slots.released(job.type);
     if (retryAt !== undefined) {
       // The store scheduled a retry: BullMQ holds the job until it is due.
       await bullJob.moveToDelayed(retryAt, token);
@@ -164,10 +179,10 @@ export class BullmqRunner implements JobRunner {
 
   /**
    * Moves the stored job to running (after recording a lost worker's attempt): the job, or
-   * undefined when there is nothing to run, or the stored job still `queued` when it is not
-   * due yet. Rejects when the store cannot be reached.
+   * undefined when there is nothing to run, the stored job still `queued` when it is not due
+   * yet, or `full` when its type has no free slot. Rejects when the store cannot be reached.
    */
-  async #start(id: string): Promise<Job | undefined> {
+  async #start(id: string): Promise<Job | 'full' | undefined> {
     const { store, recovery, maxAttempts, clock = Date.now } = this.#options;
     const stored = await store.get(id);
     if (!stored || isTerminal(stored.status)) return undefined; // canceled while queued, or pruned
@@ -181,10 +196,13 @@ export class BullmqRunner implements JobRunner {
         id,
         requeue ? { kind: 'requeued', reason: 'worker-lost' } : interrupted(WORKER_LOST),
       );
-      if (!requeue) return undefined;
+      if (!requeue) {
+        this.#slots.released(stored.type);
+        return undefined;
+      }
     }
     try {
-      return (await store.update(id, { kind: 'started' })).job;
+      return await this.#slots.start(id, stored.type);
     } catch (error) {
       // Canceled or pruned between the read and the start: nothing to run.
       const gone = ['illegal_transition', 'job_not_found'];
@@ -201,5 +219,6 @@ export class BullmqRunner implements JobRunner {
       id,
       interrupted(job.status === 'running' ? WORKER_LOST : INTERRUPTED_MESSAGE),
     );
+    if (job.status === 'running') this.#slots.released(job.type);
   }
 }

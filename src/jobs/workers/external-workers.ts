@@ -9,7 +9,7 @@
  * Redis mode) is offered to the waiting claims oldest first — one claim attempt per job.
  */
 import { AppError } from '../../model/errors/app-error.js';
-import type { Job } from '../../model/job.js';
+import { isTerminal, type Job } from '../../model/job.js';
 import type { LeasedJob } from '../../store/leases.js';
 import type { Store } from '../../store/store.js';
 import type { JobTypeRegistry } from '../registry.js';
@@ -71,15 +71,36 @@ export class ExternalWorkers {
     this.#options = options;
     this.#sweeper = new LeaseSweeper(store, { ...options, onError: options.onSweepError });
     this.#waiting = new WaitingClaims((types, worker) =>
-      store.claimLeased(types, worker, options.leaseMs),
+      store.claimLeased(types, worker, options.leaseMs, registry.concurrencyLimits()),
     );
   }
 
-  /** One bus subscription for every waiting claim of this process, from the first claim on. */
+  /**
+   * One bus subscription for every waiting claim of this process, from the first claim on.
+   * With external types that have a concurrency limit, a job that stops running may free the
+   * slot a waiting claim needs: the event does not say the job's type, so the job is read
+   * (only while claims wait) and, when it is of such a type, offered like an arrival.
+   */
   #listen(): void {
+    const limits = this.#registry.concurrencyLimits();
+    const limited = new Set(this.#registry.externalNames().filter((n) => n in limits));
     this.#unsubscribe ??= this.#store.subscribe('jobs', (event) => {
-      if (event.kind === 'queued' || event.kind === 'requeued') this.#waiting.arrived();
+      if (event.kind === 'queued' || event.kind === 'requeued') {
+        this.#waiting.arrived();
+      } else if (limited.size > 0 && this.#waiting.size > 0) {
+        const ended = isTerminal(event.status) || event.kind === 'retrying';
+        if (ended) this.#slotFreed(event.jobId, limited);
+      }
     });
+  }
+
+  #slotFreed(id: string, limited: ReadonlySet<string>): void {
+    void this.#store
+      .get(id)
+      .then((job) => {
+        if (job && limited.has(job.type)) this.#waiting.arrived();
+      })
+      .catch(() => undefined); // the store is unreachable: the claims' own waits still end
   }
 
   /** Starts handing back lapsed leases (only where workers are served: the gateways). */

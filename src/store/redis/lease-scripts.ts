@@ -9,13 +9,28 @@ import { APPLY, COMMON } from './scripts.js';
 
 /**
  * The id of the first due job in claim order (P ready: priority, then arrival) whose type is
- * one of `ARGV[from..]`, or nil. Walks P ready in pages, as the runners' claim does; jobs of
+ * one of `ARGV[from..]` and not full, or nil. `ARGV[limitsAt]` is a count k of (type, most
+ * running at once) pairs after it: a type with that many running (P sty:running:<type>, as in
+ * the runners' claim) is left out. Walks P ready in pages, as the runners' claim does; jobs of
  * other types are skipped in place, so a deep backlog of in-process types costs a longer walk.
  */
 const FIRST_READY_OF = `
-local function firstReadyOf(p, from)
-  local wanted = {}
-  for i = from, #ARGV do wanted[ARGV[i]] = true end
+local function firstReadyOf(p, limitsAt)
+  local full = {}
+  local from = limitsAt + 1 + 2 * tonumber(ARGV[limitsAt])
+  for i = limitsAt + 1, from - 1, 2 do
+    if redis.call('ZCARD', p .. 'sty:running:' .. ARGV[i]) >= tonumber(ARGV[i + 1]) then
+      full[ARGV[i]] = true
+    end
+  end
+  local wanted, any = {}, false
+  for i = from, #ARGV do
+    if not full[ARGV[i]] then
+      wanted[ARGV[i]] = true
+      any = true
+    end
+  end
+  if not any then return nil end
   local at = 0
   while true do
     local ids = redis.call('ZRANGE', p .. 'ready', at, at + 99)
@@ -48,9 +63,10 @@ end
 `;
 
 /**
- * ARGV: prefix, epoch, token, worker, lease ms, types… → {'none'} | {'epoch'} |
- * {'ok', payload, hash, expiresAt}. Takes the job the runners' claim would (due, then
- * priority, then arrival order), like the SQLite store's claim.
+ * ARGV: prefix, epoch, token, worker, lease ms, k, k pairs (type, most running at once),
+ * types… → {'none'} | {'epoch'} | {'ok', payload, hash, expiresAt}. Takes the job the
+ * runners' claim would (due, then priority, then arrival order, passing over full types),
+ * like the SQLite store's claim.
  */
 export const CLAIM_LEASED_SCRIPT = `${COMMON}${APPLY}${FIRST_READY_OF}
 local p = ARGV[1]

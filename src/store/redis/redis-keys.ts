@@ -7,6 +7,8 @@
  *   P done              zset: finished jobs by last change (Redis time, ms): retention
  *   P kept              zset: finished jobs with a keepFor of their own, by its end (ms)
  *   P outbox            zset: jobs stored but not yet confirmed in the queue, by Redis time
+ *   P parked:<type>     zset: queued jobs a BullMQ worker found their type full for, in claim
+ *                       order, woken as slots free (type-slot-scripts.ts)
  *   P events, P messages  pub/sub channels          P bull:…      BullMQ's keys
  *   P gw:…              gateways' connection counts and room members (gateway-scripts.ts)
  *

@@ -43,14 +43,21 @@ export class RedisLeases {
     types: readonly string[],
     worker: string,
     leaseMs: number,
+    typeLimits: Readonly<Record<string, number>>,
   ): Promise<LeasedJob | undefined> {
     if (types.length === 0) return undefined;
     const token = newLeaseToken();
+    const limits = types.flatMap((type) => {
+      const limit = typeLimits[type];
+      return limit === undefined ? [] : [type, String(limit)];
+    });
     const reply = await this.#ctx.redis.bpClaimLeased(
       ...this.#head(),
       token,
       worker,
       String(leaseMs),
+      String(limits.length / 2),
+      ...limits,
       ...types,
     );
     if (reply[0] === 'none') return undefined;

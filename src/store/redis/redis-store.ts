@@ -40,6 +40,7 @@ import { listIndexKey } from './redis-keys.js';
 import { RedisSafety } from './redis-safety.js';
 import { appliedChange, changeArgs, defineScripts, guard } from './redis-commands.js';
 import { RedisLeases } from './redis-leases.js';
+import { RedisTypeSlots } from './redis-type-slots.js';
 import { RedisWebhookEndpoints } from './redis-webhook-endpoints.js';
 import { RedisWebhookOutbox } from './redis-webhook-outbox.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
@@ -93,6 +94,7 @@ export class RedisStore implements Store {
   /** With WAITAOF: the connection and group commit for acknowledged writes. */
   #durable: { redis: Redis; confirmer: AofConfirmer } | undefined;
   readonly #leases: RedisLeases;
+  readonly typeSlots: RedisTypeSlots;
   readonly schedules: RedisSchedules;
   readonly #lifecycle: Lifecycle;
   /** Webhook deliveries, written by the same scripts as the events they report. */
@@ -134,6 +136,15 @@ export class RedisStore implements Store {
       epoch: () => this.#checked.epoch,
       refusedForEpoch: () => this.#refusedForEpoch(),
       retryArgs: (id, change) => this.#retryArgs(id, change),
+    });
+    this.typeSlots = new RedisTypeSlots({
+      redis: this.#redis,
+      prefix: this.#prefix,
+      epoch: () => {
+        this.#checked.assertDataKept();
+        return this.#checked.epoch;
+      },
+      refusedForEpoch: () => this.#refusedForEpoch(),
     });
     this.webhooks = new RedisWebhookOutbox({
       redis: this.#redis,
@@ -339,8 +350,9 @@ export class RedisStore implements Store {
     types: readonly string[],
     worker: string,
     leaseMs: number,
+    typeLimits: Readonly<Record<string, number>> = {},
   ): Promise<LeasedJob | undefined> {
-    return this.#leased(() => this.#leases.claim(types, worker, leaseMs));
+    return this.#leased(() => this.#leases.claim(types, worker, leaseMs, typeLimits));
   }
 
   renewLease(

@@ -143,6 +143,7 @@ local function apply(p, id, kind, progressArg, data, result, err, retryDelay, re
       redis.call('ZREM', p .. 'outbox', id)
       redis.call('ZREM', p .. 'ready', id)
       redis.call('ZREM', p .. 'delayed', id)
+      redis.call('ZREM', p .. 'parked:' .. cur[6], id) -- waiting for a slot (type-slot-scripts.ts)
     end
     if runAt then
       redis.call('ZADD', p .. 'delayed', runAt, id)

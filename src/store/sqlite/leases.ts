@@ -32,6 +32,8 @@ export interface LeaseContext {
   jobRow(id: string): JobRow;
   /** The next due job of one of `types` in claim order (priority, then arrival). */
   oldestQueuedOf(types: readonly string[]): { id: string } | undefined;
+  /** How many jobs of `type` are running (per-type concurrency). */
+  runningOf(type: string): number;
   /** The store's clock (ms): leases lapse on the same time as due times and timestamps. */
   now(): number;
 }
@@ -63,13 +65,22 @@ export class SqliteLeases {
     );
   }
 
-  /** Inside the caller's transaction: the next job of `types` in claim order, with a lease. */
+  /**
+   * Inside the caller's transaction: the next job of `types` in claim order, with a lease,
+   * leaving out the types that are full.
+   */
   claim(
     types: readonly string[],
     worker: string,
     leaseMs: number,
+    typeLimits: Readonly<Record<string, number>> = {},
   ): WriteOutcome<LeasedJob | undefined> {
-    const next = this.#ctx.oldestQueuedOf(types);
+    // A type whose running jobs reached its limit is passed over, counted in this transaction.
+    const open = types.filter((type) => {
+      const limit = typeLimits[type];
+      return limit === undefined || this.#ctx.runningOf(type) < limit;
+    });
+    const next = open.length === 0 ? undefined : this.#ctx.oldestQueuedOf(open);
     if (!next) return { value: undefined, events: [] };
     const { job, event } = this.#ctx.apply(next.id, { kind: 'started' });
     const lease: Lease = { token: newLeaseToken(), worker, expiresAt: this.#ctx.now() + leaseMs };

@@ -52,6 +52,7 @@ import { migrate } from './schema.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteSchedules } from './schedules.js';
 import type { LeasedJob, LeasedOutcome } from '../leases.js';
+import type { LimitedStart, TypeSlots } from '../type-slots.js';
 import { SqliteWebhookEndpoints } from './webhook-endpoints.js';
 import { SqliteWebhookOutbox } from './webhook-outbox.js';
 import { asStorageError, STORAGE_RETRY_AFTER_MS } from './storage-error.js';
@@ -182,6 +183,7 @@ export class SqliteStore implements Store {
       jobRow: (id) => this.#jobRow(id),
       oldestQueuedOf: (types) =>
         this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
+      runningOf: (type) => this.#runningOf(type),
       now: () => this.#now(),
     });
     this.schedules = new SqliteSchedules(this.#db, {
@@ -320,7 +322,7 @@ export class SqliteStore implements Store {
     const free = new Map<string, number>();
     const skip = new Set(exceptTypes);
     for (const [type, max] of Object.entries(typeLimits)) {
-      const left = max - (this.#stmt.runningOfType.get(type)?.count ?? 0);
+      const left = max - this.#runningOf(type);
       free.set(type, left);
       if (left <= 0) skip.add(type);
     }
@@ -347,8 +349,30 @@ export class SqliteStore implements Store {
     types: readonly string[],
     worker: string,
     leaseMs: number,
+    typeLimits: Readonly<Record<string, number>> = {},
   ): Promise<LeasedJob | undefined> {
-    return this.#write(() => this.#leases.claim(types, worker, leaseMs));
+    return this.#write(() => this.#leases.claim(types, worker, leaseMs, typeLimits));
+  }
+
+  /**
+   * One job's start within its type's limit (type-slots.ts): the count and the start are one
+   * transaction, so two callers cannot both take the last slot. No parking: in embedded mode
+   * the runner claims with claimNext and is woken by the bus.
+   */
+  readonly typeSlots: TypeSlots = {
+    start: (id, limit) =>
+      this.#write((): WriteOutcome<LimitedStart> => {
+        const row = this.#jobRow(id);
+        if (row.status === 'queued' && this.#runningOf(row.type) >= limit) {
+          return { value: { outcome: 'full' }, events: [] };
+        }
+        const applied = this.#apply(id, { kind: 'started' });
+        return { value: { outcome: 'started', ...applied }, events: [applied.event] };
+      }),
+  };
+
+  #runningOf(type: string): number {
+    return this.#stmt.runningOfType.get(type)?.count ?? 0;
   }
 
   renewLease(
