@@ -12,36 +12,12 @@ import { defineJobType } from '../src/jobs/job-type.js';
 import { JobTypeRegistry } from '../src/jobs/registry.js';
 import { Runner } from '../src/jobs/runners/runner.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { gatedJobTypes } from './helpers/gated-job-types.js';
 import { waitForJob } from './helpers/wait-for-job.js';
 
 describe('per-type concurrency across two runners', () => {
   it('runs at most `concurrency` jobs of the type at once, and other types beside them', async () => {
-    const gates = new Map<number, () => void>();
-    let running = 0;
-    let most = 0;
-    const gated = defineJobType({
-      name: 'gated',
-      description: 'test: runs until the test opens its gate',
-      execution: 'io',
-      input: Type.Object({ n: Type.Integer() }),
-      timeoutMs: 30_000,
-      concurrency: 1,
-      async handler(input) {
-        running++;
-        most = Math.max(most, running);
-        await new Promise<void>((resolve) => gates.set(input.n, resolve));
-        running--;
-        return input.n;
-      },
-    });
-    const free = defineJobType({
-      name: 'free',
-      description: 'test: done at once',
-      execution: 'io',
-      input: Type.Object({}),
-      timeoutMs: 30_000,
-      handler: () => Promise.resolve('done'),
-    });
+    const { gated, free, gates, seen } = gatedJobTypes(1);
     const store = new SqliteStore({ path: ':memory:' });
     const registry = new JobTypeRegistry([gated, free]);
     const pool = new WorkerPool({ size: 1 });
@@ -85,7 +61,7 @@ describe('per-type concurrency across two runners', () => {
       gates.get(n)?.();
       await waitForJob(store, id, (j) => j.status === 'succeeded');
     }
-    expect(most).toBe(1);
+    expect(seen.most).toBe(1);
     expect(runners.map((runner) => runner.activeCount)).toEqual([0, 0]);
   });
 

@@ -16,34 +16,10 @@ import { json, postJson } from './helpers/http.js';
 import { redisAvailable } from './helpers/redis-server.js';
 import { redisForSuite } from './helpers/redis-suite.js';
 import { startTestServer } from './helpers/test-server.js';
+import { gatedJobTypes } from './helpers/gated-job-types.js';
 import { waitForJob } from './helpers/wait-for-job.js';
 
-const gates = new Map<number, () => void>();
-let running = 0;
-let most = 0;
-const GATED = defineJobType({
-  name: 'gated',
-  description: 'test: runs until the test opens its gate',
-  execution: 'io',
-  input: Type.Object({ n: Type.Integer() }),
-  timeoutMs: 30_000,
-  concurrency: 1,
-  async handler(input) {
-    running++;
-    most = Math.max(most, running);
-    await new Promise<void>((resolve) => gates.set(input.n, resolve));
-    running--;
-    return input.n;
-  },
-});
-const FREE = defineJobType({
-  name: 'free',
-  description: 'test: done at once',
-  execution: 'io',
-  input: Type.Object({}),
-  timeoutMs: 30_000,
-  handler: () => Promise.resolve('done'),
-});
+const { gated: GATED, free: FREE, gates, seen } = gatedJobTypes(1);
 const EXPORT = defineJobType({
   name: 'export',
   description: 'test: an external type, one at a time',
@@ -107,7 +83,7 @@ describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
       await waitForJob(store, id, (j) => j.status === 'succeeded');
       done.add(id);
     }
-    expect(most).toBe(1);
+    expect(seen.most).toBe(1);
     const runs: { started: number; ended: number }[] = [];
     for (const id of ids) {
       const log = (await store.events(id, 0))?.events ?? [];
