@@ -1,5 +1,6 @@
 /** Human-readable text for jobs: one job as labelled lines, a page of jobs as a table. */
 import type { Job, JobPage } from '../client/index.js';
+import { textTable } from './text-table.js';
 
 export function describeJob(job: Job): string {
   const lines: [string, string][] = [
@@ -26,15 +27,7 @@ export function jobTable(page: JobPage): string {
     ['ID', 'TYPE', 'STATUS', 'PROGRESS', 'UPDATED'],
     ...page.jobs.map((job) => [job.id, job.type, job.status, `${job.progress}%`, job.updatedAt]),
   ];
-  const widths = rows[0]?.map((_, column) =>
-    Math.max(...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const text = rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths?.[column] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
+  const text = textTable(rows);
   if (page.nextCursor !== null) text.push(`more: --cursor ${page.nextCursor}`);
   return text.join('\n');
 }

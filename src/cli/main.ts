@@ -15,6 +15,7 @@ import {
 import { VERSION } from '../config/version.js';
 import { clientCommands } from './client-commands.js';
 import { webhookCommands } from './webhook-commands.js';
+import { scheduleCommands } from './schedule-commands.js';
 import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
 
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(demoCommand());
   for (const command of clientCommands()) program.addCommand(command);
   program.addCommand(webhookCommands());
+  program.addCommand(scheduleCommands());
   exitTwoOnUsageErrors(program);
   return program;
 }

@@ -6,14 +6,8 @@
 import { Command, Option } from 'commander';
 import type { WebhookEndpoint, WebhookEndpointPage } from '../client/index.js';
 import { WEBHOOK_EVENT_MODES, type WebhookEventMode } from '../model/webhook.js';
-import {
-  clientCommand,
-  parseLimit,
-  print,
-  wholeNumber,
-  withClient,
-  type CommonFlags,
-} from './client-commands.js';
+import { clientCommand, print, withClient, type CommonFlags } from './client-commands.js';
+import { parseLimit, wholeNumber } from './client-flags.js';
 import { EXIT } from './exit-codes.js';
 
 interface EndpointFlags extends CommonFlags {

@@ -1,7 +1,7 @@
 /**
  * `createClient({ baseUrl })`: the typed client of the job-status API, for browsers and Node 20.
  * Plain requests (submit, get, list, cancel, jobTypes), registered webhook endpoints
- * (`webhooks`) and the four ways to follow a job (`watch`); see docs/client.md.
+ * (`webhooks`), recurring schedules (`schedules`) and the four ways to follow a job (`watch`); see docs/client.md.
  */
 import type { ServerStats } from '../model/stats.js';
 import type { Job, JobEvent } from '../model/job.js';
@@ -14,6 +14,7 @@ import { jobEvents, type JobEventsOptions } from './jobs-feed.js';
 import { runtime as resolveRuntime, type WebSocketConstructor } from './runtime.js';
 import type { JobTypeInfo, ListOptions } from './types.js';
 import { watchJob, type JobWatch, type WatchOptions } from './watch.js';
+import { schedulesApi, type SchedulesApi } from './schedules.js';
 import { webhooksApi, type WebhooksApi } from './webhooks.js';
 
 export interface ClientOptions {
@@ -71,6 +72,8 @@ export interface Client {
   chat(room: string, options: ChatOptions): ChatRoom;
   /** Registered webhook endpoints of this key: create, list, get, update, delete, rotateSecret. */
   readonly webhooks: WebhooksApi;
+  /** Recurring schedules of this key: create, list, get, pause, resume, delete. */
+  readonly schedules: SchedulesApi;
 }
 
 export function createClient(options: ClientOptions): Client {
@@ -129,5 +132,6 @@ export function createClient(options: ClientOptions): Client {
     jobEvents: (feedOptions = {}) => jobEvents(deps, feedOptions),
     chat: (room, chatOptions) => joinChat(room, chatOptions, deps),
     webhooks: webhooksApi(body),
+    schedules: schedulesApi(body),
   };
 }

@@ -9,6 +9,8 @@ export type { JobEventsOptions } from './jobs-feed.js';
 export type { ChatEntry, ChatOptions, ChatRoom } from './chat.js';
 export type { BackoffOptions } from './backoff.js';
 export type { WebhooksApi } from './webhooks.js';
+export type { SchedulesApi } from './schedules.js';
+export type { Schedule, ScheduleDefinition, SchedulePage } from '../model/schedule.js';
 export type {
   WebhookEndpoint,
   WebhookEndpointPage,

@@ -11,6 +11,7 @@ import type {
 } from '../model/webhook-endpoint.js';
 import type { WebhookEventMode } from '../model/webhook.js';
 import type { HttpRequest } from './http.js';
+import { pagePath } from './page-query.js';
 
 type Signal = { signal?: AbortSignal };
 
@@ -38,13 +39,7 @@ export function webhooksApi(body: <T>(request: HttpRequest) => Promise<T>): Webh
   return {
     create: (endpoint, { signal } = {}) =>
       body({ method: 'POST', path: '/webhooks', body: endpoint, signal }),
-    list: ({ signal, limit, cursor } = {}) => {
-      const params = new URLSearchParams();
-      if (limit !== undefined) params.set('limit', String(limit));
-      if (cursor !== undefined) params.set('cursor', cursor);
-      const search = params.size > 0 ? `?${params.toString()}` : '';
-      return body({ path: `/webhooks${search}`, signal });
-    },
+    list: ({ signal, ...page } = {}) => body({ path: pagePath('/webhooks', page), signal }),
     get: (id, { signal } = {}) => body({ path: path(id), signal }),
     update: (id, patch, { signal } = {}) =>
       body({ method: 'PATCH', path: path(id), body: patch, signal }),

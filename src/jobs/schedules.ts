@@ -6,23 +6,14 @@
  * one. The ticks themselves are fired by schedule-ticker.ts.
  */
 import { ANONYMOUS, type Caller } from '../auth/caller.js';
-import type { BackoffPolicy } from '../model/backoff.js';
 import { AppError } from '../model/errors/app-error.js';
 import { queueOptionsProblem } from '../model/queue-options.js';
-import type { Schedule, SchedulePage } from '../model/schedule.js';
+import type { Schedule, ScheduleDefinition, SchedulePage } from '../model/schedule.js';
 import type { ScheduleStore } from '../store/schedules.js';
 import { firstTick, nextTick } from './cron.js';
 import type { JobTypeRegistry } from './registry.js';
 
-export interface ScheduleRequest {
-  cron: string;
-  /** IANA time zone (default `UTC`). */
-  timezone?: string;
-  type: string;
-  input?: unknown;
-  attempts?: number;
-  backoff?: BackoffPolicy;
-  priority?: number;
+export interface ScheduleRequest extends ScheduleDefinition {
   caller?: Caller;
 }
 

@@ -31,6 +31,22 @@ export interface Schedule {
   updatedAt: string;
 }
 
+/** What `POST /schedules` takes: the SDK's `schedules.create` and the engine's create. */
+export interface ScheduleDefinition {
+  /** Cron expression as croner reads it: 5 fields, or 6 with seconds first. */
+  cron: string;
+  /** IANA time zone (default `UTC`). */
+  timezone?: string;
+  type: string;
+  /** Each job's input; checked against the type's schema when the schedule is created. */
+  input?: unknown;
+  /** Runs each job may have in all (default: the job type's, else 1). */
+  attempts?: number;
+  backoff?: BackoffPolicy;
+  /** Higher runs first (-1000 to 1000; default the type's, else 0). */
+  priority?: number;
+}
+
 export interface SchedulePage {
   schedules: Schedule[];
   nextCursor: string | null;
