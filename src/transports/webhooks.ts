@@ -21,9 +21,9 @@
  *    secrets as the claim found them (both while a rotation overlaps); one whose endpoint
  *    was deleted ends dead without a call. A submit's own webhook signs with the server's.
  * 4. Slow and dead receivers. Each endpoint (origin) gets at most `perEndpointConcurrency`
- *    attempts at once, and one that keeps failing is paused by a circuit breaker
- *    (webhooks/circuit-breaker.ts): its deliveries wait without taking attempts, while other
- *    endpoints' deliveries go on.
+ *    attempts at once (webhooks/endpoint-slots.ts), and one that keeps failing is paused by a
+ *    circuit breaker (webhooks/circuit-breaker.ts): its deliveries wait without taking
+ *    attempts, while other endpoints' deliveries go on.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -37,6 +37,7 @@ import { backoffDelay } from '../model/backoff.js';
 import { VERSION } from '../config/version.js';
 import { resolveTarget } from './webhooks/address-policy.js';
 import { CircuitBreaker } from './webhooks/circuit-breaker.js';
+import { EndpointSlots, FULL_LINE_WAIT_MS, type HeldDelivery } from './webhooks/endpoint-slots.js';
 import { webhookMetrics, type AttemptResult, type WebhookMetrics } from './webhooks/metrics.js';
 import type { WebhookOptions } from './webhooks/options.js';
 import { safePost } from './webhooks/safe-post.js';
@@ -52,15 +53,6 @@ export interface WebhookDependencies {
   random?: () => number;
 }
 
-/** An endpoint's attempts in flight, and deliveries claimed for it that wait for a slot. */
-interface EndpointSlots {
-  active: number;
-  waiting: { delivery: DueDelivery; claimedAt: number }[];
-}
-
-/** How long an endpoint with a full waiting line makes a delivery wait before another look. */
-const BUSY_WAIT_MS = 50;
-
 export class WebhookDelivery {
   readonly options: WebhookOptions;
   readonly #queue: WebhookQueue;
@@ -70,10 +62,8 @@ export class WebhookDelivery {
   readonly #signer: Signer;
   readonly #breaker: CircuitBreaker;
   readonly #leaseMs: number;
-  /** Attempts in flight, and how many per endpoint. */
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #endpoints = new Map<string, EndpointSlots>();
-  #waitingCount = 0;
+  readonly #slots: EndpointSlots;
   #metrics: WebhookMetrics | undefined;
   readonly #loop: WakeLoop;
   #state: 'idle' | 'running' | 'closing' | 'closed' = 'idle';
@@ -88,8 +78,11 @@ export class WebhookDelivery {
     this.#random = deps.random ?? Math.random;
     this.#signer = new Signer(options.secrets);
     this.#breaker = new CircuitBreaker(options.breaker);
-    // Longer than any attempt can take, so a lease never runs out under a live attempt.
-    this.#leaseMs = options.connectTimeoutMs + options.responseTimeoutMs + 5000;
+    // Longer than any attempt can take, so a lease never runs out under a live attempt; one
+    // held in its endpoint's line for longer than the margin could not finish inside it.
+    const marginMs = 5000;
+    this.#leaseMs = options.connectTimeoutMs + options.responseTimeoutMs + marginMs;
+    this.#slots = new EndpointSlots(options.perEndpointConcurrency, marginMs);
     this.#loop = new WakeLoop(
       () => this.tick(),
       async () => {
@@ -129,7 +122,7 @@ export class WebhookDelivery {
    */
   async tick(): Promise<number> {
     const now = this.#now();
-    const free = this.options.maxInFlight - this.#inFlight.size - this.#waitingCount;
+    const free = this.options.maxInFlight - this.#inFlight.size - this.#slots.held;
     if (free <= 0) return 0;
     // A cheap read first: most wake-ups (every job event) find nothing due, and need no write.
     const next = await this.#queue.nextDueAt();
@@ -138,18 +131,15 @@ export class WebhookDelivery {
     for (const delivery of due) {
       const endpoint = new URL(delivery.url).origin;
       const pausedUntil = this.#breaker.blockedUntil(endpoint, now);
-      const slot = this.#endpoint(endpoint);
       if (pausedUntil !== undefined) {
         await this.#queue.postpone(delivery.id, pausedUntil);
-      } else if (slot.active < this.options.perEndpointConcurrency) {
-        this.#begin(delivery, endpoint);
-      } else if (slot.waiting.length < this.options.perEndpointConcurrency * 8) {
-        // Held here, still leased, to start the moment a slot of its endpoint frees.
-        slot.waiting.push({ delivery, claimedAt: now });
-        this.#waitingCount++;
-      } else {
-        await this.#queue.postpone(delivery.id, now + BUSY_WAIT_MS);
+        continue;
       }
+      // Started, or held (still leased) to start the moment a slot of its endpoint frees.
+      const admission = this.#slots.admit(endpoint, delivery, now);
+      if (admission === 'start') this.#begin(delivery, endpoint);
+      else if (admission === 'full')
+        await this.#queue.postpone(delivery.id, now + FULL_LINE_WAIT_MS);
     }
     return due.length;
   }
@@ -177,40 +167,25 @@ export class WebhookDelivery {
     return this.#closed;
   }
 
-  #endpoint(origin: string): EndpointSlots {
-    let slot = this.#endpoints.get(origin);
-    if (!slot) this.#endpoints.set(origin, (slot = { active: 0, waiting: [] }));
-    return slot;
-  }
-
+  /** Attempts `delivery` in a slot of its endpoint; the slot goes to the next held one after. */
   #begin(delivery: DueDelivery, endpoint: string): void {
-    const slot = this.#endpoint(endpoint);
-    slot.active++;
     const attempt = this.#attempt(delivery, endpoint).finally(() => {
       this.#inFlight.delete(attempt);
-      slot.active--;
-      this.#next(endpoint, slot);
+      this.#slots.release(endpoint, this.#now(), (held) => this.#resume(held, endpoint));
       this.#loop.wake();
     });
     this.#inFlight.add(attempt);
   }
 
-  /** Starts the endpoint's next held delivery, unless it is paused or its lease is nearly out. */
-  #next(endpoint: string, slot: EndpointSlots): void {
-    const now = this.#now();
-    const fresh = this.#leaseMs - this.options.connectTimeoutMs - this.options.responseTimeoutMs;
-    while (slot.waiting.length > 0 && slot.active < this.options.perEndpointConcurrency) {
-      const held = slot.waiting.shift();
-      this.#waitingCount--;
-      if (!held) break;
-      const pausedUntil = this.#breaker.blockedUntil(endpoint, now);
-      if (pausedUntil !== undefined) {
-        this.#queue.postpone(held.delivery.id, pausedUntil).catch(() => undefined);
-      } else if (now - held.claimedAt <= fresh) {
-        this.#begin(held.delivery, endpoint);
-      } // else held too long to finish inside its lease: the lease runs out, it is claimed again
+  /** Starts a held delivery, unless its endpoint was paused meanwhile. */
+  #resume(held: HeldDelivery, endpoint: string): boolean {
+    const pausedUntil = this.#breaker.blockedUntil(endpoint, this.#now());
+    if (pausedUntil !== undefined) {
+      this.#queue.postpone(held.delivery.id, pausedUntil).catch(() => undefined);
+      return false;
     }
-    if (slot.active === 0 && slot.waiting.length === 0) this.#endpoints.delete(endpoint);
+    this.#begin(held.delivery, endpoint);
+    return true;
   }
 
   async #attempt(delivery: DueDelivery, endpoint: string): Promise<void> {
