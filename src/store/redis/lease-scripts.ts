@@ -19,7 +19,7 @@ local function firstReadyOf(p, limitsAt)
   local full = {}
   local from = limitsAt + 1 + 2 * tonumber(ARGV[limitsAt])
   for i = limitsAt + 1, from - 1, 2 do
-    if redis.call('ZCARD', p .. 'sty:running:' .. ARGV[i]) >= tonumber(ARGV[i + 1]) then
+    if runningOf(p, ARGV[i]) >= tonumber(ARGV[i + 1]) then
       full[ARGV[i]] = true
     end
   end

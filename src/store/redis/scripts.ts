@@ -33,8 +33,9 @@ function luaTransitionTable(): string {
 const TERMINAL = `local TERMINAL = { ${TERMINAL_STATUSES.map((s) => `${s} = true`).join(', ')} }`;
 
 /**
- * Helpers shared by the scripts: Redis's clock in milliseconds, the epoch check, and the list
- * indexes a job belongs to (mirrored by listIndexKey in redis-keys.ts).
+ * Helpers shared by the scripts: Redis's clock in milliseconds, the epoch check, the list
+ * indexes a job belongs to (mirrored by listIndexKey in redis-keys.ts), a type's running count
+ * and the claim order.
  */
 export const COMMON = `
 local function nowMs()
@@ -51,6 +52,11 @@ local function fixedIndexes(p, jobType, owner)
     keys[4] = p .. 'oty:' .. owner .. ':' .. jobType
   end
   return keys
+end
+-- How many jobs of a type are running, whoever runs them (its status index): what per-type
+-- concurrency counts, in every script that starts a job.
+local function runningOf(p, jobType)
+  return redis.call('ZCARD', p .. 'sty:running:' .. jobType)
 end
 -- The claim order of a due job in P ready: higher priority first, then insertion number.
 -- Formatted as an integer (exact below 2^53): Lua's default number format keeps 14 digits.
@@ -187,7 +193,7 @@ promoteDue(p)
 local skip, free = {}, {}
 local pairsEnd = 4 + 2 * tonumber(ARGV[4])
 for i = 5, pairsEnd, 2 do
-  free[ARGV[i]] = tonumber(ARGV[i + 1]) - redis.call('ZCARD', p .. 'sty:running:' .. ARGV[i])
+  free[ARGV[i]] = tonumber(ARGV[i + 1]) - runningOf(p, ARGV[i])
   if free[ARGV[i]] <= 0 then skip[ARGV[i]] = true end
 end
 for i = pairsEnd + 1, #ARGV do skip[ARGV[i]] = true end

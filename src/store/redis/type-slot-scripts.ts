@@ -11,7 +11,7 @@ import { APPLY, COMMON } from './scripts.js';
 /** Pops the parked jobs of `jobType` to wake: at most `most`, and no more than free slots. */
 const WAKE = `
 local function wake(p, jobType, limit, most)
-  local free = limit - redis.call('ZCARD', p .. 'sty:running:' .. jobType)
+  local free = limit - runningOf(p, jobType)
   local reply = {'ok'}
   if free <= 0 then return reply end
   local popped = redis.call('ZPOPMIN', p .. 'parked:' .. jobType, math.min(free, most))
@@ -28,7 +28,7 @@ export const START_WITHIN_SCRIPT = `${COMMON}${APPLY}
 local p, id = ARGV[1], ARGV[3]
 if not sameEpoch(p, ARGV[2]) then return {'epoch'} end
 local h = redis.call('HMGET', p .. 'job:' .. id, 'status', 'type')
-if h[1] == 'queued' and redis.call('ZCARD', p .. 'sty:running:' .. h[2]) >= tonumber(ARGV[4]) then
+if h[1] == 'queued' and runningOf(p, h[2]) >= tonumber(ARGV[4]) then
   return {'full'}
 end
 return apply(p, id, 'started', '0', '', '', '', '', '')`;
