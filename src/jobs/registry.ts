@@ -76,6 +76,11 @@ export class JobTypeRegistry {
     return limits;
   }
 
+  /** One type's concurrency limit, if it has one: the lookup a start or an end of a job makes. */
+  concurrencyOf(name: string): number | undefined {
+    return this.#entries.get(name)?.type.concurrency;
+  }
+
   /** True for a registered type whose jobs external workers claim over HTTP (docs/workers.md). */
   isExternal(name: string): boolean {
     return this.#entries.get(name)?.type.execution === 'external';

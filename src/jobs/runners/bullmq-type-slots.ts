@@ -94,7 +94,7 @@ export class BullmqTypeSlots {
   }
 
   #limit(type: string): number | undefined {
-    return this.#options.registry.concurrencyLimits()[type];
+    return this.#options.registry.concurrencyOf(type);
   }
 
   /** Promotes parked jobs in BullMQ: out of the delayed set, into the wait list at once. */
