@@ -8,29 +8,11 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Job, JobPage } from '../src/client/index.js';
 import { freePort } from './helpers/redis-server.js';
+import { runCli, type CliRun } from './helpers/cli-run.js';
 import { startTestServer } from './helpers/test-server.js';
 
-const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { ...process.env, ...env });
 
 const lines = (text: string) =>
   text
@@ -212,7 +194,7 @@ describe('backend-patterns client commands', () => {
 
     // That command, as printed, shows the job (npm's own echo of the command line, which masks
     // anything shaped like a UUID as ***, is what -s leaves out).
-    const status = await new Promise<Run>((resolve) => {
+    const status = await new Promise<CliRun>((resolve) => {
       execFile(
         'npm',
         ['run', '-s', 'cli', '--', 'status', id, '--url', url],

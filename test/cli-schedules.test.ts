@@ -3,29 +3,13 @@
  * a child process against a real server — JSON and text output, and the exit codes of a
  * refusal (3), bad usage (2) and a server that is not there (4).
  */
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Schedule, SchedulePage } from '../src/client/index.js';
+import { runCli } from './helpers/cli-run.js';
 import { startTestServer } from './helpers/test-server.js';
 
-const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
-
-function cli(
-  url: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'schedules', ...args],
-      { env: { ...process.env, BACKEND_PATTERNS_URL: url }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (url: string, args: string[]) =>
+  runCli(['schedules', ...args], { ...process.env, BACKEND_PATTERNS_URL: url });
 
 describe('backend-patterns schedules', () => {
   it('creates, lists, gets, pauses, resumes and deletes schedules', async () => {

@@ -3,30 +3,15 @@
  * a child process against a real server — JSON and text output, the secret printed on create
  * and rotate only, and the exit code of a refusal.
  */
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { WebhookEndpointPage, WebhookEndpointWithSecret } from '../src/client/index.js';
+import { runCli } from './helpers/cli-run.js';
 import { startTestServer } from './helpers/test-server.js';
 
-const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
 const HOOK = 'http://127.0.0.1:9/hook';
 
-function cli(
-  url: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'webhooks', ...args],
-      { env: { ...process.env, BACKEND_PATTERNS_URL: url }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (url: string, args: string[]) =>
+  runCli(['webhooks', ...args], { ...process.env, BACKEND_PATTERNS_URL: url });
 
 describe('backend-patterns webhooks', () => {
   it('creates, lists, gets, updates, rotates and deletes endpoints', async () => {

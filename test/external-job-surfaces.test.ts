@@ -4,21 +4,11 @@
  * with the progress data the worker reported, and the CLI's `submit --watch --json` prints the
  * same snapshots. Real sockets: the SDK and the CLI are network clients.
  */
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createClient, TRANSPORTS, type Job } from '../src/client/index.js';
 import { RENDER, WORKER_KEY, workOnce } from './helpers/external-worker.js';
+import { runCli } from './helpers/cli-run.js';
 import { startTestServer } from './helpers/test-server.js';
-
-const BIN = new URL('../bin/backend-patterns.js', import.meta.url).pathname;
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (e, out) => {
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out });
-    });
-  });
-}
 
 describe('an external job on the client surfaces', () => {
   it('is followed by the SDK over every transport like a built-in job', async () => {
@@ -54,14 +44,14 @@ describe('an external job on the client surfaces', () => {
 
   it('is watched by the CLI to its end, with the worker’s result', async () => {
     const { url } = await startTestServer({ workerKeys: `renderer:${WORKER_KEY}` }, [RENDER]);
-    const watching = cli(
+    const watching = runCli(
       ['submit', 'render', '--input', '{"pages":2}', '--watch', '--json', '--via', 'websocket'],
-      { BACKEND_PATTERNS_URL: url },
+      { ...process.env, BACKEND_PATTERNS_URL: url },
     );
     const id = await workOnce(url);
     const run = await watching;
     expect(run.code).toBe(0);
-    const snapshots = run.out
+    const snapshots = run.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Job);

@@ -3,34 +3,12 @@
  * environment) on someone else's job and on a missing id, the real command in a child process
  * each time. Exit code, stdout and stderr must be the same once the id is masked.
  */
-import { execFile } from 'node:child_process';
+import { runCli as cli, type CliRun } from '../../helpers/cli-run.js';
 import { NO_ANSWER, normaliser } from './access-capture.js';
 import { idForms, SPELLINGS, type Spelling } from './access-probes.js';
 import { BOB, missingId, type Target } from './access-scene.js';
 import type { Difference } from './access-trials.js';
 import type { Random } from './random.js';
-
-const BIN = new URL('../../../bin/backend-patterns.js', import.meta.url).pathname;
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 export interface CliPlan {
   command: 'status' | 'cancel';
