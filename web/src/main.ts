@@ -1,7 +1,7 @@
 /**
  * The dashboard: submit a job from a form generated from its type's schema, then watch that one
  * job through all four transports at once, with what each costs. Also the jobs table, the
- * server's live figures and the push chapter's chat. Everything talks to the server through
+ * schedules, the server's live figures and the push chapter's chat. Everything talks to the server through
  * the client SDK (src/client/).
  */
 import { createClient, TRANSPORTS, type Job, type WireEntry } from '../../src/client/index.js';
@@ -10,6 +10,7 @@ import { byId } from './dom.js';
 import { JobForm } from './job-form.js';
 import { JobsTable } from './jobs-table.js';
 import { outcomeText } from './outcome.js';
+import { SchedulesTable } from './schedules-table.js';
 import { followServer } from './server-charts.js';
 import { Timeline } from './timeline.js';
 import { TransportPanel } from './transport-panel.js';
@@ -109,5 +110,6 @@ function showError(error: unknown): void {
 
 new ChatPanel(client);
 void new JobsTable(client).follow(page.signal);
+void new SchedulesTable(client).follow(page.signal);
 void followServer(client, page.signal);
 form.load(client).catch(showError);
