@@ -4,7 +4,8 @@
  * unlimited type run beside it; a gated job handed over while the type is full goes back to
  * BullMQ untouched (no attempt, no event) and starts when the running one ends. External
  * workers' lease claims wait while their type is full, and a claim waiting on one gateway is
- * served when a lease of the type ends on another. Handlers wait on gates the test opens.
+ * served when a lease of the type ends on another, or when a lost worker's lease lapses and its
+ * job is handed back. Handlers wait on gates the test opens.
  */
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
@@ -40,11 +41,11 @@ async function runningOf(store: Store, type: string): Promise<string[]> {
 
 describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
   const redis = redisForSuite();
-  const gateways = (count: number) => {
+  const gateways = (count: number, workerLease = 30_000) => {
     const prefix = `c${randomUUID().slice(0, 8)}:`;
     return Promise.all(
       Array.from({ length: count }, () =>
-        startTestServer({ redis: redis().url, redisPrefix: prefix, concurrency: 4 }, [
+        startTestServer({ redis: redis().url, redisPrefix: prefix, concurrency: 4, workerLease }, [
           GATED,
           FREE,
           EXPORT,
@@ -123,5 +124,34 @@ describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
     expect(completed.status).toBe(200);
     const second = await json<Claimed>(await waiting);
     expect(second.job).toMatchObject({ id: jobs[1]?.id, status: 'running', attempt: 1 });
+  });
+
+  it("frees a lost worker's slot: its lease lapses, the job is handed back, a waiting claim runs it", async () => {
+    const [a, b] = await gateways(2, 300);
+    if (!a || !b) throw new Error('no gateways');
+    const jobs: Job[] = [];
+    for (let n = 0; n < 2; n++) {
+      jobs.push(await json<Job>(await postJson(`${a.url}/jobs`, { type: 'export', input: { n } })));
+    }
+    // This worker claims and is never heard from again: no renewal, no answer.
+    const lost = await json<Claimed>(
+      await postJson(`${a.url}/workers/claim`, { types: ['export'] }),
+    );
+    expect(lost.job.id).toBe(jobs[0]?.id);
+    expect(await runningOf(a.server.store, 'export')).toEqual([jobs[0]?.id]);
+    // The type is full while the lease holds: the queued job waits for the lost one's slot.
+    expect((await postJson(`${b.url}/workers/claim`, { types: ['export'] })).status).toBe(204);
+    const waiting = postJson(`${b.url}/workers/claim`, { types: ['export'], wait: 20 });
+    const next = await json<Claimed>(await waiting);
+    // The lapsed job went back to the queue (attempts remain) ahead of the later one, and the
+    // freed slot served it: never two running at once, the lost token is no longer good.
+    expect(next.job).toMatchObject({ id: jobs[0]?.id, status: 'running', attempt: 2 });
+    expect(await runningOf(b.server.store, 'export')).toEqual([jobs[0]?.id]);
+    expect(await b.server.store.get(jobs[1]?.id ?? '')).toMatchObject({ status: 'queued' });
+    const stale = await postJson(`${a.url}/workers/jobs/${lost.job.id}/complete`, {
+      token: lost.lease.token,
+      result: 'late',
+    });
+    expect(stale.status).toBe(409);
   });
 });
