@@ -33,3 +33,23 @@ export function formatMs(ms: number | undefined): string {
 export function timeOf(iso: string): string {
   return new Date(iso).toLocaleTimeString();
 }
+
+/** What went wrong, in a few words for a status line. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (a page's polling loop then ends). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

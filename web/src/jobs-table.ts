@@ -5,7 +5,7 @@
  * replay, so every time the stream (re)connects the table is read again with GET /jobs.
  */
 import type { Client, Job, JobError, JobEvent } from '../../src/client/index.js';
-import { byId, el, timeOf } from './dom.js';
+import { byId, el, messageOf, timeOf } from './dom.js';
 import { outcomeText } from './outcome.js';
 
 const ROWS = 12;
@@ -48,7 +48,7 @@ export class JobsTable {
       // Aborted: the page is going away. Otherwise a refusal that retrying cannot change (a
       // key the server does not accept): say so instead of looking connected.
       if (signal.aborted) return;
-      this.#state.textContent = `(stopped: ${error instanceof Error ? error.message : String(error)})`;
+      this.#state.textContent = `(stopped: ${messageOf(error)})`;
     }
   }
 

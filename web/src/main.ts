@@ -1,12 +1,12 @@
 /**
  * The dashboard: submit a job from a form generated from its type's schema, then watch that one
  * job through all four transports at once, with what each costs. Also the jobs table, the
- * schedules, the server's live figures and the push chapter's chat. Everything talks to the server through
- * the client SDK (src/client/).
+ * schedules, the server's live figures and the push chapter's chat. Everything talks to the
+ * server through the client SDK (src/client/).
  */
 import { createClient, TRANSPORTS, type Job, type WireEntry } from '../../src/client/index.js';
 import { ChatPanel } from './chat-panel.js';
-import { byId } from './dom.js';
+import { byId, messageOf } from './dom.js';
 import { JobForm } from './job-form.js';
 import { JobsTable } from './jobs-table.js';
 import { outcomeText } from './outcome.js';
@@ -104,7 +104,7 @@ function watchEverywhere(job: Job, submittedAt: number): void {
 }
 
 function showError(error: unknown): void {
-  submitStatus.textContent = error instanceof Error ? error.message : String(error);
+  submitStatus.textContent = messageOf(error);
   submitStatus.className = 'error';
 }
 

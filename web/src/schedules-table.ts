@@ -5,7 +5,7 @@
  * polite poller would; an action shows the schedule it answers at once.
  */
 import type { Client, Schedule } from '../../src/client/index.js';
-import { byId, el, timeOf } from './dom.js';
+import { byId, el, messageOf, pause, timeOf } from './dom.js';
 
 const ROWS = 20;
 const REFRESH_MS = 2_000;
@@ -23,7 +23,7 @@ export class SchedulesTable {
   async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await this.#refresh(signal);
-      await wait(REFRESH_MS, signal);
+      await pause(REFRESH_MS, signal);
     }
   }
 
@@ -35,7 +35,7 @@ export class SchedulesTable {
         schedules.length === 0 ? '(none: POST /schedules or `schedules create`)' : '';
     } catch (error) {
       if (signal.aborted) return; // the page is going away, not a failed read
-      this.#state.textContent = `(not read: ${error instanceof Error ? error.message : String(error)})`;
+      this.#state.textContent = `(not read: ${messageOf(error)})`;
     }
   }
 
@@ -71,7 +71,7 @@ export class SchedulesTable {
         },
         (error: unknown) => {
           action.disabled = false;
-          this.#state.textContent = `(${error instanceof Error ? error.message : String(error)})`;
+          this.#state.textContent = `(${messageOf(error)})`;
         },
       );
     });
@@ -82,19 +82,4 @@ export class SchedulesTable {
     const { schedules } = this.#client;
     return schedule.paused ? schedules.resume(schedule.id) : schedules.pause(schedule.id);
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

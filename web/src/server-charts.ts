@@ -4,7 +4,7 @@
  * here: the figures change all the time and a missed sample does not matter.
  */
 import type { Client } from '../../src/client/index.js';
-import { byId } from './dom.js';
+import { byId, pause } from './dom.js';
 import { LiveChart } from './live-chart.js';
 
 const EVERY_MS = 1000;
@@ -31,6 +31,6 @@ export async function followServer(client: Client, signal: AbortSignal): Promise
     } catch {
       // The server is away for a moment: the chart pauses and resumes.
     }
-    await new Promise((resolve) => setTimeout(resolve, EVERY_MS));
+    await pause(EVERY_MS, signal);
   }
 }

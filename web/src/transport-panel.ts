@@ -12,7 +12,7 @@ import {
   type WatchStats,
   type WireEntry,
 } from '../../src/client/index.js';
-import { el, formatBytes, formatMs } from './dom.js';
+import { el, formatBytes, formatMs, messageOf } from './dom.js';
 import { TITLES } from './transport-titles.js';
 
 const POLLING: ReadonlySet<TransportName> = new Set(['short-poll', 'long-poll']);
@@ -107,7 +107,7 @@ export class TransportPanel {
       }
     } catch (error) {
       if (signal.aborted) return last;
-      this.#status.textContent = `error: ${error instanceof Error ? error.message : String(error)}`;
+      this.#status.textContent = `error: ${messageOf(error)}`;
       this.#status.className = 'error';
     }
     return last;
