@@ -35,6 +35,15 @@ interface Claimed {
   lease: { token: string };
 }
 
+/** Submits `count` export jobs, one after the other, so their claim order is theirs. */
+async function submitExports(url: string, count: number): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (let n = 0; n < count; n++) {
+    jobs.push(await json<Job>(await postJson(`${url}/jobs`, { type: 'export', input: { n } })));
+  }
+  return jobs;
+}
+
 async function runningOf(store: Store, type: string): Promise<string[]> {
   return (await store.list({ status: 'running', type, limit: 10 })).jobs.map((j) => j.id);
 }
@@ -103,10 +112,7 @@ describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
   it('defers lease claims while the type is full, and serves them when a lease of it ends', async () => {
     const [a, b] = await gateways(2);
     if (!a || !b) throw new Error('no gateways');
-    const jobs: Job[] = [];
-    for (let n = 0; n < 2; n++) {
-      jobs.push(await json<Job>(await postJson(`${a.url}/jobs`, { type: 'export', input: { n } })));
-    }
+    const jobs = await submitExports(a.url, 2);
     const first = await json<Claimed>(
       await postJson(`${a.url}/workers/claim`, { types: ['export'] }),
     );
@@ -129,10 +135,7 @@ describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
   it("frees a lost worker's slot: its lease lapses, the job is handed back, a waiting claim runs it", async () => {
     const [a, b] = await gateways(2, 300);
     if (!a || !b) throw new Error('no gateways');
-    const jobs: Job[] = [];
-    for (let n = 0; n < 2; n++) {
-      jobs.push(await json<Job>(await postJson(`${a.url}/jobs`, { type: 'export', input: { n } })));
-    }
+    const jobs = await submitExports(a.url, 2);
     // This worker claims and is never heard from again: no renewal, no answer.
     const lost = await json<Claimed>(
       await postJson(`${a.url}/workers/claim`, { types: ['export'] }),
@@ -141,8 +144,9 @@ describe.skipIf(!redisAvailable)('per-type concurrency in Redis mode', () => {
     expect(await runningOf(a.server.store, 'export')).toEqual([jobs[0]?.id]);
     // The type is full while the lease holds: the queued job waits for the lost one's slot.
     expect((await postJson(`${b.url}/workers/claim`, { types: ['export'] })).status).toBe(204);
-    const waiting = postJson(`${b.url}/workers/claim`, { types: ['export'], wait: 20 });
-    const next = await json<Claimed>(await waiting);
+    const served = await postJson(`${b.url}/workers/claim`, { types: ['export'], wait: 10 });
+    expect(served.status).toBe(200); // 204 after 10 s: the lost lease never freed the slot
+    const next = await json<Claimed>(served);
     // The lapsed job went back to the queue (attempts remain) ahead of the later one, and the
     // freed slot served it: never two running at once, the lost token is no longer good.
     expect(next.job).toMatchObject({ id: jobs[0]?.id, status: 'running', attempt: 2 });
