@@ -4,7 +4,7 @@
  * channel that reports what the HTTP surface does not show: live bus subscriptions, WebSocket
  * connections, open file descriptors and memory. Options come as JSON in argv[2].
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { closeOnSignals } from '../../../src/cli/shutdown-signals.js';
 import type { ServerOptions } from '../../../src/config/options.js';
 import { createServer } from '../../../src/server.js';
@@ -16,6 +16,8 @@ export interface ServerStats {
   busSubscriptions: number;
   wsConnections: number;
   openFds: number;
+  /** What the open descriptors are (`socket` ×12, a file's path…), so a leak names itself. */
+  fdKinds: Record<string, number>;
   rssBytes: number;
   heapUsedBytes: number;
 }
@@ -39,7 +41,7 @@ process.on('message', (message: ParentMessage) => {
     busSubscriptions:
       store instanceof SqliteStore || store instanceof RedisStore ? store.subscriptionCount : -1,
     wsConnections: server.websocket.connectionCount,
-    openFds: readdirSync('/proc/self/fd').length,
+    ...describeFds(),
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
   });
@@ -47,3 +49,19 @@ process.on('message', (message: ParentMessage) => {
 // The channel must not keep the process alive once the server has closed (SIGTERM).
 process.channel?.unref();
 send({ type: 'listening', url });
+
+function describeFds(): { openFds: number; fdKinds: Record<string, number> } {
+  const fds = readdirSync('/proc/self/fd');
+  const fdKinds: Record<string, number> = {};
+  for (const fd of fds) {
+    let target: string;
+    try {
+      // socket:[123] and pipe:[456] differ per descriptor; their kind is the part before the inode.
+      target = readlinkSync(`/proc/self/fd/${fd}`).replace(/:\[\d+\]$/, '');
+    } catch {
+      target = 'closed while listing'; // the readdir's own descriptor, or one closed meanwhile
+    }
+    fdKinds[target] = (fdKinds[target] ?? 0) + 1;
+  }
+  return { openFds: fds.length, fdKinds };
+}
