@@ -1,4 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GroupCommit, type GroupCommitHooks } from './group-commit.js';
 
@@ -73,5 +76,41 @@ describe('GroupCommit on a full disk', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(rows()).toEqual({ n: 0 });
     expect(commits).toEqual([false]);
+  });
+});
+
+describe('GroupCommit with a write that breaks a constraint', () => {
+  it('undoes only that write, halfway through, and commits the rest of the batch once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bp-group-commit-'));
+    const path = join(dir, 'batch.db');
+    try {
+      const db = new BetterSqlite3(path);
+      db.pragma('journal_mode = WAL');
+      db.exec('CREATE TABLE t (x TEXT UNIQUE)');
+      const commits: boolean[] = [];
+      const group = new GroupCommit(db, {
+        publish: () => undefined,
+        onCommit: (ok) => commits.push(ok),
+      });
+      const insert = db.prepare('INSERT INTO t VALUES (?)');
+      const put = (...values: string[]) =>
+        group.write(() => {
+          for (const value of values) insert.run(value);
+          return { value: values[0], events: [] };
+        });
+      // The second write's first row goes in, then its second one collides with the first
+      // write's: its savepoint must take its first row back out with it.
+      const outcomes = await Promise.allSettled([put('a'), put('b', 'a'), put('c')]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(outcomes[1]).toMatchObject({ reason: { code: 'SQLITE_CONSTRAINT_UNIQUE' } });
+      expect(commits).toEqual([true]);
+      db.close();
+
+      const reopened = new BetterSqlite3(path);
+      expect(reopened.prepare('SELECT x FROM t ORDER BY x').pluck().all()).toEqual(['a', 'c']);
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

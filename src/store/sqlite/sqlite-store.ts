@@ -214,7 +214,10 @@ export class SqliteStore implements Store {
 
   /** A job with its `queued` event, inside the caller's transaction; honours idempotency keys. */
   #insertJob(request: NewJob): WriteOutcome<CreateResult> {
-    const hash = requestHash(request.type, request.input);
+    // The fingerprint is only ever compared through the key, so a keyless submit (most of
+    // them) skips the canonical encoding and the SHA-256: its row stores NULL.
+    const hash =
+      request.idempotencyKey === undefined ? null : requestHash(request.type, request.input);
     {
       if (request.idempotencyKey !== undefined) {
         const existing = this.#stmt.jobByKey.get(request.idempotencyKey);
