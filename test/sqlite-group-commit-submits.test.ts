@@ -73,8 +73,8 @@ describe('group commit of submits on a real SQLite file', () => {
     ]);
 
     expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 422, 202]);
-    expect(answers[2]?.headers['idempotent-replayed']).toBe('true');
-    expect(answers[3]?.json()).toMatchObject({ code: 'idempotency_key_reused' });
+    expect(answers[2].headers['idempotent-replayed']).toBe('true');
+    expect(answers[3].json()).toMatchObject({ code: 'idempotency_key_reused' });
     const [plain, keyed, replay, , last] = answers.map((a) => a.json<Job>());
     expect(replay?.id).toBe(keyed?.id);
     await server.close();
