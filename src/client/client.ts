@@ -16,6 +16,8 @@ import type { JobTypeInfo, ListOptions } from './types.js';
 import { watchJob, type JobWatch, type WatchOptions } from './watch.js';
 import { schedulesApi, type SchedulesApi } from './schedules.js';
 import { webhooksApi, type WebhooksApi } from './webhooks.js';
+import { deliveriesApi, type DeliveriesApi } from './deliveries.js';
+import type { WebhookRequest } from '../model/webhook.js';
 
 export interface ClientOptions {
   /** Where the server is, e.g. `http://localhost:8000` (a path prefix is kept). */
@@ -53,6 +55,8 @@ export interface SubmitOptions {
    * such as `"1h"`, `"7d"` (1 s to 366 days; the server clamps it to its --max-keep-for).
    */
   keepFor?: number | string;
+  /** Call this URL back about the job: when it ends (`events: "terminal"`, the default) or on every change. */
+  webhook?: WebhookRequest;
 }
 
 export interface Client {
@@ -74,6 +78,8 @@ export interface Client {
   readonly webhooks: WebhooksApi;
   /** Recurring schedules of this key: create, list, get, pause, resume, delete. */
   readonly schedules: SchedulesApi;
+  /** A job's webhook deliveries: list, redeliver a dead one, watch them as they happen. */
+  readonly deliveries: DeliveriesApi;
 }
 
 export function createClient(options: ClientOptions): Client {
@@ -109,6 +115,7 @@ export function createClient(options: ClientOptions): Client {
           delay: submitOptions.delayMs,
           runAt: submitOptions.runAt,
           keepFor: submitOptions.keepFor,
+          webhook: submitOptions.webhook,
         },
         headers:
           submitOptions.idempotencyKey === undefined
@@ -133,5 +140,6 @@ export function createClient(options: ClientOptions): Client {
     chat: (room, chatOptions) => joinChat(room, chatOptions, deps),
     webhooks: webhooksApi(body),
     schedules: schedulesApi(body),
+    deliveries: deliveriesApi(body, deps),
   };
 }

@@ -31,7 +31,7 @@ const WEBSOCKET_PATH = {
     operationId: 'openWebSocket',
     summary: 'Open the push WebSocket (topics, heartbeats, credits)',
     description:
-      'An HTTP/1.1 upgrade (RFC 6455). The messages, close codes and flow control are described in docs/protocol.md (WebSocket). ' +
+      "An HTTP/1.1 upgrade (RFC 6455). Topics: job:<id>, jobs, chat:<room> and deliveries:<id> (a job's webhook deliveries as they happen). The messages, close codes and flow control are described in docs/protocol.md (WebSocket). " +
       'Browsers pass `?access_token=` (POST /auth/token) or its cookie instead of Authorization; the Origin must be allowed (--origins).',
     tags: ['push'],
     externalDocs: { description: 'The WebSocket protocol', url: `${PROTOCOL_DOC}#websocket-push` },

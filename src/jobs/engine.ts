@@ -20,6 +20,7 @@ import { ExternalWorkers, type ExternalWorkersOptions } from './workers/external
 import type { Delivery, WebhookEventMode } from '../model/webhook.js';
 import { WebhookEndpoints } from './webhook-endpoints.js';
 import { WebhookQueue } from './webhook-queue.js';
+import { DeliveryWatch, noticeDeliveryChange } from './delivery-watch.js';
 import { queueSettings } from './queue-settings.js';
 import type { QueueOptions } from '../model/queue-options.js';
 import { Schedules } from './schedules.js';
@@ -99,7 +100,7 @@ export class JobEngine {
     this.topics = new Topics(store, presence);
     this.workers = new ExternalWorkers(store, registry, workers);
     this.#dispatcher = dispatcher;
-    this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks);
+    this.webhookQueue = store.webhooks && new WebhookQueue(store.webhooks, store);
     this.#clock = clock;
     this.#maxKeepForMs = retention.maxKeepForMs;
     this.webhookEndpoints =
@@ -201,11 +202,22 @@ export class JobEngine {
     return this.#store.webhooks ? this.#store.webhooks.forJob(id) : [];
   }
 
+  /**
+   * Follows the deliveries of a job the caller may see (delivery-watch.ts): subscribes, then
+   * rejects `job_not_found` if it may not; `start()` sends all of them, then each change.
+   */
+  watchDeliveries(id: string, caller: Caller = ANONYMOUS): Promise<DeliveryWatch> {
+    return DeliveryWatch.open(this.#store, id, caller);
+  }
+
   /** Sends a dead delivery again (a new retry window, the same webhook-id). */
   async redeliver(id: string, deliveryId: string, caller: Caller = ANONYMOUS): Promise<void> {
     await this.get(id, caller);
     const outcome = await this.#store.webhooks?.redeliver(id, deliveryId, this.#clock());
-    if (outcome === 'redelivered') return;
+    if (outcome === 'redelivered') {
+      noticeDeliveryChange(this.#store, id, deliveryId);
+      return;
+    }
     if (outcome === 'not_dead') {
       throw new AppError('delivery_not_dead', 'only a dead delivery can be redelivered');
     }

@@ -1,9 +1,10 @@
 /**
  * The webhook outbox as the engine hands it to the delivery transport
  * (src/transports/webhooks.ts): the store's outbox, with a wake-up when a change wrote
- * deliveries. The transport reaches the outbox only through this.
+ * deliveries, and a notice on the bus for the job's delivery watchers (delivery-watch.ts)
+ * once an attempt is recorded. The transport reaches the outbox only through this.
  */
-import type { Unsubscribe } from '../store/store.js';
+import type { EventBus, Unsubscribe } from '../store/store.js';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -12,14 +13,17 @@ import type {
   WebhookOutbox,
 } from '../store/webhook-outbox.js';
 import type { DeliveryState } from '../model/webhook.js';
+import { noticeDeliveryChange } from './delivery-watch.js';
 
 export type { AttemptOutcome, AttemptRecord, DueDelivery, EndpointKeys };
 
 export class WebhookQueue {
   readonly #outbox: WebhookOutbox;
+  readonly #bus: EventBus;
 
-  constructor(outbox: WebhookOutbox) {
+  constructor(outbox: WebhookOutbox, bus: EventBus) {
     this.#outbox = outbox;
+    this.#bus = bus;
   }
 
   claimDue(now: number, limit: number, leaseMs: number): Promise<DueDelivery[]> {
@@ -30,8 +34,13 @@ export class WebhookQueue {
     return this.#outbox.postpone(id, nextAt);
   }
 
-  recordAttempt(id: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
-    return this.#outbox.recordAttempt(id, attempt, outcome);
+  async recordAttempt(
+    delivery: Pick<DueDelivery, 'id' | 'jobId'>,
+    attempt: AttemptRecord,
+    outcome: AttemptOutcome,
+  ): Promise<void> {
+    await this.#outbox.recordAttempt(delivery.id, attempt, outcome);
+    noticeDeliveryChange(this.#bus, delivery.jobId, delivery.id);
   }
 
   nextDueAt(): Promise<number | undefined> {

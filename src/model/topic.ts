@@ -1,15 +1,17 @@
 /**
- * What clients subscribe to: `job:<id>` (one job's events), `jobs` (every job's lifecycle) and
- * free message topics (`chat:<room>`). Shared by the bus, the transports and the SDK.
+ * What clients subscribe to: `job:<id>` (one job's events), `jobs` (every job's lifecycle),
+ * free message topics (`chat:<room>`) and a job's webhook deliveries (`deliveries:<id>`).
+ * Shared by the bus, the transports and the SDK.
  */
 export type Topic = `job:${string}` | 'jobs';
 
 /**
- * Free topics carry messages rather than job events: chat rooms and publish/subscribe. They
- * have no log and no replay; delivery is at-most-once, like Redis pub/sub (which a Redis bus
- * maps them to).
+ * Message topics carry messages rather than job events: chat rooms and publish/subscribe, and
+ * the server's notices that a job's webhook delivery changed (`deliveries:<jobId>`, written by
+ * the server only). They have no log and no replay; delivery is at-most-once, like Redis
+ * pub/sub (which a Redis bus maps them to).
  */
-export type MessageTopic = `chat:${string}`;
+export type MessageTopic = `chat:${string}` | `deliveries:${string}`;
 
 export interface TopicMessage {
   topic: MessageTopic;
@@ -21,4 +23,8 @@ export interface TopicMessage {
 
 export function jobTopic(jobId: string): Topic {
   return `job:${jobId}`;
+}
+
+export function deliveriesTopic(jobId: string): `deliveries:${string}` {
+  return `deliveries:${jobId}`;
 }

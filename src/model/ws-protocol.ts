@@ -11,6 +11,7 @@ import type { ErrorCode } from './errors/catalogue.js';
 import { isJobId, type Job, type JobEvent } from './job.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { fieldErrors } from './schema-errors.js';
+import type { Delivery } from './webhook.js';
 
 /** Echoed in the answer to a request, so a client can match them. */
 const RequestId = Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]);
@@ -102,7 +103,8 @@ function invalid(detail: string, id?: RequestId): ParseResult {
 export type ParsedTopic =
   | { kind: 'job'; topic: `job:${string}`; jobId: string }
   | { kind: 'jobs'; topic: 'jobs' }
-  | { kind: 'chat'; topic: `chat:${string}` };
+  | { kind: 'chat'; topic: `chat:${string}` }
+  | { kind: 'deliveries'; topic: `deliveries:${string}`; jobId: string };
 
 const ROOM = /^chat:[A-Za-z0-9_.-]{1,64}$/;
 
@@ -114,8 +116,16 @@ export function parseTopic(topic: string): ParsedTopic | AppError {
     if (!isJobId(jobId)) return new AppError('invalid_job_id', `${jobId} is not a job id`);
     return { kind: 'job', topic: `job:${jobId}`, jobId };
   }
+  if (topic.startsWith('deliveries:')) {
+    const jobId = topic.slice('deliveries:'.length);
+    if (!isJobId(jobId)) return new AppError('invalid_job_id', `${jobId} is not a job id`);
+    return { kind: 'deliveries', topic: `deliveries:${jobId}`, jobId };
+  }
   if (ROOM.test(topic)) return { kind: 'chat', topic: topic as `chat:${string}` };
-  return new AppError('invalid_topic', `"${topic}" is not job:<id>, jobs or chat:<room>`);
+  return new AppError(
+    'invalid_topic',
+    `"${topic}" is not job:<id>, jobs, deliveries:<id> or chat:<room>`,
+  );
 }
 
 /** What the server sends. `seq` orders a topic's messages; see docs/protocol.md. */
@@ -142,6 +152,11 @@ export type ServerMessage =
       name: string;
       members: number;
     }
+  /**
+   * A job's webhook deliveries (`deliveries:<id>`): first all of them (`snapshot`), then each
+   * time some change (a new one, an attempt recorded, a redelivery) the ones that changed.
+   */
+  | { type: 'deliveries'; topic: string; snapshot: boolean; deliveries: Delivery[] }
   | { type: 'heartbeat'; at: string }
   | {
       type: 'error';

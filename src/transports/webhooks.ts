@@ -241,7 +241,7 @@ export class WebhookDelivery {
     outcome: AttemptOutcome,
   ): Promise<void> {
     try {
-      await this.#queue.recordAttempt(delivery.id, attempt, outcome);
+      await this.#queue.recordAttempt(delivery, attempt, outcome);
     } catch (failure) {
       // The store is closing or failing: the lease runs out and the attempt is made again.
       this.#logger.warn({ err: failure, id: delivery.id }, 'webhook attempt not recorded');

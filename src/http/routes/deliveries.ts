@@ -16,7 +16,8 @@ export function deliveryRoutes(app: App, engine: JobEngine): void {
         operationId: 'listJobDeliveries',
         summary: "A job's webhook deliveries and their attempts",
         description:
-          'One delivery per event the webhook asked for, oldest first; each attempt with its status code, latency and error.',
+          'One delivery per event the webhook asked for, oldest first; each attempt with its status code, latency and error. ' +
+          'To follow them as they happen, subscribe to `deliveries:<id>` on the WebSocket (/ws, docs/protocol.md).',
         tags: ['webhooks'],
         params: Type.Object({ id: JobId }),
         response: {

@@ -16,7 +16,7 @@ export type DisconnectReason =
   | 'shutdown'
   | 'internal_error';
 
-type SubscriptionCounts = Record<'job' | 'jobs' | 'chat', number>;
+type SubscriptionCounts = Record<'job' | 'jobs' | 'chat' | 'deliveries', number>;
 
 export interface ConnectionStats {
   subscriptions: string[];
@@ -44,7 +44,7 @@ interface WebSocketView {
 }
 
 function viewOf(connections: ReadonlySet<MeteredConnection>): WebSocketView {
-  const subscriptions = { job: 0, jobs: 0, chat: 0 };
+  const subscriptions = { job: 0, jobs: 0, chat: 0, deliveries: 0 };
   let bufferedBytes = 0;
   for (const connection of connections) {
     connection.countSubscriptions(subscriptions);
@@ -80,7 +80,7 @@ export function webSocketMetrics(
   });
   new Gauge({
     name: 'ws_subscriptions',
-    help: 'WebSocket subscriptions, by topic kind (job, jobs, chat).',
+    help: 'WebSocket subscriptions, by topic kind (job, jobs, chat, deliveries).',
     labelNames: ['kind'] as const,
     registers,
     collect() {

@@ -11,6 +11,7 @@ import { requireJob, requirePublish, requireSubscribe } from '../../auth/token-s
 import type { JobEngine } from '../../jobs/engine.js';
 import { TokenBucket } from '../../limits/token-bucket.js';
 import { ChatSubscription } from './chat-subscription.js';
+import { DeliverySubscription } from './delivery-subscription.js';
 import { JobSubscription, JobsSubscription } from './job-subscriptions.js';
 import type { Outbox } from './outbox.js';
 import {
@@ -123,6 +124,15 @@ export class SubscriptionSet {
     if (topic.kind === 'jobs') {
       this.#subscriptions.set(topic.topic, new JobsSubscription(this.#context));
       acknowledge();
+      return;
+    }
+    if (topic.kind === 'deliveries') {
+      const subscription = new DeliverySubscription(this.#context, topic.topic, topic.jobId);
+      this.#subscriptions.set(topic.topic, subscription);
+      subscription.open(acknowledge).catch((error: unknown) => {
+        subscription.close();
+        if (this.#forget(topic.topic, subscription)) this.#error(error, about);
+      });
       return;
     }
     const chat = new ChatSubscription(this.#context, topic.topic);
@@ -250,7 +260,7 @@ function scopeRefusal(
   if (scope === undefined) return undefined;
   try {
     if (action === 'publish') requirePublish(scope, topic.topic);
-    else if (topic.kind === 'job') requireJob(scope, topic.jobId);
+    else if (topic.kind === 'job' || topic.kind === 'deliveries') requireJob(scope, topic.jobId);
     else requireSubscribe(scope, topic.topic);
     return undefined;
   } catch (error) {

@@ -5,7 +5,7 @@ import type { Outbox } from './outbox.js';
 import type { ServerMessage } from '../../model/ws-protocol.js';
 
 export interface Subscription {
-  readonly kind: 'job' | 'jobs' | 'chat';
+  readonly kind: 'job' | 'jobs' | 'chat' | 'deliveries';
   /** Releases its subscription in the engine (and leaves the room). Idempotent. */
   close(): void;
 }
