@@ -12,7 +12,12 @@ export type { WebhooksApi } from './webhooks.js';
 export type { SchedulesApi } from './schedules.js';
 export type { Schedule, ScheduleDefinition, SchedulePage } from '../model/schedule.js';
 export type { DeliveriesApi, DeliveryFeedState, DeliveryWatchOptions } from './deliveries.js';
-export type { Delivery, DeliveryAttempt, WebhookRequest } from '../model/webhook.js';
+export type {
+  Delivery,
+  DeliveryAttempt,
+  WebhookEventMode,
+  WebhookRequest,
+} from '../model/webhook.js';
 export type {
   WebhookEndpoint,
   WebhookEndpointPage,

@@ -1,19 +1,30 @@
 /**
  * The submit form, generated from GET /job-types: one field per property of the chosen type's
- * input schema (numbers, text, booleans), with the schema's limits and defaults.
+ * input schema (numbers, text, booleans), with the schema's limits and defaults; and the
+ * optional webhook to call back about the job (its URL, and which events).
  */
-import type { Client, JobTypeInfo, JsonSchema } from '../../src/client/index.js';
+import type {
+  Client,
+  JobTypeInfo,
+  JsonSchema,
+  WebhookRequest,
+  WebhookEventMode,
+} from '../../src/client/index.js';
 import { byId, el } from './dom.js';
 
 export interface JobRequest {
   type: string;
   input: Record<string, unknown>;
+  /** Absent when the webhook URL is left empty. */
+  webhook?: WebhookRequest;
 }
 
 export class JobForm {
   readonly #select = byId('job-type', HTMLSelectElement);
   readonly #fields = byId('job-fields', HTMLDivElement);
   readonly #description = byId('job-type-description', HTMLSpanElement);
+  readonly #webhookUrl = byId('webhook-url', HTMLInputElement);
+  readonly #webhookEvents = byId('webhook-events', HTMLSelectElement);
   #types: JobTypeInfo[] = [];
 
   async load(client: Client): Promise<void> {
@@ -26,7 +37,7 @@ export class JobForm {
     this.#render();
   }
 
-  /** The chosen type and the input its fields describe (empty optional fields left out). */
+  /** The chosen type, the input its fields describe (empty optional fields left out), the webhook. */
   read(): JobRequest {
     const input: Record<string, unknown> = {};
     for (const field of this.#fields.querySelectorAll('input')) {
@@ -35,7 +46,11 @@ export class JobForm {
       else if (field.value === '') continue;
       else input[name] = field.type === 'number' ? Number(field.value) : field.value;
     }
-    return { type: this.#select.value, input };
+    const url = this.#webhookUrl.value.trim();
+    // The server checks the URL (and its address) and answers in words when it refuses it.
+    const events: WebhookEventMode = this.#webhookEvents.value === 'all' ? 'all' : 'terminal';
+    const webhook: WebhookRequest | undefined = url === '' ? undefined : { url, events };
+    return { type: this.#select.value, input, ...(webhook && { webhook }) };
   }
 
   #render(): void {

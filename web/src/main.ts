@@ -14,6 +14,7 @@ import { SchedulesTable } from './schedules-table.js';
 import { followServer } from './server-charts.js';
 import { Timeline } from './timeline.js';
 import { TransportPanel } from './transport-panel.js';
+import { WebhookPanel } from './webhook-panel.js';
 
 // For servers run with --api-keys: the key lives in this tab's session storage only, and the
 // SDK sends it as a bearer header, and trades it for short-lived access tokens for sockets.
@@ -36,6 +37,7 @@ const form = new JobForm();
 const panelsRoot = byId('panels', HTMLDivElement);
 const panels = TRANSPORTS.map((transport) => new TransportPanel(transport, panelsRoot));
 const timeline = new Timeline(byId('timeline', HTMLElement));
+const webhookPanel = new WebhookPanel(client);
 const submitStatus = byId('submit-status', HTMLOutputElement);
 const watched = byId('watched-job', HTMLParagraphElement);
 const outcome = byId('job-outcome', HTMLParagraphElement);
@@ -53,13 +55,13 @@ cancelButton.addEventListener('click', () => {
 });
 
 async function submit(): Promise<void> {
-  const { type, input } = form.read();
+  const { type, input, webhook } = form.read();
   submitStatus.textContent = 'submitting…';
   submitStatus.className = 'hint';
   const submittedAt = Date.now();
   let job: Job;
   try {
-    job = await client.submit(type, input);
+    job = await client.submit(type, input, { webhook });
   } catch (error) {
     showError(error);
     return;
@@ -82,6 +84,7 @@ function watchEverywhere(job: Job, submittedAt: number): void {
   const everyMs = pollInterval.value === '' ? undefined : Math.max(50, Number(pollInterval.value));
   const signal = AbortSignal.any([page.signal, controller.signal]);
   timeline.start(submittedAt);
+  webhookPanel.watch(job.id, signal);
   const settings = {
     pollIntervalMs: everyMs,
     signal,
