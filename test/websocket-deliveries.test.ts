@@ -2,7 +2,8 @@
  * `deliveries:<id>` on the WebSocket and `client.deliveries.watch`: a job's webhook deliveries
  * as they happen. A real receiver on loopback fails the first request and accepts the retry;
  * the topic shows the snapshot, then the failed attempt, then the delivered state, and the SDK's
- * watch ends with both attempts. Another key's job is `job_not_found` on the topic.
+ * watch ends with both attempts; an unknown job ends the watch with `job_not_found`. Another
+ * key's job answers the same as a missing one on the topic: torture 10 (access control) probes it.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startReceiver } from '../demos/webhooks/receiver.js';

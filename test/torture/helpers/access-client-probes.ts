@@ -47,6 +47,16 @@ const WEBSOCKET: Probe[] = [
   },
   {
     surface: 'WebSocket',
+    name: 'subscribe deliveries:<id>',
+    weight: 1,
+    plan: (ctx, _target, random) => {
+      const socket = random.pick(ctx.sockets);
+      return async (id) =>
+        renderReply(await socket.request({ type: 'subscribe', topic: `deliveries:${id.value}` }));
+    },
+  },
+  {
+    surface: 'WebSocket',
     name: 'subscribe job:<id> on a new connection',
     weight: 1,
     plan: (ctx, _target, random) => {
