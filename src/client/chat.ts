@@ -1,12 +1,11 @@
 /**
  * `client.chat(room, { name })`: the push chapter's chat over the WebSocket (`chat:<room>`
  * topics, docs/protocol.md). Messages are at-most-once — nothing is stored — so a reconnect
- * (with backoff) simply joins again; the room sees the member leave and come back.
+ * (with backoff, topic-socket.ts) simply joins again; the room sees the member leave and come
+ * back.
  */
 import type { ServerMessage } from '../model/ws-protocol.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import type { Http } from './http.js';
-import type { Runtime, SocketLike } from './runtime.js';
+import { openTopicSocket, type TopicSocketDeps } from './topic-socket.js';
 
 export type ChatEntry =
   | { kind: 'message'; name: string; text: string; at: string }
@@ -27,25 +26,17 @@ export interface ChatRoom {
   close(): void;
 }
 
-export function joinChat(
-  room: string,
-  options: ChatOptions,
-  deps: { http: Http; runtime: Runtime; backoff: BackoffOptions },
-): ChatRoom {
+export function joinChat(room: string, options: ChatOptions, deps: TopicSocketDeps): ChatRoom {
   const topic = `chat:${room}`;
-  let socket: SocketLike | undefined;
   let joined = false;
-  let closed = false;
-  let failures = 0;
-  let retry: ReturnType<typeof setTimeout> | undefined;
   const emit = options.onEntry;
 
   const handle = (message: ServerMessage) => {
     if (message.type === 'welcome') {
-      socket?.send(JSON.stringify({ type: 'subscribe', topic, name: options.name }));
+      connection.send({ type: 'subscribe', topic, name: options.name });
     } else if (message.type === 'subscribed' && message.topic === topic) {
       joined = true;
-      failures = 0;
+      connection.resetBackoff();
       emit({ kind: 'state', state: 'joined' });
     } else if (message.type === 'presence' && message.topic === topic) {
       const { event, name, members, at } = message;
@@ -64,47 +55,27 @@ export function joinChat(
     }
   };
 
-  const connect = async () => {
-    emit({ kind: 'state', state: 'connecting' });
-    const WebSocket = await deps.runtime.webSocket();
-    const url = await deps.http.socketUrl('/ws');
-    if (closed) return;
-    const current = new WebSocket(url);
-    socket = current;
-    current.addEventListener('message', (event) => {
-      if (typeof event.data === 'string') handle(JSON.parse(event.data) as ServerMessage);
-    });
-    current.addEventListener('error', () => undefined);
-    current.addEventListener('close', (event) => {
-      if (socket !== current) return;
-      socket = undefined;
+  const connection = openTopicSocket(deps, {
+    onMessage: handle,
+    onConnecting: () => {
+      emit({ kind: 'state', state: 'connecting' });
+    },
+    onReconnecting: (detail, error) => {
       joined = false;
-      if (closed) return;
-      const delay = backoffDelay(failures++, deps.backoff);
-      emit({ kind: 'state', state: 'reconnecting', detail: `closed ${event.code}` });
-      retry = setTimeout(start, delay);
-    });
-  };
-
-  const start = () => {
-    connect().catch((error: unknown) => {
-      emit({ kind: 'error', code: 'network_error', message: String(error) });
-    });
-  };
-
+      // A connect that failed before any socket (the token request, say) is also an error entry.
+      if (error !== undefined) emit({ kind: 'error', code: 'network_error', message: detail });
+      emit({ kind: 'state', state: 'reconnecting', detail });
+    },
+  });
   const close = () => {
-    closed = true;
-    clearTimeout(retry);
-    socket?.close(1000);
-    socket = undefined;
+    joined = false;
+    connection.close();
   };
   options.signal?.addEventListener('abort', close, { once: true });
-  start();
   return {
     send(text) {
-      if (!joined || !socket) return false;
-      socket.send(JSON.stringify({ type: 'publish', topic, data: { name: options.name, text } }));
-      return true;
+      if (!joined) return false;
+      return connection.send({ type: 'publish', topic, data: { name: options.name, text } });
     },
     close,
   };

@@ -7,10 +7,9 @@
  */
 import type { Delivery } from '../model/webhook.js';
 import type { ServerMessage } from '../model/ws-protocol.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { ClientError } from './client-error.js';
-import type { Http, HttpRequest } from './http.js';
-import type { Runtime, SocketLike } from './runtime.js';
+import type { HttpRequest } from './http.js';
+import { openTopicSocket, type TopicSocket, type TopicSocketDeps } from './topic-socket.js';
 
 type Signal = { signal?: AbortSignal };
 
@@ -39,7 +38,7 @@ const FINAL = new Set(['job_not_found', 'invalid_job_id', 'invalid_topic', 'insu
 
 export function deliveriesApi(
   body: <T>(request: HttpRequest) => Promise<T>,
-  deps: { http: Http; runtime: Runtime; backoff: BackoffOptions },
+  deps: TopicSocketDeps,
 ): DeliveriesApi {
   const path = (jobId: string) => `/jobs/${encodeURIComponent(jobId)}/deliveries`;
   return {
@@ -56,23 +55,19 @@ export function deliveriesApi(
 function watchDeliveries(
   jobId: string,
   options: DeliveryWatchOptions,
-  deps: { http: Http; runtime: Runtime; backoff: BackoffOptions },
+  deps: TopicSocketDeps,
 ): { close(): void } {
   const topic = `deliveries:${jobId}`;
   const known = new Map<string, Delivery>();
-  let socket: SocketLike | undefined;
-  let closed = false;
-  let failures = 0;
-  let retry: ReturnType<typeof setTimeout> | undefined;
   const state = (next: DeliveryFeedState, detail?: string) => options.onState?.(next, detail);
 
   const handle = (message: ServerMessage) => {
     if (message.type === 'welcome') {
-      socket?.send(JSON.stringify({ type: 'subscribe', topic }));
+      connection?.send({ type: 'subscribe', topic });
     } else if (message.type === 'deliveries' && message.topic === topic) {
       if (message.snapshot) {
         known.clear();
-        failures = 0;
+        connection?.resetBackoff();
         state('live');
       }
       for (const delivery of message.deliveries) known.set(delivery.id, delivery);
@@ -85,49 +80,26 @@ function watchDeliveries(
         close();
         options.onError?.(error);
       } else {
-        socket?.close(1000); // a passing failure (a store read): subscribe again after a while
+        connection?.dropConnection(); // a passing failure (a store read): subscribe again later
       }
     }
   };
 
-  const connect = async () => {
-    state(failures === 0 ? 'connecting' : 'reconnecting');
-    const WebSocket = await deps.runtime.webSocket();
-    const url = await deps.http.socketUrl('/ws');
-    if (closed) return;
-    const current = new WebSocket(url);
-    socket = current;
-    current.addEventListener('message', (event) => {
-      if (typeof event.data === 'string') handle(JSON.parse(event.data) as ServerMessage);
-    });
-    current.addEventListener('error', () => undefined);
-    current.addEventListener('close', (event) => {
-      if (socket !== current) return;
-      socket = undefined;
-      if (closed) return;
-      state('reconnecting', `closed ${event.code}`);
-      retry = setTimeout(start, backoffDelay(failures++, deps.backoff));
-    });
-  };
-
-  const start = () => {
-    connect().catch((error: unknown) => {
-      if (closed) return;
-      state('reconnecting', String(error));
-      retry = setTimeout(start, backoffDelay(failures++, deps.backoff));
-    });
-  };
-
   const close = () => {
-    if (closed) return;
-    closed = true;
-    clearTimeout(retry);
-    socket?.close(1000);
-    socket = undefined;
-    state('closed');
+    if (connection?.close()) state('closed');
   };
+  const connection: TopicSocket | undefined = options.signal?.aborted
+    ? undefined
+    : openTopicSocket(deps, {
+        onMessage: handle,
+        onConnecting: (retry) => {
+          state(retry ? 'reconnecting' : 'connecting');
+        },
+        onReconnecting: (detail) => {
+          state('reconnecting', detail);
+        },
+      });
   options.signal?.addEventListener('abort', close, { once: true });
-  if (options.signal?.aborted) close();
-  else start();
+  if (!connection) state('closed');
   return { close };
 }
