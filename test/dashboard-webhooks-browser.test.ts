@@ -48,22 +48,34 @@ async function flakyReceiver() {
   return { url: `http://127.0.0.1:${port}/hooks`, answers, release };
 }
 
+/** A server with `options`, its dashboard in Chromium, and a short demo job submitted from the
+ * form with a webhook to `hookUrl` for its terminal event. */
+async function submitFromDashboard(
+  options: Parameters<typeof startTestServer>[0],
+  hookUrl: string,
+) {
+  const { url } = await startTestServer(options);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1200, height: 940 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${url}/`);
+  await page.locator('#input-stepMs').waitFor();
+  await page.fill('#input-stepMs', '10');
+  await page.fill('#webhook-url', hookUrl);
+  await page.selectOption('#webhook-events', 'terminal');
+  await page.click('#submit-job');
+  return { url, page, problems };
+}
+
 describe('dashboard webhooks', () => {
   it('in Chromium: a delivery fails with 500, waits for its retry, then is delivered', async () => {
     const receiver = await flakyReceiver();
     // A short first retry (it doubles, with jitter): the server's own --webhook-retry-delay.
-    const { url } = await startTestServer({ webhookAllowPrivate: true, webhookRetryDelay: 100 });
-    const browser = await launchBrowser();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 940 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${url}/`);
-
-    await page.locator('#input-stepMs').waitFor();
-    await page.fill('#input-stepMs', '10');
-    await page.fill('#webhook-url', receiver.url);
-    await page.selectOption('#webhook-events', 'terminal');
-    await page.click('#submit-job');
+    const { url, page, problems } = await submitFromDashboard(
+      { webhookAllowPrivate: true, webhookRetryDelay: 100 },
+      receiver.url,
+    );
 
     const delivery = page.locator('#deliveries > li');
     const attempts = delivery.locator('.attempts > li');
@@ -103,16 +115,10 @@ describe('dashboard webhooks', () => {
     const receiver = await flakyReceiver();
     receiver.release();
     // No retry window: the first failure ends the delivery.
-    const { url } = await startTestServer({ webhookAllowPrivate: true, webhookRetryWindow: 0 });
-    const browser = await launchBrowser();
-    const page = await browser.newPage({ viewport: { width: 1200, height: 940 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${url}/`);
-    await page.locator('#input-stepMs').waitFor();
-    await page.fill('#input-stepMs', '10');
-    await page.fill('#webhook-url', receiver.url);
-    await page.click('#submit-job');
+    const { page, problems } = await submitFromDashboard(
+      { webhookAllowPrivate: true, webhookRetryWindow: 0 },
+      receiver.url,
+    );
 
     const dead = page.locator('#deliveries > li[data-state="dead"]');
     await dead.waitFor({ timeout: 20_000 });
