@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { transportMetrics } from '../../edge/transport-metrics.js';
+import type { Subscription } from './subscription.js';
 
 const TRANSPORT = 'websocket';
 
@@ -16,7 +17,7 @@ export type DisconnectReason =
   | 'shutdown'
   | 'internal_error';
 
-type SubscriptionCounts = Record<'job' | 'jobs' | 'chat' | 'deliveries', number>;
+type SubscriptionCounts = Record<Subscription['kind'], number>;
 
 export interface ConnectionStats {
   subscriptions: string[];
@@ -44,7 +45,7 @@ interface WebSocketView {
 }
 
 function viewOf(connections: ReadonlySet<MeteredConnection>): WebSocketView {
-  const subscriptions = { job: 0, jobs: 0, chat: 0, deliveries: 0 };
+  const subscriptions: SubscriptionCounts = { job: 0, jobs: 0, chat: 0, deliveries: 0 };
   let bufferedBytes = 0;
   for (const connection of connections) {
     connection.countSubscriptions(subscriptions);
