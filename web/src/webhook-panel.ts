@@ -6,7 +6,7 @@
  * wants its events, so every watched job is followed.
  */
 import type { Client, Delivery, DeliveryAttempt } from '../../src/client/index.js';
-import { byId, el, formatMs, timeOf } from './dom.js';
+import { byId, el, formatMs, messageOf, timeOf } from './dom.js';
 
 export class WebhookPanel {
   readonly #list = byId('deliveries', HTMLOListElement);
@@ -70,7 +70,7 @@ export class WebhookPanel {
       // The topic brings the delivery back as pending; only a refusal needs showing here.
       this.#client.deliveries.redeliver(delivery.jobId, delivery.id).catch((error: unknown) => {
         button.disabled = false;
-        this.#state.textContent = `(${error instanceof Error ? error.message : String(error)})`;
+        this.#state.textContent = `(${messageOf(error)})`;
       });
     });
     return button;
