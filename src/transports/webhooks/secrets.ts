@@ -3,7 +3,8 @@
  * at once while receivers move to a new one), or else a secret generated on first use and kept
  * in `<data-dir>/webhook-secret` (mode 0600), so signatures stay the same across restarts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newWebhookSecret } from '../../jobs/webhook-secret.js';
 import { OptionsError } from '../../model/errors/options-error.js';
@@ -36,7 +37,26 @@ export function webhookSecrets(option: string | undefined, dataDir: string): str
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const secret = newWebhookSecret();
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return [secret];
+  return parseWebhookSecrets(createOnce(file, `${newWebhookSecret()}\n`));
+}
+
+/**
+ * Creates `file` with `content` unless it exists, and returns what the file holds. Gateways and
+ * workers on one data directory start together, so another process may create it between our
+ * read and this call: the content is written to a file of our own and linked into place, which
+ * either publishes it whole or fails with EEXIST, and then the winner's secret is everyone's
+ * (a plain exclusive create crashed the loser, or let it read a file not yet written).
+ */
+export function createOnce(file: string, content: string): string {
+  const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(own, content, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(own, file);
+    return content;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(own, { force: true });
+  }
 }
