@@ -35,7 +35,8 @@ describe('WebSocket heartbeat and shutdown', () => {
     dead.send({ type: 'subscribe', topic: 'chat:room', name: 'dead' });
     dead.send({ type: 'subscribe', topic: 'jobs' });
     await dead.waitFor((m) => m.type === 'subscribed' && m.topic === 'jobs');
-    expect(busSubscriptions(store)).toBe(baseline + 3);
+    // A topic holds one bus subscription however many listen: chat:room's and jobs'.
+    expect(busSubscriptions(store)).toBe(baseline + 2);
 
     const { code } = await dead.closed;
     const lifetime = performance.now() - connectedAt;
@@ -52,6 +53,11 @@ describe('WebSocket heartbeat and shutdown', () => {
     await healthy.waitFor((m) => m.type === 'heartbeat');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ws_disconnects_total\{reason="heartbeat_timeout"\} 1/);
+
+    // The room's bus subscription goes with its last listener: the dead peer's is gone too.
+    healthy.send({ type: 'unsubscribe', topic: 'chat:room', id: 'bye' });
+    await healthy.waitFor((m) => m.type === 'unsubscribed' && m.id === 'bye');
+    expect(busSubscriptions(store)).toBe(baseline);
   });
 
   it('closes once, whoever asks, and refuses upgrades from the moment it begins', async () => {

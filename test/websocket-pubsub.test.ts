@@ -38,6 +38,36 @@ describe('WebSocket publish/subscribe', () => {
     expect(events(elsewhere, 'chat:news')).toEqual([]);
   });
 
+  it('numbers by topic: a late subscriber learns where it starts, and every copy is the same frame', async () => {
+    const { url } = await startTestServer({ wsPublishRate: 1000 });
+    const early = await connect(url);
+    const publisher = await connect(url);
+    early.send({ type: 'subscribe', topic: 'chat:news' });
+    await early.waitFor((m) => m.type === 'subscribed');
+    for (let i = 1; i <= 3; i++)
+      publisher.send({ type: 'publish', topic: 'chat:news', data: { i } });
+    await early.waitFor((m) => m.type === 'event' && m.seq === 3);
+
+    const late = await connect(url);
+    late.send({ type: 'subscribe', topic: 'chat:news', id: 'late' });
+    const subscribed = await late.waitFor((m) => m.type === 'subscribed' && m.id === 'late');
+    expect(subscribed).toMatchObject({ topic: 'chat:news', seq: 3 });
+
+    const frames = (client: TestClient) => {
+      const texts: string[] = [];
+      client.ws.on('message', (data: Buffer) => texts.push(data.toString()));
+      return texts;
+    };
+    const earlyFrames = frames(early);
+    const lateFrames = frames(late);
+    publisher.send({ type: 'publish', topic: 'chat:news', data: { i: 4 } });
+    const first = await late.waitFor((m) => m.type === 'event');
+    expect(first).toMatchObject({ seq: 4, data: { i: 4 } });
+    await early.waitFor((m) => m.type === 'event' && m.seq === 4);
+    expect(lateFrames).toHaveLength(1);
+    expect(earlyFrames).toEqual(lateFrames);
+  });
+
   it('announces named members joining and leaving, with the member count', async () => {
     const { url } = await startTestServer();
     const ada = await connect(url);

@@ -65,6 +65,11 @@ let working = false;
 
 function handle(message: Message): void {
   if (message.topic === undefined || message.seq === undefined) return;
+  if (message.type === 'subscribed') {
+    // The topic's numbering when this subscription began: its first message is seq + 1.
+    lastSeq.set(message.topic, message.seq);
+    return;
+  }
   // Seq counts every message the server had for this subscription: a jump is a drop.
   gaps += message.seq - (lastSeq.get(message.topic) ?? 0) - 1;
   lastSeq.set(message.topic, message.seq);

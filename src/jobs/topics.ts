@@ -4,10 +4,11 @@
  * arrives; they never reach the bus themselves. A notice's `members` is the room's count on
  * every gateway when a shared presence is given (Redis mode), else this process's.
  */
-import type { MessageTopic, TopicMessage } from '../model/topic.js';
+import type { MessageTopic } from '../model/topic.js';
 import type { RoomPresence } from '../store/room-presence.js';
 import type { EventBus } from '../store/store.js';
 import { Presence } from './presence.js';
+import { TopicFanout, type FanoutSubscription, type NumberedMessage } from './topic-fanout.js';
 
 /**
  * What travels on the bus as a message's `data`: a client's message, or the server's notice.
@@ -17,10 +18,26 @@ export type TopicPayload =
   | { kind: 'publish'; data: unknown }
   | { kind: 'presence'; event: 'join' | 'leave'; name: string; members: number };
 
-export type TopicListener = (message: TopicMessage) => void;
+export type TopicListener = (message: NumberedMessage<TopicPayload>) => void;
+
+/** A payload only this class puts on the bus; anything else on a topic's channel is dropped. */
+function isTopicPayload(data: unknown): data is TopicPayload {
+  if (typeof data !== 'object' || data === null || !('kind' in data)) return false;
+  if (data.kind === 'publish') return 'data' in data;
+  return (
+    data.kind === 'presence' &&
+    'event' in data &&
+    (data.event === 'join' || data.event === 'leave') &&
+    'name' in data &&
+    typeof data.name === 'string' &&
+    'members' in data &&
+    typeof data.members === 'number'
+  );
+}
 
 export class Topics {
   readonly #bus: EventBus;
+  readonly #fanout: TopicFanout<TopicPayload>;
   readonly #presence = new Presence();
   readonly #shared: RoomPresence | undefined;
   /** Each member's id in the shared presence, unique in this process. */
@@ -29,6 +46,7 @@ export class Topics {
 
   constructor(bus: EventBus, shared?: RoomPresence) {
     this.#bus = bus;
+    this.#fanout = new TopicFanout(bus, isTopicPayload);
     this.#shared = shared;
   }
 
@@ -38,11 +56,12 @@ export class Topics {
   }
 
   /**
-   * Calls `listener` for each message on `topic` from now on; its `data` is a `TopicPayload`.
-   * Every listener gets the same message object: render it once, do not modify it.
+   * Calls `listener` for each message on `topic` from now on, numbered by the topic (`seq`,
+   * topic-fanout.ts). Every listener gets the same message object: render it once, do not
+   * modify it.
    */
-  subscribe(topic: MessageTopic, listener: TopicListener): () => void {
-    return this.#bus.subscribeMessages(topic, listener);
+  subscribe(topic: MessageTopic, listener: TopicListener): FanoutSubscription {
+    return this.#fanout.subscribe(topic, listener);
   }
 
   /** Adds `member` to the room under `name` and announces it to the room. */

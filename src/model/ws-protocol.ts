@@ -137,7 +137,8 @@ export type ServerMessage =
       maxSubscriptions: number;
       publishPerSecond: number;
     }
-  | { type: 'subscribed'; topic: string; id?: RequestId }
+  /** `seq` (chat topics): the topic's last message number; the first one this client gets is seq + 1. */
+  | { type: 'subscribed'; topic: string; id?: RequestId; seq?: number }
   | { type: 'unsubscribed'; topic: string; reason: 'requested' | 'ended'; id?: RequestId }
   | { type: 'published'; topic: string; id: RequestId }
   | { type: 'snapshot' | 'reset'; topic: string; seq: number; job: Job }

@@ -1,43 +1,35 @@
 /**
  * Chat topics (`chat:<room>`): messages fan out through the engine's topics with no log
- * (at-most-once). A subscription numbers what it receives (`seq` 1, 2, 3, … from when it
- * joined), so a message dropped for a client out of credits shows as a gap, never silently.
+ * (at-most-once). The topic numbers its messages (`seq`, topic-fanout.ts) and `subscribed`
+ * says where a subscription starts, so a message dropped for a client out of credits shows as
+ * a gap, never silently.
  * Members who subscribe with a name are announced with join/leave notices on the same topic.
  */
+import type { NumberedMessage } from '../../jobs/topic-fanout.js';
 import type { TopicPayload } from '../../jobs/topics.js';
-import type { MessageTopic, TopicMessage } from '../../model/topic.js';
+import type { MessageTopic } from '../../model/topic.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
 /**
- * One message goes to every subscriber, and only `seq` differs between their copies: render
- * the rest once per message, not once per subscriber (the bus hands every listener the same
- * message object).
+ * The bus hands every subscriber the same numbered message, and its `seq` is the topic's: one
+ * frame, encoded to bytes once, is written to every socket (as a bare `ws` broadcast writes the
+ * one buffer it received), not a string per subscriber that each socket encodes again.
  */
-const rendered = new WeakMap<TopicMessage, readonly [before: string, after: string] | null>();
+const frames = new WeakMap<NumberedMessage<TopicPayload>, Buffer>();
 
-function render(message: TopicMessage, seq: number): string | undefined {
-  let parts = rendered.get(message);
-  if (parts === undefined) {
-    parts = renderParts(message);
-    rendered.set(message, parts);
+function frameOf(message: NumberedMessage<TopicPayload>): Buffer {
+  let frame = frames.get(message);
+  if (frame === undefined) {
+    frame = Buffer.from(JSON.stringify(render(message)));
+    frames.set(message, frame);
   }
-  return parts ? `${parts[0]}${seq}${parts[1]}` : undefined;
+  return frame;
 }
 
-/** The message around its `seq`, or null when it is not one clients may see. */
-function renderParts(message: TopicMessage): readonly [string, string] | null {
-  const payload = message.data as Partial<TopicPayload> | null;
-  const before = `"topic":${JSON.stringify(message.topic)},"seq":`;
-  const at = `,"at":${JSON.stringify(message.at)}`;
-  if (payload?.kind === 'presence') {
-    const { event, name, members } = payload;
-    return [
-      `{"type":"presence",${before}`,
-      `${at},${JSON.stringify({ event, name, members }).slice(1)}`,
-    ];
-  }
-  if (payload?.kind !== 'publish') return null;
-  return [`{"type":"event",${before}`, `${at},"data":${JSON.stringify(payload.data)}}`];
+function render({ topic, seq, at, data: payload }: NumberedMessage<TopicPayload>): object {
+  if (payload.kind === 'publish') return { type: 'event', topic, seq, at, data: payload.data };
+  const { event, name, members } = payload;
+  return { type: 'presence', topic, seq, at, event, name, members };
 }
 
 export class ChatSubscription implements Subscription {
@@ -45,18 +37,20 @@ export class ChatSubscription implements Subscription {
   readonly #ctx: SubscriptionContext;
   readonly #topic: MessageTopic;
   readonly #unsubscribe: () => void;
-  #seq = 0;
+  /** The topic's last `seq` when this subscription began (the `subscribed` reply says it). */
+  readonly seq: number;
   #closed = false;
 
   constructor(ctx: SubscriptionContext, topic: MessageTopic) {
     this.#ctx = ctx;
     this.#topic = topic;
-    this.#unsubscribe = ctx.engine.topics.subscribe(topic, (message) => {
-      const text = render(message, this.#seq + 1);
-      if (text === undefined) return;
-      this.#seq += 1;
-      ctx.outbox.deliver(text);
+    const subscription = ctx.engine.topics.subscribe(topic, (message) => {
+      ctx.outbox.deliver(frameOf(message));
     });
+    this.seq = subscription.seq;
+    this.#unsubscribe = () => {
+      subscription.unsubscribe();
+    };
   }
 
   /** Joins the room's presence under `name` and announces it. */

@@ -14,11 +14,17 @@
  *   `maxBuffered`, the outbox empties itself and reports an overflow; the connection closes the
  *   client as a slow consumer. Server memory per client therefore stays under the cap.
  */
+/**
+ * A text frame's payload: a string, or its UTF-8 bytes when one encoding is shared by every
+ * subscriber of a message (chat-subscription.ts).
+ */
+export type Frame = string | Buffer;
+
 export interface Sink {
   /** Bytes accepted by the socket but not yet handed to the kernel. */
   readonly bufferedAmount: number;
   /** `written`, when given, runs once the message has left the process (or failed to). */
-  send(text: string, written?: () => void): void;
+  send(frame: Frame, written?: () => void): void;
 }
 
 export interface OutboxLimits {
@@ -36,7 +42,7 @@ export interface OutboxHooks {
 }
 
 interface Entry {
-  text: string;
+  frame: Frame;
   bytes: number;
   /** Conflation key of a waiting progress update. */
   key?: string;
@@ -110,10 +116,10 @@ export class Outbox {
     if (this.#closed) return;
     const waiting = this.#waitingProgress.get(key);
     if (waiting) {
-      const text = render(waiting.conflated + 1);
-      const bytes = Buffer.byteLength(text);
+      const frame = render(waiting.conflated + 1);
+      const bytes = Buffer.byteLength(frame);
       this.#queuedBytes += bytes - waiting.bytes;
-      Object.assign(waiting, { text, bytes, conflated: waiting.conflated + 1 });
+      Object.assign(waiting, { frame, bytes, conflated: waiting.conflated + 1 });
       this.#hooks.onConflated();
       if (this.bufferedBytes > this.#limits.maxBuffered) this.#overflow();
       return;
@@ -124,18 +130,18 @@ export class Outbox {
   }
 
   /** A message-topic delivery: sent at once, or subject to credits once the client uses them. */
-  deliver(text: string): void {
+  deliver(frame: Frame): void {
     if (this.#closed) return;
     if (this.#credits === undefined) {
-      this.#enqueue(entry(text));
+      this.#enqueue(entry(frame));
       return;
     }
     if (this.#credits > 0 && this.#held.length === 0) {
       this.#credits -= 1;
-      this.#enqueue(entry(text));
+      this.#enqueue(entry(frame));
       return;
     }
-    const held = entry(text);
+    const held = entry(frame);
     this.#held.push(held);
     this.#heldBytes += held.bytes;
     // Bounded holding: drop the oldest rather than grow without limit or cut the client off.
@@ -224,7 +230,7 @@ export class Outbox {
   #send(next: Entry, socketBytes: number): void {
     next.sent = true;
     const alone = socketBytes === 0 && next.bytes < this.#limits.highWaterMark / 2;
-    this.#sink.send(next.text, alone ? undefined : this.#written);
+    this.#sink.send(next.frame, alone ? undefined : this.#written);
     this.#hooks.onSent(next.bytes);
   }
 
@@ -243,6 +249,7 @@ export class Outbox {
   }
 }
 
-function entry(text: string): Entry {
-  return { text, bytes: Buffer.byteLength(text), conflated: 0, sent: false };
+function entry(frame: Frame): Entry {
+  const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+  return { frame, bytes, conflated: 0, sent: false };
 }

@@ -1,5 +1,8 @@
 import type { RawData, WebSocket } from 'ws';
-import type { Sink } from './outbox.js';
+import type { Frame, Sink } from './outbox.js';
+
+/** Every frame the server sends is text, also when its payload is already encoded bytes. */
+const TEXT = { binary: false } as const;
 
 /**
  * The outbox's view of the socket. A class rather than an object literal with a getter: V8
@@ -18,9 +21,8 @@ export class SocketSink implements Sink {
     return this.#ws.bufferedAmount;
   }
 
-  send(text: string, written?: () => void): void {
-    if (written) this.#ws.send(text, written);
-    else this.#ws.send(text);
+  send(frame: Frame, written?: () => void): void {
+    this.#ws.send(frame, TEXT, written);
   }
 }
 

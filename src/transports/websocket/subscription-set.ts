@@ -137,7 +137,8 @@ export class SubscriptionSet {
     }
     const chat = new ChatSubscription(this.#context, topic.topic);
     this.#subscriptions.set(topic.topic, chat);
-    acknowledge();
+    // Where the topic's numbering stands: the first message this client gets is seq + 1.
+    this.#send({ type: 'subscribed', topic: topic.topic, id, seq: chat.seq }, topic.topic);
     if (name !== undefined) {
       // The key's rate may live in Redis: the join waits for it, the subscription does not.
       this.#admitKeyPublish()
