@@ -10,16 +10,17 @@
  */
 import type { JobEvent } from '../../model/job.js';
 import type { JobWatch, WatchItem } from '../../jobs/job-watch.js';
+import type { Frame } from './outbox.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
 /**
  * Every subscriber of a job hears the same event object from the bus, and its frame is the
- * same for all of them unless progress was conflated for one: encode it once per event (for
- * `job:<id>` and for `jobs`), not once per subscriber.
+ * same for all of them unless progress was conflated for one: encode it to bytes once per
+ * event (for `job:<id>` and for `jobs`), not once per subscriber.
  */
-const encoded = new WeakMap<JobEvent, { job?: string; jobs?: string }>();
+const encoded = new WeakMap<JobEvent, { job?: Buffer; jobs?: Buffer }>();
 
-function frameOf(topic: string, event: JobEvent, conflated: number): string {
+function frameOf(topic: string, event: JobEvent, conflated: number): Frame {
   const render = () =>
     JSON.stringify({
       type: 'event',
@@ -35,7 +36,7 @@ function frameOf(topic: string, event: JobEvent, conflated: number): string {
     frames = {};
     encoded.set(event, frames);
   }
-  return (frames[slot] ??= render());
+  return (frames[slot] ??= Buffer.from(render()));
 }
 
 function pushEvent(

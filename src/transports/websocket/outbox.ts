@@ -102,17 +102,17 @@ export class Outbox {
    * A message that is never conflated, held or dropped: replies, snapshots, job lifecycle
    * events. `key` names a conflation key it must not be reordered with.
    */
-  push(text: string, key?: string): void {
+  push(frame: Frame, key?: string): void {
     if (this.#closed) return;
     if (key !== undefined) this.#waitingProgress.delete(key);
-    this.#enqueue(entry(text));
+    this.#enqueue(entry(frame));
   }
 
   /**
    * A progress update for conflation key `key`; `render(n)` serialises it, `n` being how many
    * earlier updates it replaces. While one waits, a newer one takes its place in the queue.
    */
-  pushProgress(key: string, render: (conflated: number) => string): void {
+  pushProgress(key: string, render: (conflated: number) => Frame): void {
     if (this.#closed) return;
     const waiting = this.#waitingProgress.get(key);
     if (waiting) {
