@@ -64,10 +64,12 @@ export class LongPolling implements Closeable {
   /** Release functions of the held requests, for shutdown. */
   readonly #held = new Set<(outcome: WaitOutcome) => void>();
   readonly #lifecycle: Lifecycle;
+  readonly #bytesSent: (bytes: number) => void;
 
   constructor(engine: JobEngine, options: LongPollingOptions) {
     this.#engine = engine;
     this.#options = options;
+    this.#bytesSent = options.metrics.bytesSent(TRANSPORT);
     this.#lifecycle = new Lifecycle((stage, error) => {
       options.logger.error({ err: error, stage }, 'closing long polling');
     });
@@ -136,7 +138,7 @@ export class LongPolling implements Closeable {
     if (outcome === 'closing') void reply.header('connection', 'close');
     reply.raw.once('finish', () => {
       const length = Number(reply.getHeader('content-length') ?? 0);
-      this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, length);
+      this.#bytesSent(length);
     });
     // pollInterval 0: no Retry-After, the next long poll may (and should) follow at once.
     return sendSnapshot(request, reply, job, { pollInterval: 0 });

@@ -44,6 +44,8 @@ export interface SseStreamOptions {
   /** Ids as `jobId:seq,…` with the positions of these jobs (multiplexed); otherwise `seq`. */
   cursors?: Cursors;
   metrics: TransportMetrics;
+  /** Counts body bytes written: `metrics.bytesSent('sse')`, made once per transport. */
+  bytesSent: (bytes: number) => void;
 }
 
 const TRANSPORT = 'sse';
@@ -190,7 +192,7 @@ export class SseStream {
 
   #write(text: string, bytes = Buffer.byteLength(text)): void {
     if (!this.#res.write(text)) this.#congested = true;
-    this.#options.metrics.bytesSent.inc({ transport: TRANSPORT }, bytes);
+    this.#options.bytesSent(bytes);
     this.#heartbeat?.refresh();
   }
 

@@ -59,10 +59,12 @@ export class SseTransport implements Closeable {
   readonly #options: SseOptions;
   readonly #streams = new Set<SseStream>();
   readonly #lifecycle: Lifecycle;
+  readonly #bytesSent: (bytes: number) => void;
 
   constructor(engine: JobEngine, options: SseOptions) {
     this.#engine = engine;
     this.#options = options;
+    this.#bytesSent = options.metrics.bytesSent('sse');
     this.#lifecycle = new Lifecycle((stage, error) => {
       options.logger.error({ err: error, stage }, 'closing the event streams');
     });
@@ -185,6 +187,7 @@ export class SseTransport implements Closeable {
       maxBuffer: options.maxBuffer,
       cursors,
       metrics: options.metrics,
+      bytesSent: this.#bytesSent,
     });
     this.#streams.add(stream);
     stream.onClose(() => {

@@ -4,6 +4,7 @@
  * connection reports about itself (`ConnectionStats`), for demos and tests.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { Tally } from '../../edge/tally.js';
 import { transportMetrics } from '../../edge/transport-metrics.js';
 import type { Subscription } from './subscription.js';
 
@@ -96,16 +97,26 @@ export function webSocketMetrics(
       this.set(view().bufferedBytes);
     },
   });
-  const messages = new Counter({
+  // Counted per message per client: added up here, handed to prom-client at each scrape.
+  const messages = new Tally();
+  const bytes = new Tally();
+  new Counter({
     name: 'ws_messages_sent_total',
     help: 'WebSocket messages handed to sockets.',
     registers,
+    collect() {
+      this.inc(messages.take());
+    },
   });
-  const bytes = new Counter({
+  new Counter({
     name: 'ws_bytes_sent_total',
     help: 'Payload bytes of the WebSocket messages handed to sockets.',
     registers,
+    collect() {
+      this.inc(bytes.take());
+    },
   });
+  const sharedBytes = shared.bytesSent(TRANSPORT);
   const conflated = new Counter({
     name: 'ws_conflated_total',
     help: 'Job progress updates replaced by a newer one before a slow client got them.',
@@ -130,9 +141,9 @@ export function webSocketMetrics(
   });
   return {
     sent: (size) => {
-      messages.inc();
-      bytes.inc(size);
-      shared.bytesSent.inc({ transport: TRANSPORT }, size);
+      messages.add(1);
+      bytes.add(size);
+      sharedBytes(size);
     },
     conflated: () => {
       conflated.inc();
