@@ -20,6 +20,7 @@ export interface Suite {
 
 export const OUR_SERVER = new URL('../servers/our-server.ts', import.meta.url).pathname;
 export const BARE_HTTP = new URL('../servers/bare-http.ts', import.meta.url).pathname;
+export const BARE_PUSH = new URL('../servers/bare-push.ts', import.meta.url).pathname;
 export const BARE_SSE = new URL('../servers/bare-sse.ts', import.meta.url).pathname;
 export const BARE_WS = new URL('../servers/bare-ws.ts', import.meta.url).pathname;
 export const SOCKET_IO = new URL('../servers/socketio.ts', import.meta.url).pathname;
