@@ -8,7 +8,12 @@ export default defineConfig({
     // Heavier suites with their own scripts (CI runs them too): npm run test:multi-node,
     // npm run torture, npm run test:package.
     exclude: ['**/node_modules/**', 'test/multi-node/**', 'test/torture/**', 'test/package/**'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Vitest's default on 2 cores is one worker; most files wait on servers, child processes
+    // and sockets rather than compute, so two keep both cores busy (CI time, .ci/run).
+    maxWorkers: 2,
+    // A guard against a hang, not a speed check: CLI and browser cases spawn processes, which
+    // on a shared 2-core machine under load took 15–20 s.
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
   },
 });
