@@ -1,17 +1,29 @@
 import type { RawData, WebSocket } from 'ws';
-import type { Sink } from './outbox.js';
+import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
+import type { WebSocketMetrics } from './metrics.js';
+import type { OutboxHooks, Sink } from './outbox.js';
+
+/** The connection, as far as its outbox needs it: to close it as a slow consumer. */
+export interface SinkOwner {
+  close(code: number, text: string, reason: 'slow_consumer'): void;
+}
 
 /**
- * The outbox's view of the socket. A class rather than an object literal with a getter: V8
- * gives every such literal a hidden class of its own, which made the outbox's per-message
- * read of `bufferedAmount` megamorphic across a thousand connections (a generic property
- * lookup per delivered message).
+ * The outbox's view of the socket, and its hooks: the metrics and, past the cap, the
+ * connection's close. One object per connection instead of a hooks literal and a closure.
+ * A class rather than an object literal with a getter: V8 gives every such literal a hidden
+ * class of its own, which made the outbox's per-message read of `bufferedAmount` megamorphic
+ * across a thousand connections (a generic property lookup per delivered message).
  */
-export class SocketSink implements Sink {
+export class SocketSink implements Sink, OutboxHooks {
   readonly #ws: WebSocket;
+  readonly #owner: SinkOwner;
+  readonly #metrics: WebSocketMetrics;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, owner: SinkOwner, metrics: WebSocketMetrics) {
     this.#ws = ws;
+    this.#owner = owner;
+    this.#metrics = metrics;
   }
 
   get bufferedAmount(): number {
@@ -21,6 +33,22 @@ export class SocketSink implements Sink {
   send(text: string, written?: () => void): void {
     if (written) this.#ws.send(text, written);
     else this.#ws.send(text);
+  }
+
+  onSent(bytes: number): void {
+    this.#metrics.sent(bytes);
+  }
+
+  onConflated(): void {
+    this.#metrics.conflated();
+  }
+
+  onDropped(): void {
+    this.#metrics.dropped();
+  }
+
+  onOverflow(): void {
+    this.#owner.close(ERROR_CATALOGUE.slow_consumer.wsCloseCode, 'slow consumer', 'slow_consumer');
   }
 }
 
