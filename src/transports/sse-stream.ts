@@ -36,17 +36,21 @@ export interface StreamMessage {
   final: boolean;
 }
 
+/** What every stream of a transport shares: one object for all of them. */
 export interface SseStreamOptions {
   heartbeatMs: number;
   retryMs: number;
   /** Pending bytes (messages waiting for a full socket) beyond which the stream is closed. */
   maxBuffer: number;
-  /** Ids as `jobId:seq,…` with the positions of these jobs (multiplexed); otherwise `seq`. */
-  cursors?: Cursors;
   metrics: TransportMetrics;
   /** Counts body bytes written: `metrics.bytesSent('sse')`, made once per transport. */
   bytesSent: (bytes: number) => void;
+  /** Called once per stream, when it closes (the transport forgets it). */
+  closed(stream: SseStream): void;
 }
+
+/** What a stream releases when it closes: a function to call, or something to close. */
+export type OnClose = (() => void) | { close(): void };
 
 const TRANSPORT = 'sse';
 
@@ -57,21 +61,34 @@ const TRANSPORT = 'sse';
  */
 const framed = new WeakMap<StreamMessage, { text: string; bytes: number }>();
 
+/**
+ * Each response's stream, for the listeners: Node calls a listener with the response as
+ * `this`, so one pair of functions serves every stream instead of two closures each.
+ */
+const streamOf = new WeakMap<ServerResponse, SseStream>();
+
 export class SseStream {
   readonly #res: ServerResponse;
   readonly #options: SseStreamOptions;
-  readonly #pending = new Map<string, StreamMessage>();
-  readonly #onClose: (() => void)[] = [];
-  readonly #onDrained: (() => void)[] = [];
+  /** Ids as `jobId:seq,…` with the positions of these jobs (multiplexed); otherwise `seq`. */
+  readonly #cursors: Cursors | undefined;
+  /**
+   * The newest message per job while the socket is full. Made by the first one that has to
+   * wait, like the drain waiters: an empty Map is ~200 bytes, and most streams never wait.
+   */
+  #pending: Map<string, StreamMessage> | undefined;
+  readonly #onClose: OnClose[] = [];
+  #onDrained: (() => void)[] | undefined;
   #pendingBytes = 0;
   #congested = false;
   #ending = false;
   #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
+  constructor(res: ServerResponse, options: SseStreamOptions, cursors?: Cursors) {
     this.#res = res;
     this.#options = options;
+    this.#cursors = cursors;
   }
 
   get closed(): boolean {
@@ -85,13 +102,13 @@ export class SseStream {
 
   /** True while the socket is full: what is sent now waits (and may be conflated). */
   get congested(): boolean {
-    return this.#congested || this.#pending.size > 0;
+    return this.#congested || (this.#pending?.size ?? 0) > 0;
   }
 
   /** Resolves once everything sent so far has been handed to the socket, or the stream closed. */
   drained(): Promise<void> {
     if (!this.congested || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#onDrained.push(resolve));
+    return new Promise((resolve) => (this.#onDrained ??= []).push(resolve));
   }
 
   /** Sends the headers, the retry hint and the heartbeat interval; the stream is now open. */
@@ -106,23 +123,19 @@ export class SseStream {
       connection: 'close',
     });
     this.#options.metrics.open.inc({ transport: TRANSPORT });
-    this.#res.on('drain', () => {
-      this.#flush();
-    });
-    this.#res.once('close', () => {
-      this.#release();
-    });
-    this.#heartbeat = setTimeout(() => {
-      this.#beat();
-    }, this.#options.heartbeatMs);
+    streamOf.set(this.#res, this);
+    this.#res.on('drain', SseStream.#onDrain);
+    // Not `once`: its wrapper is two more objects per stream, and #release runs once anyway.
+    this.#res.on('close', SseStream.#onResponseClose);
+    this.#heartbeat = setTimeout(SseStream.#onHeartbeat, this.#options.heartbeatMs, this);
     this.#write(formatRetry(this.#options.retryMs));
     this.#write(formatHeartbeatInterval(this.#options.heartbeatMs));
   }
 
-  /** Runs `fn` when the stream closes (at once if it already has). */
-  onClose(fn: () => void): void {
-    if (this.#closed) fn();
-    else this.#onClose.push(fn);
+  /** Runs or closes `then` when the stream closes (at once if it already has). */
+  onClose(then: OnClose): void {
+    if (this.#closed) runOnClose(then);
+    else this.#onClose.push(then);
   }
 
   send(message: StreamMessage): void {
@@ -131,14 +144,15 @@ export class SseStream {
       this.#writeMessage(message);
       return;
     }
-    const previous = this.#pending.get(message.key);
+    const pending = (this.#pending ??= new Map<string, StreamMessage>());
+    const previous = pending.get(message.key);
     // Nothing follows a job's terminal event; keep it whatever arrives.
     if (previous?.final) return;
     if (previous) {
       this.#pendingBytes -= previous.data.length;
       this.#options.metrics.slowConsumer.inc({ transport: TRANSPORT, action: 'conflated' });
     }
-    this.#pending.set(message.key, message);
+    pending.set(message.key, message);
     this.#pendingBytes += message.data.length;
     this.#enforceCap();
   }
@@ -147,7 +161,7 @@ export class SseStream {
   end(): void {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
-    if (this.#pending.size === 0) this.#res.end();
+    if ((this.#pending?.size ?? 0) === 0) this.#res.end();
   }
 
   /** Server shutdown: end a stream that keeps up, drop one that does not. */
@@ -170,7 +184,7 @@ export class SseStream {
   }
 
   #writeMessage(message: StreamMessage): void {
-    const { cursors } = this.#options;
+    const cursors = this.#cursors;
     if (cursors) {
       if (cursors.has(message.key)) cursors.set(message.key, message.seq);
       const id = formatCursorList(message.key, message.seq, cursors);
@@ -202,14 +216,16 @@ export class SseStream {
     this.#writePending();
     if (this.congested || this.#closed) return;
     if (this.#ending) this.#res.end();
-    for (const resolve of this.#onDrained.splice(0)) resolve();
+    this.#resolveDrained();
   }
 
   /** Writes pending messages, oldest job first, until the socket is full again. */
   #writePending(): void {
-    for (const [key, message] of this.#pending) {
+    const pending = this.#pending;
+    if (!pending) return;
+    for (const [key, message] of pending) {
       if (this.#congested || this.#closed) return;
-      this.#pending.delete(key);
+      pending.delete(key);
       this.#pendingBytes -= message.data.length;
       this.#writeMessage(message);
     }
@@ -233,10 +249,36 @@ export class SseStream {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#heartbeat);
-    this.#pending.clear();
+    this.#pending = undefined;
     this.#pendingBytes = 0;
     this.#options.metrics.open.dec({ transport: TRANSPORT });
-    for (const fn of this.#onClose.splice(0)) fn();
-    for (const resolve of this.#onDrained.splice(0)) resolve();
+    this.#options.closed(this);
+    for (const then of this.#onClose.splice(0)) runOnClose(then);
+    this.#resolveDrained();
   }
+
+  #resolveDrained(): void {
+    const waiting = this.#onDrained;
+    this.#onDrained = undefined;
+    for (const resolve of waiting ?? []) resolve();
+  }
+
+  static #onDrain(this: ServerResponse): void {
+    const stream = streamOf.get(this);
+    if (stream) stream.#flush();
+  }
+
+  static #onResponseClose(this: ServerResponse): void {
+    const stream = streamOf.get(this);
+    if (stream) stream.#release();
+  }
+
+  static #onHeartbeat(stream: SseStream): void {
+    stream.#beat();
+  }
+}
+
+function runOnClose(then: OnClose): void {
+  if (typeof then === 'function') then();
+  else then.close();
 }

@@ -19,18 +19,18 @@
  * the stream continues exactly after it, on any server: the cursor lives in the client and
  * the log outlives restarts (sse-cursor.ts says what an id holds). `topics=jobs` is live only.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller.js';
 import type { TransportMetrics } from '../edge/transport-metrics.js';
 import type { Guards } from '../edge/guards.js';
 import type { JobEngine } from '../jobs/engine.js';
-import type { JobWatch, WatchItem } from '../jobs/job-watch.js';
+import type { JobWatch, WatchConsumer, WatchItem } from '../jobs/job-watch.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../lifecycle/lifecycle.js';
 import { AppError } from '../model/errors/app-error.js';
 import { isTerminal, type JobEvent } from '../model/job.js';
 import type { Cursors } from './sse-cursor.js';
-import { SseStream, type StreamMessage } from './sse-stream.js';
+import { SseStream, type SseStreamOptions, type StreamMessage } from './sse-stream.js';
 
 export interface SseOptions {
   /** Idle time before a heartbeat comment, in milliseconds. */
@@ -59,12 +59,22 @@ export class SseTransport implements Closeable {
   readonly #options: SseOptions;
   readonly #streams = new Set<SseStream>();
   readonly #lifecycle: Lifecycle;
-  readonly #bytesSent: (bytes: number) => void;
+  /** What every stream shares: one object, not one per stream. */
+  readonly #streamOptions: SseStreamOptions;
 
   constructor(engine: JobEngine, options: SseOptions) {
     this.#engine = engine;
     this.#options = options;
-    this.#bytesSent = options.metrics.bytesSent('sse');
+    this.#streamOptions = {
+      heartbeatMs: options.heartbeat,
+      retryMs: options.retry,
+      maxBuffer: options.maxBuffer,
+      metrics: options.metrics,
+      bytesSent: options.metrics.bytesSent('sse'),
+      closed: (stream) => {
+        this.#streams.delete(stream);
+      },
+    };
     this.#lifecycle = new Lifecycle((stage, error) => {
       options.logger.error({ err: error, stage }, 'closing the event streams');
     });
@@ -98,41 +108,17 @@ export class SseTransport implements Closeable {
     }
 
     const stream = this.#open(reply, spec.multiplexed ? spec.cursors : undefined, releaseSlot);
-    for (const watch of following) {
-      stream.onClose(() => {
-        watch.close();
-      });
-    }
+    for (const watch of following) stream.onClose(watch);
     // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
     if (request.method === 'HEAD') {
       stream.end();
       return reply;
     }
-    if (spec.topics) {
-      const unsubscribe = this.#engine.watchJobs(request.caller, (event) => {
-        // Jobs named on the stream arrive through their own watch, in order and resumable.
-        if (!spec.cursors.has(event.jobId)) stream.send(eventMessage(event));
-      });
-      stream.onClose(unsubscribe);
-    }
+    if (spec.topics) stream.onClose(this.#watchJobs(stream, request.caller, spec.cursors));
 
     // 2. Replay each job's history paced by the socket, then 3. live.
-    let unfinished = following.length;
-    for (const watch of following) {
-      await watch.start({
-        onItem: (item) => {
-          stream.send(messageOf(item));
-        },
-        ready: () => (stream.congested ? stream.drained() : undefined),
-        onEnd: () => {
-          if (--unfinished === 0 && !spec.topics) stream.end();
-        },
-        onError: (error) => {
-          request.log.error({ err: error }, 'event stream failed');
-          stream.destroy();
-        },
-      });
-    }
+    const consumer = new StreamConsumer(stream, request.log, following.length, !spec.topics);
+    for (const watch of following) await watch.start(consumer);
     return reply;
   }
 
@@ -159,6 +145,14 @@ export class SseTransport implements Closeable {
     ]);
   }
 
+  /** `topics=jobs`: every job's events, live; returns the unsubscribe. */
+  #watchJobs(stream: SseStream, caller: Caller, named: Cursors): () => void {
+    return this.#engine.watchJobs(caller, (event) => {
+      // Jobs named on the stream arrive through their own watch, in order and resumable.
+      if (!named.has(event.jobId)) stream.send(eventMessage(event));
+    });
+  }
+
   /** Opens a watch per job, in order; if one cannot be opened, none stays open. */
   async #watchAll(cursors: Cursors, caller: Caller): Promise<JobWatch[]> {
     const watches: JobWatch[] = [];
@@ -179,21 +173,10 @@ export class SseTransport implements Closeable {
     cursors: Cursors | undefined,
     releaseSlot: (() => void) | undefined,
   ): SseStream {
-    const options = this.#options;
     void reply.hijack();
-    const stream = new SseStream(reply.raw, {
-      heartbeatMs: options.heartbeat,
-      retryMs: options.retry,
-      maxBuffer: options.maxBuffer,
-      cursors,
-      metrics: options.metrics,
-      bytesSent: this.#bytesSent,
-    });
+    const stream = new SseStream(reply.raw, this.#streamOptions, cursors);
     this.#streams.add(stream);
-    stream.onClose(() => {
-      this.#streams.delete(stream);
-      releaseSlot?.();
-    });
+    if (releaseSlot) stream.onClose(releaseSlot);
     stream.start();
     return stream;
   }
@@ -231,4 +214,40 @@ function messageOf(item: WatchItem): StreamMessage {
     data: JSON.stringify(job),
     final: item.final,
   };
+}
+
+/**
+ * What a stream's watches deliver to: one object per stream with its methods on the
+ * prototype, rather than four closures per watch holding the whole request handler's scope
+ * (the parsed request, its cursors, the watch list) for as long as the stream is open.
+ */
+class StreamConsumer implements WatchConsumer {
+  readonly #stream: SseStream;
+  readonly #log: FastifyBaseLogger;
+  #unfinished: number;
+  readonly #endWithLast: boolean;
+
+  constructor(stream: SseStream, log: FastifyBaseLogger, unfinished: number, endWithLast: boolean) {
+    this.#stream = stream;
+    this.#log = log;
+    this.#unfinished = unfinished;
+    this.#endWithLast = endWithLast;
+  }
+
+  onItem(item: WatchItem): void {
+    this.#stream.send(messageOf(item));
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.#stream.congested ? this.#stream.drained() : undefined;
+  }
+
+  onEnd(): void {
+    if (--this.#unfinished === 0 && this.#endWithLast) this.#stream.end();
+  }
+
+  onError(error: unknown): void {
+    this.#log.error({ err: error }, 'event stream failed');
+    this.#stream.destroy();
+  }
 }

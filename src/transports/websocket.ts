@@ -35,68 +35,61 @@ import { SubscriptionSet } from './websocket/subscription-set.js';
 
 export { webSocketOptions, type WebSocketOptions } from './websocket/options.js';
 
+/**
+ * What every connection of a transport shares: one object for all of them, so an idle
+ * connection holds a reference to it rather than a copy of its own.
+ */
 export interface ConnectionDeps {
   /** The only door to jobs, their events and the chat topics. */
   engine: JobEngine;
   logger: Logger;
   /** The per-key publish limit, shared with HTTP. */
   guards: Guards;
-  /** Who opened it (API keys on: the key's name). */
-  caller: Caller;
   metrics: WebSocketMetrics;
   options: WebSocketOptions;
-  /** Called once, when the socket has closed and everything it held is released. */
-  onClosed(reason: DisconnectReason): void;
+  /** Called once per connection, when its socket has closed and everything it held is released. */
+  onClosed(connection: Connection, reason: DisconnectReason): void;
 }
+
+/**
+ * Each socket's Connection, for the listeners: ws calls a listener with the socket as `this`,
+ * so one set of functions serves every connection (four closures and their context were
+ * ~350 bytes of every idle connection's heap).
+ */
+const connectionOf = new WeakMap<WebSocket, Connection>();
 
 export class Connection implements HeartbeatPeer {
   alive = true;
   readonly #ws: WebSocket;
   readonly #deps: ConnectionDeps;
+  /** Who opened it (API keys on: the key's name). */
+  readonly #caller: Caller;
+  /** Frees its connection slot (the caps of its address and key). */
+  readonly #releaseSlot: () => void;
   readonly #outbox: Outbox;
-  readonly #subscriptions: SubscriptionSet;
+  /** Made by the first subscribe, unsubscribe or publish: most of an idle client's life has none. */
+  #subscriptions: SubscriptionSet | undefined;
   #reason: DisconnectReason | undefined;
-  #resolveReleased!: () => void;
-  /** Resolves once the socket has closed and everything it held is released. */
-  readonly released = new Promise<void>((resolve) => (this.#resolveReleased = resolve));
+  #closed = false;
+  /** Made when someone waits for the release (shutdown), not for every connection. */
+  #released: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  constructor(ws: WebSocket, deps: ConnectionDeps) {
+  constructor(ws: WebSocket, deps: ConnectionDeps, caller: Caller, releaseSlot: () => void) {
     this.#ws = ws;
     this.#deps = deps;
-    const { options, metrics, guards, caller } = deps;
-    // 4. Backpressure: everything this connection sends goes through its outbox.
-    this.#outbox = new Outbox(new SocketSink(ws), options, {
-      onSent: metrics.sent,
-      onConflated: metrics.conflated,
-      onDropped: metrics.dropped,
-      onOverflow: () => {
-        this.close(ERROR_CATALOGUE.slow_consumer.wsCloseCode, 'slow consumer', 'slow_consumer');
-      },
-    });
-    // 2. Subscribe: the topics this connection holds, through the engine.
-    this.#subscriptions = new SubscriptionSet({
-      ...deps,
-      outbox: this.#outbox,
-      maxSubscriptions: options.maxSubscriptions,
-      publishRate: options.publishRate,
-      keyPublishDelay: () => guards.publishDelay(caller.owner),
-      member: this,
-    });
-    ws.on('message', (data, isBinary) => {
-      this.#onMessage(data, isBinary);
-    });
-    // 3. Heartbeat: a pong proves the peer is alive until the next ping.
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('error', (error: Error & { code?: string }) => {
-      // ws closes the socket itself after an error (1009 for maxPayload, 1002/1007 for bad frames).
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#reason ??= 'message_too_large';
-      deps.logger.debug({ err: error }, 'websocket error');
-    });
-    ws.on('close', () => {
-      this.#release();
-    });
+    this.#caller = caller;
+    this.#releaseSlot = releaseSlot;
+    const { options, metrics } = deps;
+    // 4. Backpressure: everything this connection sends goes through its outbox. The sink is
+    // also the outbox's hooks (metrics, and the slow-consumer close): one object, no closures.
+    const sink = new SocketSink(ws, this, metrics);
+    this.#outbox = new Outbox(sink, options, sink);
+    // The same four listener functions for every connection, not four closures each.
+    connectionOf.set(ws, this);
+    ws.on('message', Connection.#onMessageEvent);
+    ws.on('pong', Connection.#onPong);
+    ws.on('error', Connection.#onError);
+    ws.on('close', Connection.#onClose);
     this.#send({
       type: 'welcome',
       heartbeatMs: options.heartbeatMs,
@@ -104,6 +97,43 @@ export class Connection implements HeartbeatPeer {
       maxSubscriptions: options.maxSubscriptions,
       publishPerSecond: options.publishRate,
     });
+  }
+
+  /** Resolves once the socket has closed and everything it held is released. */
+  get released(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (!this.#released) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#released = { promise, resolve };
+    }
+    return this.#released.promise;
+  }
+
+  static #onMessageEvent(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.#onMessage(data, isBinary);
+  }
+
+  // 3. Heartbeat: a pong proves the peer is alive until the next ping.
+  static #onPong(this: WebSocket): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.alive = true;
+  }
+
+  static #onError(this: WebSocket, error: Error & { code?: string }): void {
+    const connection = connectionOf.get(this);
+    if (!connection) return;
+    // ws closes the socket itself after an error (1009 for maxPayload, 1002/1007 for bad frames).
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      connection.#reason ??= 'message_too_large';
+    }
+    connection.#deps.logger.debug({ err: error }, 'websocket error');
+  }
+
+  static #onClose(this: WebSocket): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.#release();
   }
 
   // 1. Connection: every client message is validated; a fault closes this connection only.
@@ -121,9 +151,9 @@ export class Connection implements HeartbeatPeer {
       }
       // 2. Subscribe (and publish); credits belong to 4. Backpressure.
       const message = parsed.message;
-      if (message.type === 'subscribe') this.#subscriptions.subscribe(message);
-      else if (message.type === 'unsubscribe') this.#subscriptions.unsubscribe(message);
-      else if (message.type === 'publish') this.#subscriptions.publish(message);
+      if (message.type === 'subscribe') this.#topics().subscribe(message);
+      else if (message.type === 'unsubscribe') this.#topics().unsubscribe(message);
+      else if (message.type === 'publish') this.#topics().publish(message);
       else this.#outbox.grant(message.n);
     } catch (error) {
       this.#deps.logger.error({ err: error }, 'websocket message handling failed');
@@ -165,7 +195,7 @@ export class Connection implements HeartbeatPeer {
   }
 
   stats(): ConnectionStats {
-    const topics = this.#subscriptions.topics;
+    const topics = this.#subscriptions?.topics ?? [];
     return {
       subscriptions: topics,
       names: topics.flatMap((t) => this.#deps.engine.topics.nameOf(t, this) ?? []),
@@ -179,13 +209,33 @@ export class Connection implements HeartbeatPeer {
 
   /** Adds this connection's subscriptions to `into`, by kind (metrics). */
   countSubscriptions(into: Record<Subscription['kind'], number>): void {
-    this.#subscriptions.count(into);
+    this.#subscriptions?.count(into);
+  }
+
+  // 2. Subscribe: the topics this connection holds, through the engine.
+  #topics(): SubscriptionSet {
+    if (this.#subscriptions) return this.#subscriptions;
+    const { engine, logger, guards, options } = this.#deps;
+    const owner = this.#caller.owner;
+    this.#subscriptions = new SubscriptionSet({
+      engine,
+      logger,
+      caller: this.#caller,
+      outbox: this.#outbox,
+      maxSubscriptions: options.maxSubscriptions,
+      publishRate: options.publishRate,
+      keyPublishDelay: () => guards.publishDelay(owner),
+      member: this,
+    });
+    return this.#subscriptions;
   }
 
   #release(): void {
-    this.#subscriptions.closeAll();
+    this.#closed = true;
+    this.#subscriptions?.closeAll();
     this.#outbox.close();
-    this.#deps.onClosed(this.#reason ?? 'client');
-    this.#resolveReleased();
+    this.#releaseSlot();
+    this.#deps.onClosed(this, this.#reason ?? 'client');
+    this.#released?.resolve();
   }
 }

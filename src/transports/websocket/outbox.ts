@@ -58,15 +58,22 @@ export class Outbox {
   readonly #sink: Sink;
   readonly #limits: OutboxLimits;
   readonly #hooks: OutboxHooks;
-  readonly #queue: Entry[] = [];
-  readonly #held: Entry[] = [];
-  /** Progress updates still in the queue, by conflation key. */
-  readonly #waitingProgress = new Map<string, Entry>();
+  /** Messages waiting for room in the socket; made when the first one has to wait. */
+  #queue: Entry[] | undefined;
+  /** Deliveries waiting for credit; made when the first one has to wait. */
+  #held: Entry[] | undefined;
+  /**
+   * Progress updates still in the queue, by conflation key. Made by the first one: an empty
+   * Map costs ~200 bytes, and most connections never have a progress update wait.
+   */
+  #waitingProgress: Map<string, Entry> | undefined;
   #queuedBytes = 0;
   #heldBytes = 0;
   #credits: number | undefined;
   #peak = 0;
   #closed = false;
+  /** The write callback (#send), made by the first write that needs one: most never do. */
+  #written: (() => void) | undefined;
 
   constructor(sink: Sink, limits: OutboxLimits, hooks: OutboxHooks) {
     this.#sink = sink;
@@ -86,11 +93,11 @@ export class Outbox {
 
   /** Nothing waits in the queue (the socket may still hold up to the high-water mark). */
   get idle(): boolean {
-    return this.#queue.length === 0;
+    return (this.#queue?.length ?? 0) === 0;
   }
 
   get heldCount(): number {
-    return this.#held.length;
+    return this.#held?.length ?? 0;
   }
 
   /** Remaining credits, or undefined while the client has not asked for credit-based flow. */
@@ -104,7 +111,7 @@ export class Outbox {
    */
   push(frame: Frame, key?: string): void {
     if (this.#closed) return;
-    if (key !== undefined) this.#waitingProgress.delete(key);
+    if (key !== undefined) this.#waitingProgress?.delete(key);
     this.#enqueue(entry(frame));
   }
 
@@ -114,7 +121,7 @@ export class Outbox {
    */
   pushProgress(key: string, render: (conflated: number) => Frame): void {
     if (this.#closed) return;
-    const waiting = this.#waitingProgress.get(key);
+    const waiting = this.#waitingProgress?.get(key);
     if (waiting) {
       const frame = render(waiting.conflated + 1);
       const bytes = Buffer.byteLength(frame);
@@ -126,7 +133,7 @@ export class Outbox {
     }
     const next = { ...entry(render(0)), key };
     this.#enqueue(next);
-    if (!next.sent && this.#open()) this.#waitingProgress.set(key, next);
+    if (!next.sent && this.#open()) (this.#waitingProgress ??= new Map()).set(key, next);
   }
 
   /** A message-topic delivery: sent at once, or subject to credits once the client uses them. */
@@ -136,20 +143,21 @@ export class Outbox {
       this.#enqueue(entry(frame));
       return;
     }
-    if (this.#credits > 0 && this.#held.length === 0) {
+    if (this.#credits > 0 && this.heldCount === 0) {
       this.#credits -= 1;
       this.#enqueue(entry(frame));
       return;
     }
     const held = entry(frame);
-    this.#held.push(held);
+    const waiting = (this.#held ??= []);
+    waiting.push(held);
     this.#heldBytes += held.bytes;
     // Bounded holding: drop the oldest rather than grow without limit or cut the client off.
     while (
-      this.#held.length > 0 &&
-      (this.#held.length > this.#limits.maxHeld || this.bufferedBytes > this.#limits.maxBuffered)
+      waiting.length > 0 &&
+      (waiting.length > this.#limits.maxHeld || this.bufferedBytes > this.#limits.maxBuffered)
     ) {
-      this.#heldBytes -= this.#held.shift()?.bytes ?? 0;
+      this.#heldBytes -= waiting.shift()?.bytes ?? 0;
       this.#hooks.onDropped();
     }
     this.#notePeak();
@@ -160,7 +168,7 @@ export class Outbox {
     if (this.#closed) return;
     this.#credits = Math.min(MAX_CREDITS, (this.#credits ?? 0) + n);
     while (this.#credits > 0 && this.#open()) {
-      const next = this.#held.shift();
+      const next = this.#held?.shift();
       if (!next) break;
       this.#heldBytes -= next.bytes;
       this.#credits -= 1;
@@ -171,9 +179,9 @@ export class Outbox {
   /** Drops everything waiting; later calls do nothing. */
   close(): void {
     this.#closed = true;
-    this.#queue.length = 0;
-    this.#held.length = 0;
-    this.#waitingProgress.clear();
+    this.#queue = undefined;
+    this.#held = undefined;
+    this.#waitingProgress = undefined;
     this.#queuedBytes = 0;
     this.#heldBytes = 0;
   }
@@ -191,13 +199,13 @@ export class Outbox {
       this.#overflow();
       return;
     }
-    if (this.#queue.length === 0 && socketBytes < this.#limits.highWaterMark) {
+    if (this.idle && socketBytes < this.#limits.highWaterMark) {
       // Nothing waits and the socket has room: straight out, as #flush would send it.
       this.#peak = Math.max(this.#peak, waiting + next.bytes);
       this.#send(next, socketBytes);
       return;
     }
-    this.#queue.push(next);
+    (this.#queue ??= []).push(next);
     this.#queuedBytes += next.bytes;
     this.#flush();
   }
@@ -206,10 +214,10 @@ export class Outbox {
     for (;;) {
       const socketBytes = this.#sink.bufferedAmount;
       if (!this.#open() || socketBytes >= this.#limits.highWaterMark) break;
-      const next = this.#queue.shift();
+      const next = this.#queue?.shift();
       if (!next) break;
       this.#queuedBytes -= next.bytes;
-      if (next.key !== undefined && this.#waitingProgress.get(next.key) === next) {
+      if (next.key !== undefined && this.#waitingProgress?.get(next.key) === next) {
         this.#waitingProgress.delete(next.key);
       }
       this.#send(next, socketBytes);
@@ -230,14 +238,14 @@ export class Outbox {
   #send(next: Entry, socketBytes: number): void {
     next.sent = true;
     const alone = socketBytes === 0 && next.bytes < this.#limits.highWaterMark / 2;
-    this.#sink.send(next.frame, alone ? undefined : this.#written);
+    this.#sink.send(next.frame, alone ? undefined : (this.#written ??= this.#onWritten.bind(this)));
     this.#hooks.onSent(next.bytes);
   }
 
   /** A write left the process: there may be room for more. */
-  readonly #written = (): void => {
-    if (this.#queue.length > 0) this.#flush();
-  };
+  #onWritten(): void {
+    if (!this.idle) this.#flush();
+  }
 
   #notePeak(): void {
     this.#peak = Math.max(this.#peak, this.bufferedBytes);

@@ -1,20 +1,32 @@
 import type { RawData, WebSocket } from 'ws';
-import type { Frame, Sink } from './outbox.js';
+import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
+import type { WebSocketMetrics } from './metrics.js';
+import type { Frame, OutboxHooks, Sink } from './outbox.js';
 
 /** Every frame the server sends is text, also when its payload is already encoded bytes. */
 const TEXT = { binary: false } as const;
 
-/**
- * The outbox's view of the socket. A class rather than an object literal with a getter: V8
- * gives every such literal a hidden class of its own, which made the outbox's per-message
- * read of `bufferedAmount` megamorphic across a thousand connections (a generic property
- * lookup per delivered message).
- */
-export class SocketSink implements Sink {
-  readonly #ws: WebSocket;
+/** The connection, as far as its outbox needs it: to close it as a slow consumer. */
+export interface SinkOwner {
+  close(code: number, text: string, reason: 'slow_consumer'): void;
+}
 
-  constructor(ws: WebSocket) {
+/**
+ * The outbox's view of the socket, and its hooks: the metrics and, past the cap, the
+ * connection's close. One object per connection instead of a hooks literal and a closure.
+ * A class rather than an object literal with a getter: V8 gives every such literal a hidden
+ * class of its own, which made the outbox's per-message read of `bufferedAmount` megamorphic
+ * across a thousand connections (a generic property lookup per delivered message).
+ */
+export class SocketSink implements Sink, OutboxHooks {
+  readonly #ws: WebSocket;
+  readonly #owner: SinkOwner;
+  readonly #metrics: WebSocketMetrics;
+
+  constructor(ws: WebSocket, owner: SinkOwner, metrics: WebSocketMetrics) {
     this.#ws = ws;
+    this.#owner = owner;
+    this.#metrics = metrics;
   }
 
   get bufferedAmount(): number {
@@ -23,6 +35,22 @@ export class SocketSink implements Sink {
 
   send(frame: Frame, written?: () => void): void {
     this.#ws.send(frame, TEXT, written);
+  }
+
+  onSent(bytes: number): void {
+    this.#metrics.sent(bytes);
+  }
+
+  onConflated(): void {
+    this.#metrics.conflated();
+  }
+
+  onDropped(): void {
+    this.#metrics.dropped();
+  }
+
+  onOverflow(): void {
+    this.#owner.close(ERROR_CATALOGUE.slow_consumer.wsCloseCode, 'slow consumer', 'slow_consumer');
   }
 }
 

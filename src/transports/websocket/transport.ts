@@ -13,7 +13,7 @@ import type { Guards } from '../../edge/guards.js';
 import type { JobEngine } from '../../jobs/engine.js';
 import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/lifecycle.js';
 import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
-import { Connection } from '../websocket.js';
+import { Connection, type ConnectionDeps } from '../websocket.js';
 import { Heartbeat } from './heartbeat.js';
 import { webSocketMetrics, type ConnectionStats, type WebSocketMetrics } from './metrics.js';
 import type { WebSocketOptions } from './options.js';
@@ -35,6 +35,8 @@ export class WebSocketTransport implements Closeable {
   readonly #gate: UpgradeGate;
   readonly #lifecycle: Lifecycle;
   #metrics: WebSocketMetrics | undefined;
+  /** What every connection shares (one object for all, made by register()). */
+  #connectionDeps: ConnectionDeps | undefined;
 
   constructor(deps: WebSocketDependencies, options: WebSocketOptions) {
     this.#deps = deps;
@@ -57,7 +59,18 @@ export class WebSocketTransport implements Closeable {
 
   /** Serves /ws on the app's HTTP server, with metrics on `registry`. */
   register(server: Server, registry: Registry): void {
-    this.#metrics = webSocketMetrics(registry, this.#connections);
+    const metrics = webSocketMetrics(registry, this.#connections);
+    this.#metrics = metrics;
+    this.#connectionDeps = {
+      ...this.#deps,
+      metrics,
+      options: this.#options,
+      onClosed: (connection, reason) => {
+        this.#connections.delete(connection);
+        this.#heartbeat.delete(connection);
+        metrics.disconnected(reason);
+      },
+    };
     this.#gate.listen(server);
   }
 
@@ -112,26 +125,15 @@ export class WebSocketTransport implements Closeable {
   }
 
   #accept(ws: WebSocket, caller: Caller, releaseSlot: () => void): void {
-    const metrics = this.#metrics;
-    if (!metrics) throw new Error('register() before accepting connections');
+    const deps = this.#connectionDeps;
+    if (!deps) throw new Error('register() before accepting connections');
     // The handshake finished after close() began: nobody would close this one any more.
     if (!this.#lifecycle.running) {
       ws.terminate();
       releaseSlot();
       return;
     }
-    const connection = new Connection(ws, {
-      ...this.#deps,
-      caller,
-      metrics,
-      options: this.#options,
-      onClosed: (reason) => {
-        this.#connections.delete(connection);
-        this.#heartbeat.delete(connection);
-        releaseSlot();
-        metrics.disconnected(reason);
-      },
-    });
+    const connection = new Connection(ws, deps, caller, releaseSlot);
     this.#connections.add(connection);
     this.#heartbeat.add(connection);
   }
