@@ -75,4 +75,15 @@ describe('GET /jobs on SQLite', () => {
     expect(prune.join('\n')).not.toMatch(/SCAN|jobs_by_status/);
     db.close();
   });
+
+  it('finds the next due time of a delayed job on jobs_due, not among every queued job', () => {
+    const db = migratedDatabase();
+    const { nextDue } = prepareStatements(db);
+    const details = db
+      .prepare<[number], { detail: string }>(`EXPLAIN QUERY PLAN ${nextDue.source}`)
+      .all(0)
+      .map((row) => row.detail);
+    expect(details).toEqual(['SEARCH jobs USING COVERING INDEX jobs_due (run_at>?)']);
+    db.close();
+  });
 });
