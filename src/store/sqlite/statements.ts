@@ -59,8 +59,11 @@ export function prepareStatements(db: Database): Statements {
     runningOfType: db.prepare<[string], { count: number }>(
       `SELECT COUNT(*) AS count FROM jobs WHERE type = ? AND status = 'running'`,
     ),
+    // INDEXED BY: left to itself the planner picks jobs_by_status and reads every queued job,
+    // on every claim; jobs_due holds only the delayed ones, and MIN is its first entry.
     nextDue: db.prepare<[number], { at: number | null }>(
-      `SELECT MIN(run_at) AS at FROM jobs WHERE status = 'queued' AND run_at > ?`,
+      `SELECT MIN(run_at) AS at FROM jobs INDEXED BY jobs_due
+       WHERE status = 'queued' AND run_at > ?`,
     ),
     oldestQueuedOfTypes: db.prepare<[string, number], { id: string }>(
       `SELECT id FROM jobs WHERE status = 'queued'
