@@ -47,7 +47,10 @@ describe.skipIf(!redisAvailable)('Redis safety', () => {
       await sse.ended; // the stream is cut; its reconnect is answered below
       const poll = await longPoll;
       expect(poll.status).toBe(503);
-      expect(await json(poll)).toMatchObject({ code: 'redis_unsafe' });
+      // Held across the restart: ended while Redis is gone (a loaded machine's restart is slow
+      // enough for that) or once it is back empty — ended, with a 503 problem, either way.
+      const { code } = await json<{ code: string }>(poll);
+      expect(['redis_unsafe', 'store_unavailable']).toContain(code);
       const noticed = performance.now() - restarted;
 
       const health = await fetch(`${url}/healthz`);
