@@ -2,6 +2,38 @@ import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../model/job.js';
 import { DeferredDelivery } from './deferred-delivery.js';
 
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** How long a large delivery took, then the time from its end until the next one is heard. */
+async function pauseAfter(writesWaiting: boolean): Promise<{ delivery: number; pause: number }> {
+  let took = 0;
+  let heardFirst: () => void = () => undefined;
+  let heardNext: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (heardFirst = resolve));
+  const next = new Promise<void>((resolve) => (heardNext = resolve));
+  const delivery = new DeferredDelivery(
+    (e) => {
+      if (e.seq === 3) {
+        const start = performance.now();
+        spin(40);
+        took = performance.now() - start;
+        heardFirst(); // resumes the test once this delivery has returned
+      } else heardNext();
+      return 2000; // listeners called: a large fan-out, paced
+    },
+    () => writesWaiting,
+  );
+  delivery.add([event('a', 3)]);
+  await first;
+  const end = performance.now();
+  delivery.add([event('b', 1, 'queued')]);
+  await next;
+  return { delivery: took, pause: performance.now() - end };
+}
+
 function event(jobId: string, seq: number, kind: JobEvent['kind'] = 'progress'): JobEvent {
   return { jobId, seq, kind, status: 'running', progress: seq, at: '2026-01-01T00:00:00.000Z' };
 }
@@ -43,5 +75,16 @@ describe('DeferredDelivery', () => {
     delivery.flush();
     // a's 3, 4, 5 become 5 (2 replaced); its end is kept, after it; b's two become one.
     expect(heard).toEqual(['a5p2', 'b6p1', 'a6succeeded']);
+  });
+
+  it('after a large fan-out, pauses about 3× its duration while writes wait', async () => {
+    const { delivery, pause } = await pauseAfter(true);
+    expect(pause).toBeGreaterThanOrEqual(2.5 * delivery);
+  });
+
+  it('after a large fan-out, delivers the next event at once when no write waits', async () => {
+    // The pause would serve nothing: it would only delay the event (3× the 40 ms).
+    const { delivery, pause } = await pauseAfter(false);
+    expect(pause).toBeLessThan(delivery);
   });
 });

@@ -7,9 +7,14 @@
  * sends (issue 14: the write rate fell to ~20/s). Deferred alone, the sends would still sit
  * between one write and the next on the one thread, so a large fan-out (a delivery that
  * called at least PACE_FROM_LISTENERS listeners) is also paced and conflated:
- * - after such a delivery took D ms, the next one waits at least 3·D ms, so fan-out (with the
- *   socket work it leaves for later turns) takes about a quarter of the loop and writes keep
- *   the rest;
+ * - after such a delivery took D ms, the next one waits at least 3·D ms while writes wait, so
+ *   fan-out (with the socket work it leaves for later turns) takes about a quarter of the loop
+ *   and writes keep the rest. With no write waiting the pause would serve nothing, and the
+ *   next event goes out on the next turn: D is wall time, which on a loaded machine is several
+ *   times the delivery's CPU time, and pausing regardless held sparse updates back for up to
+ *   0.95 s (issue 19: 1,000 WebSocket subscribers, an update every 250 ms; a fan-out of 15–45
+ *   ms of CPU spanned up to 350 ms, and a late delivery carried both jobs' updates, longer
+ *   again, so each pause fed the next);
  * - while events wait, a job's newer progress event replaces its older waiting one (the
  *   latest wins, as the WebSocket outbox does for a slow client) and is delivered with the
  *   number it replaced (`conflated`), so a watch knows the seq it skips is superseded progress,
@@ -41,8 +46,15 @@ export class DeferredDelivery {
   /** The last delivery was a large fan-out: pace and conflate until one is small again. */
   #loaded = false;
 
-  constructor(deliver: (event: JobEvent, conflated: number) => number) {
+  /** Whether writes wait for their turn on the loop: only they are worth pausing for. */
+  readonly #writesWaiting: () => boolean;
+
+  constructor(
+    deliver: (event: JobEvent, conflated: number) => number,
+    writesWaiting: () => boolean = () => true,
+  ) {
     this.#deliver = deliver;
+    this.#writesWaiting = writesWaiting;
   }
 
   /** Queues `events` (already durable) for delivery. */
@@ -82,8 +94,12 @@ export class DeferredDelivery {
       this.#scheduled = false;
       this.flush();
     };
-    const wait = this.#notBefore - performance.now();
-    if (wait > 0) setTimeout(run, wait);
-    else setImmediate(run);
+    // Decided a turn later, not now: add() runs inside a commit, before the writes that the
+    // commit's callers queue next (a job awaiting its progress writes again at once).
+    setImmediate(() => {
+      const wait = this.#notBefore - performance.now();
+      if (wait > 0 && this.#writesWaiting()) setTimeout(run, wait);
+      else run();
+    });
   }
 }

@@ -64,6 +64,11 @@ export class GroupCommit {
     this.#inSavepoint = db.transaction((apply: () => WriteOutcome<unknown>) => apply());
   }
 
+  /** Writes queued for the next group commit (the bus paces its fan-out only while some wait). */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   /** Queues a write for the next group commit; resolves with its value once committed. */
   write<T>(apply: () => WriteOutcome<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -162,8 +162,9 @@ export class SqliteStore implements Store {
     }
     this.#pruneLimit = options.pruneLimit ?? PRUNE_PASS_LIMIT;
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
-    this.#delivery = new DeferredDelivery((event, conflated) =>
-      this.#bus.publish(event, conflated),
+    this.#delivery = new DeferredDelivery(
+      (event, conflated) => this.#bus.publish(event, conflated),
+      () => this.#writes.waiting > 0,
     );
     this.#health = new WriteHealth(
       () => void this.#probeWrite().catch(() => undefined),
