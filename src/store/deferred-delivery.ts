@@ -13,7 +13,7 @@
  *   next event goes out on the next turn: D is wall time, which on a loaded machine is several
  *   times the delivery's CPU time, and pausing regardless held sparse updates back for up to
  *   0.95 s (issue 19: 1,000 WebSocket subscribers, an update every 250 ms; a fan-out of 15–45
- *   ms of CPU spanned up to 350 ms, and a late delivery carried both jobs' updates, longer
+ *   ms of CPU spanned up to 407 ms, and a late delivery carried both jobs' updates, longer
  *   again, so each pause fed the next);
  * - while events wait, a job's newer progress event replaces its older waiting one (the
  *   latest wins, as the WebSocket outbox does for a slow client) and is delivered with the
