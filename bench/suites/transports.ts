@@ -77,16 +77,8 @@ interface Outcome extends Run {
   unfinished: number;
 }
 
-/** What one run measured. */
-interface Totals {
-  delays: number[];
-  delivered: number;
-  requests: number;
-  connections: number;
-  bytes: number;
-  unfinished: number;
-  cpuSeconds: number;
-}
+/** What one run measured: its clients' reports summed, and the server's CPU time. */
+type Totals = Omit<WatchReport, 'type'> & { cpuSeconds: number };
 
 const nameOf = (run: Run) =>
   run.deflate ? DEFLATE_NAME : run.bare ? (BARE_NAMES[run.transport] ?? '') : NAMES[run.transport];
