@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/temp-dir.js';
 
 const run = promisify(execFile);
@@ -36,9 +36,8 @@ async function cruise(
   }
 }
 
-// Each case is a depcruise process that mostly starts up: run them side by side.
-describe.concurrent('layer rules', () => {
-  it('accept imports that point down', async ({ expect }) => {
+describe('layer rules', () => {
+  it('accept imports that point down', async () => {
     const result = await cruise(tempDir(), {
       'src/model/job.ts': 'export const A = 1;\n',
       'src/store/store.ts': "import { A } from '../model/job.ts';\nexport const B = A;\n",
@@ -49,7 +48,7 @@ describe.concurrent('layer rules', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('refuse an upward import', async ({ expect }) => {
+  it('refuse an upward import', async () => {
     const result = await cruise(tempDir(), {
       'src/http/app.ts': 'export const A = 1;\n',
       'src/model/job.ts': "import { A } from '../http/app.ts';\nexport const B = A;\n",
@@ -58,7 +57,7 @@ describe.concurrent('layer rules', () => {
     expect(result.output).toContain('model-imports-upward');
   });
 
-  it('refuse an import between two layers of one tier', async ({ expect }) => {
+  it('refuse an import between two layers of one tier', async () => {
     const result = await cruise(tempDir(), {
       'src/limits/rate.ts': 'export const A = 1;\n',
       'src/auth/keys.ts': "import { A } from '../limits/rate.ts';\nexport const B = A;\n",
@@ -67,7 +66,7 @@ describe.concurrent('layer rules', () => {
     expect(result.output).toContain('auth-imports-sibling');
   });
 
-  it('refuse modules that import each other in a circle', async ({ expect }) => {
+  it('refuse modules that import each other in a circle', async () => {
     const result = await cruise(tempDir(), {
       'src/transports/a.ts': "import { B } from './b.ts';\nexport const A = () => B;\n",
       'src/transports/b.ts': "import { A } from './a.ts';\nexport const B = () => A;\n",
@@ -76,7 +75,7 @@ describe.concurrent('layer rules', () => {
     expect(result.output).toContain('no-circular');
   });
 
-  it('keep the store behind the engine: only the composition may import it', async ({ expect }) => {
+  it('keep the store behind the engine: only the composition may import it', async () => {
     const result = await cruise(tempDir(), {
       'src/store/store.ts': 'export const S = 1;\n',
       'src/jobs/engine.ts': "import { S } from '../store/store.ts';\nexport const E = S;\n",
@@ -99,7 +98,7 @@ describe.concurrent('layer rules', () => {
     expect(result.output).not.toContain('src/jobs/engine.ts →');
   });
 
-  it('keep the SDK to the shared vocabulary', async ({ expect }) => {
+  it('keep the SDK to the shared vocabulary', async () => {
     const result = await cruise(tempDir(), {
       'src/store/store.ts': 'export const A = 1;\n',
       'src/model/job.ts': 'export const M = 1;\n',
@@ -113,7 +112,7 @@ describe.concurrent('layer rules', () => {
     expect(result.output).not.toContain('src/model/job.ts\n');
   });
 
-  it('keep Node built-ins out of the model', async ({ expect }) => {
+  it('keep Node built-ins out of the model', async () => {
     const result = await cruise(tempDir(), {
       'src/model/id.ts':
         "import { randomUUID } from 'node:crypto';\nexport const id = randomUUID;\n",

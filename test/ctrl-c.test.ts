@@ -97,8 +97,9 @@ describe('one Ctrl-C to the process group', () => {
       Object.values(commands).map((command) => interruptOnce(command, tempDir())),
     );
     for (const [index, run] of runs.entries()) {
-      const name = Object.keys(commands)[index] ?? '';
       const said = messages(run.lines);
+      // What the process said, in every failure's message: a missing line needs its neighbours.
+      const name = `${Object.keys(commands)[index] ?? ''} said ${JSON.stringify(said)}`;
       expect(
         said.filter((msg) => msg === 'shutting down'),
         name,
