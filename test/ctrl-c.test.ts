@@ -44,7 +44,9 @@ async function withRunningJob(
     },
   });
   const pid = child.pid ?? 0;
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': the process can exit before its last lines ('server closed') have
+  // been read from the pipe.
+  const exited = once(child, 'close');
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-pid, 'SIGKILL');
   });
