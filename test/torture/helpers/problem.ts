@@ -25,11 +25,18 @@ export function expectCatalogueAnswer(
   return code;
 }
 
-/** The first response's content type and body in a raw HTTP exchange (by its Content-Length). */
-export function rawBody(text: string): { contentType: string | null; body: string } {
+/**
+ * The first response's content type and body in a raw HTTP exchange (by its Content-Length).
+ * An answer to HEAD has none, whatever its Content-Length says: what follows its headers is
+ * the next response.
+ */
+export function rawBody(
+  text: string,
+  toHead = false,
+): { contentType: string | null; body: string } {
   const end = text.indexOf('\r\n\r\n');
   const head = end < 0 ? text : text.slice(0, end);
   const contentType = /\r\ncontent-type: ([^\r\n]+)/i.exec(head)?.[1] ?? null;
-  const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+  const length = toHead ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
   return { contentType, body: end < 0 ? '' : text.slice(end + 4, end + 4 + length) };
 }
