@@ -1,37 +1,32 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobEvent } from '../model/job.js';
 import { DeferredDelivery } from './deferred-delivery.js';
 
-function spin(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
-
-/** How long a large delivery took, then the time from its end until the next one is heard. */
-async function pauseAfter(writesWaiting: boolean): Promise<{ delivery: number; pause: number }> {
-  let took = 0;
-  let heardFirst: () => void = () => undefined;
-  let heardNext: () => void = () => undefined;
-  const first = new Promise<void>((resolve) => (heardFirst = resolve));
-  const next = new Promise<void>((resolve) => (heardNext = resolve));
+/**
+ * A large delivery that takes 40 ms by the fake clock, then another event queued: the test
+ * runs the loop's timers by hand (`run`) and sees when the second is heard.
+ */
+function pacedPair(writesWaiting: boolean) {
+  const heard: number[] = [];
   const delivery = new DeferredDelivery(
     (e) => {
-      if (e.seq === 3) {
-        const start = performance.now();
-        spin(40);
-        took = performance.now() - start;
-        heardFirst(); // resumes the test once this delivery has returned
-      } else heardNext();
+      heard.push(e.seq);
+      if (e.seq === 3) vi.setSystemTime(Date.now() + 40); // the fan-out took 40 ms
       return 2000; // listeners called: a large fan-out, paced
     },
-    () => writesWaiting,
+    { writesWaiting: () => writesWaiting, now: () => Date.now() },
   );
   delivery.add([event('a', 3)]);
-  await first;
-  const end = performance.now();
+  vi.advanceTimersByTime(0); // the turn after the commit: delivered
+  expect(heard).toEqual([3]);
   delivery.add([event('b', 1, 'queued')]);
-  await next;
-  return { delivery: took, pause: performance.now() - end };
+  return {
+    heard,
+    /** Runs the loop for `ms` more (fake) milliseconds. */
+    run: (ms: number) => {
+      vi.advanceTimersByTime(ms);
+    },
+  };
 }
 
 function event(jobId: string, seq: number, kind: JobEvent['kind'] = 'progress'): JobEvent {
@@ -39,12 +34,19 @@ function event(jobId: string, seq: number, kind: JobEvent['kind'] = 'progress'):
 }
 
 describe('DeferredDelivery', () => {
-  it('delivers after the commit, later in the loop, in order', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('delivers after the commit, later in the loop, in order', () => {
     const heard: string[] = [];
     const delivery = new DeferredDelivery((e) => heard.push(`${e.jobId}${e.seq}`));
     delivery.add([event('a', 3, 'started'), event('b', 1, 'queued')]);
     expect(heard).toEqual([]); // not inside the write
-    await new Promise((resolve) => setImmediate(resolve));
+    vi.advanceTimersByTime(0); // the next turn
     expect(heard).toEqual(['a3', 'b1']);
   });
 
@@ -77,14 +79,18 @@ describe('DeferredDelivery', () => {
     expect(heard).toEqual(['a5p2', 'b6p1', 'a6succeeded']);
   });
 
-  it('after a large fan-out, pauses about 3× its duration while writes wait', async () => {
-    const { delivery, pause } = await pauseAfter(true);
-    expect(pause).toBeGreaterThanOrEqual(2.5 * delivery);
+  it('after a large fan-out, pauses 3× its duration while writes wait', () => {
+    const { heard, run } = pacedPair(true);
+    run(119);
+    expect(heard).toEqual([3]); // 3 × 40 ms not yet over
+    run(1);
+    expect(heard).toEqual([3, 1]);
   });
 
-  it('after a large fan-out, delivers the next event at once when no write waits', async () => {
+  it('after a large fan-out, delivers the next event on the next turn when no write waits', () => {
     // The pause would serve nothing: it would only delay the event (3× the 40 ms).
-    const { delivery, pause } = await pauseAfter(false);
-    expect(pause).toBeLessThan(delivery);
+    const { heard, run } = pacedPair(false);
+    run(0);
+    expect(heard).toEqual([3, 1]);
   });
 });

@@ -35,6 +35,13 @@ const PACE_FROM_LISTENERS = 100;
 /** The pause after a delivery, in multiples of its duration. */
 const PACE_FACTOR = 3;
 
+export interface DeferredDeliveryOptions {
+  /** Whether writes wait for their turn on the loop: only they are worth pausing for. */
+  writesWaiting?: () => boolean;
+  /** The clock a delivery is timed by, in milliseconds (tests pass a fake one). */
+  now?: () => number;
+}
+
 export class DeferredDelivery {
   /** Delivers one event; returns how many listeners it called. */
   readonly #deliver: (event: JobEvent, conflated: number) => number;
@@ -46,15 +53,16 @@ export class DeferredDelivery {
   /** The last delivery was a large fan-out: pace and conflate until one is small again. */
   #loaded = false;
 
-  /** Whether writes wait for their turn on the loop: only they are worth pausing for. */
   readonly #writesWaiting: () => boolean;
+  readonly #now: () => number;
 
   constructor(
     deliver: (event: JobEvent, conflated: number) => number,
-    writesWaiting: () => boolean = () => true,
+    options: DeferredDeliveryOptions = {},
   ) {
     this.#deliver = deliver;
-    this.#writesWaiting = writesWaiting;
+    this.#writesWaiting = options.writesWaiting ?? (() => true);
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Queues `events` (already durable) for delivery. */
@@ -79,12 +87,12 @@ export class DeferredDelivery {
     const batch = this.#pending;
     this.#pending = [];
     this.#waitingProgress = new Map();
-    const started = performance.now();
+    const started = this.#now();
     let calls = 0;
     for (const { event, conflated } of batch) calls += this.#deliver(event, conflated);
-    const took = performance.now() - started;
+    const ended = this.#now();
     this.#loaded = calls >= PACE_FROM_LISTENERS;
-    this.#notBefore = this.#loaded ? performance.now() + PACE_FACTOR * took : 0;
+    this.#notBefore = this.#loaded ? ended + PACE_FACTOR * (ended - started) : 0;
   }
 
   #schedule(): void {
@@ -97,7 +105,7 @@ export class DeferredDelivery {
     // Decided a turn later, not now: add() runs inside a commit, before the writes that the
     // commit's callers queue next (a job awaiting its progress writes again at once).
     setImmediate(() => {
-      const wait = this.#notBefore - performance.now();
+      const wait = this.#notBefore - this.#now();
       if (wait > 0 && this.#writesWaiting()) setTimeout(run, wait);
       else run();
     });

@@ -164,7 +164,7 @@ export class SqliteStore implements Store {
     this.#bus = new LocalBus(options.onListenerError ?? (() => undefined));
     this.#delivery = new DeferredDelivery(
       (event, conflated) => this.#bus.publish(event, conflated),
-      () => this.#writes.waiting > 0,
+      { writesWaiting: () => this.#writes.waiting > 0 },
     );
     this.#health = new WriteHealth(
       () => void this.#probeWrite().catch(() => undefined),
