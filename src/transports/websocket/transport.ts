@@ -15,7 +15,7 @@ import { Lifecycle, type Closeable, type LifecycleState } from '../../lifecycle/
 import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
 import { Connection, type ConnectionDeps } from '../websocket.js';
 import { Heartbeat } from './heartbeat.js';
-import { webSocketMetrics, type ConnectionStats, type WebSocketMetrics } from './metrics.js';
+import { webSocketMetrics, type ConnectionStats } from './metrics.js';
 import type { WebSocketOptions } from './options.js';
 import { UpgradeGate } from './upgrade-gate.js';
 
@@ -34,8 +34,7 @@ export class WebSocketTransport implements Closeable {
   readonly #heartbeat: Heartbeat;
   readonly #gate: UpgradeGate;
   readonly #lifecycle: Lifecycle;
-  #metrics: WebSocketMetrics | undefined;
-  /** What every connection shares (one object for all, made by register()). */
+  /** What every connection shares, metrics included (one object for all, made by register()). */
   #connectionDeps: ConnectionDeps | undefined;
 
   constructor(deps: WebSocketDependencies, options: WebSocketOptions) {
@@ -53,14 +52,13 @@ export class WebSocketTransport implements Closeable {
       onConnection: (ws, caller, release) => {
         this.#accept(ws, caller, release);
       },
-      onRejected: (code) => this.#metrics?.rejected(code),
+      onRejected: (code) => this.#connectionDeps?.metrics.rejected(code),
     });
   }
 
   /** Serves /ws on the app's HTTP server, with metrics on `registry`. */
   register(server: Server, registry: Registry): void {
     const metrics = webSocketMetrics(registry, this.#connections);
-    this.#metrics = metrics;
     this.#connectionDeps = {
       ...this.#deps,
       metrics,
