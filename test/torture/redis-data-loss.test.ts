@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/model/job.js';
 import { json, postJson } from '../helpers/http.js';
+import { metricValue } from '../helpers/metrics.js';
 import { redisAvailable, redisSkipReason, startRedis, stopRedis } from '../helpers/redis-server.js';
 import { readEventStream, type StreamReader } from '../helpers/sse.js';
 import { spawnServer, spawnWorker, type SpawnedServer } from '../helpers/spawn-server.js';
@@ -143,6 +144,8 @@ async function submitJobs(gateway: SpawnedServer, stepMs: number): Promise<Job[]
   );
 }
 
+const LONG_POLLS = { transport: 'long-polling' };
+
 /** On each gateway: an event stream, a WebSocket subscription and a held long poll per job. */
 async function follow(gateways: SpawnedServer[], jobs: Job[]): Promise<Followers> {
   const followers: Followers = { streams: [], sockets: [], polls: [] };
@@ -158,7 +161,13 @@ async function follow(gateways: SpawnedServer[], jobs: Job[]): Promise<Followers
       followers.polls.push(fetch(`${gateway.url}/jobs/${job.id}?after=${seq}&wait=60`));
     }
   }
-  await sleep(300);
+  // Every poll held before the fault: one that arrived while Redis was down would rightly be
+  // answered store_unavailable, and the check below is about the held ones.
+  for (const gateway of gateways) {
+    await expect
+      .poll(() => metricValue(gateway.url, 'transport_open_connections', LONG_POLLS))
+      .toBe(jobs.length);
+  }
   return followers;
 }
 
