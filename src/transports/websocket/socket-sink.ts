@@ -1,7 +1,8 @@
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import { ERROR_CATALOGUE } from '../../model/errors/catalogue.js';
 import type { WebSocketMetrics } from './metrics.js';
 import type { Frame, OutboxHooks, Sink } from './outbox.js';
+import { frameWriterOf, preparedFrame, type FrameWriter } from './prepared-frame.js';
 
 /** Every frame the server sends is text, also when its payload is already encoded bytes. */
 const TEXT = { binary: false } as const;
@@ -22,11 +23,14 @@ export class SocketSink implements Sink, OutboxHooks {
   readonly #ws: WebSocket;
   readonly #owner: SinkOwner;
   readonly #metrics: WebSocketMetrics;
+  /** Writes a shared payload's prepared frame (prepared-frame.ts); undefined: ws.send only. */
+  readonly #writer: FrameWriter | undefined;
 
   constructor(ws: WebSocket, owner: SinkOwner, metrics: WebSocketMetrics) {
     this.#ws = ws;
     this.#owner = owner;
     this.#metrics = metrics;
+    this.#writer = frameWriterOf(ws);
   }
 
   get bufferedAmount(): number {
@@ -34,7 +38,13 @@ export class SocketSink implements Sink, OutboxHooks {
   }
 
   send(frame: Frame, written?: () => void): void {
-    this.#ws.send(frame, TEXT, written);
+    // A Buffer is a payload shared by every subscriber: framed once for all of them. A socket
+    // that is closing goes through ws.send, which reports the write as failed.
+    if (this.#writer && typeof frame !== 'string' && this.#ws.readyState === WebSocket.OPEN) {
+      this.#writer.sendFrame(preparedFrame(frame), written);
+    } else {
+      this.#ws.send(frame, TEXT, written);
+    }
   }
 
   onSent(bytes: number): void {
