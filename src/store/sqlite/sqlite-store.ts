@@ -190,7 +190,7 @@ export class SqliteStore implements Store {
       apply: (id, change) => this.#apply(id, change),
       jobRow: (id) => this.#jobRow(id),
       oldestQueuedOf: (types) =>
-        this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
+        this.#stmt.oldestQueuedOfTypes.get({ types: JSON.stringify(types), now: this.#now() }),
       runningOf: (type) => this.#runningOf(type),
       now: () => this.#now(),
     });
