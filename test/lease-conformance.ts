@@ -241,6 +241,33 @@ export function leaseConformance(fresh: () => Promise<Store>): void {
     expect((await store.claimLeased(['ext'], 'w1', 60_000))?.job.id).toBe(due.id);
   });
 
+  it('claims across several types in one order: priority first, then arrival, whatever the type', async () => {
+    const store = await fresh();
+    const names = new Map<string, string>();
+    for (const [name, type, priority] of [
+      ['a-low', 'a', -1],
+      ['b-plain-1', 'b', 0],
+      ['a-plain', 'a', 0],
+      ['c-high', 'c', 5],
+      ['b-high', 'b', 5],
+      ['b-plain-2', 'b', 0],
+      ['c-plain', 'c', 0],
+    ] as const) {
+      names.set((await store.create({ type, input: name, priority })).job.id, name);
+    }
+    await store.create({ type: 'a', input: 'later', priority: 9, runAt: Date.now() + 3_600_000 });
+    const order: string[] = [];
+    for (;;) {
+      // The types in another order each time: the order of `types` is no preference.
+      const types = order.length % 2 === 0 ? ['a', 'b', 'missing'] : ['missing', 'b', 'a'];
+      const held = await store.claimLeased(types, 'w1', 60_000);
+      if (!held) break;
+      order.push(names.get(held.job.id) ?? held.job.id);
+    }
+    expect(order).toEqual(['b-high', 'b-plain-1', 'a-plain', 'b-plain-2', 'a-low']);
+    expect((await store.claimLeased(['c', 'a'], 'w1', 60_000))?.job.input).toBe('c-high');
+  });
+
   it('hands back a lapsed job with attempts of its own while it has some, then fails it for good', async () => {
     const store = await fresh();
     const backoff = { type: 'fixed' as const, delayMs: 0, jitter: 0 };

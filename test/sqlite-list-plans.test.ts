@@ -3,7 +3,9 @@
  * filter that scans rows on the event loop takes 100 ms and more, and stalls every other
  * request meanwhile. SQLite's plan, not a timing, is the assertion: for each combination of
  * status, type, owner (API keys on) and cursor, no table scan and no sort. Since migration 12
- * (issue 19) type and owner without a status are a merge of one index range per status.
+ * (issue 19) type and owner without a status are a merge of one index range per status. The
+ * claims' lookups are held to their indexes the same way: the next due time on jobs_due, a
+ * worker's claim on jobs_claim_by_type (migration 13).
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
@@ -100,5 +102,22 @@ describe('GET /jobs on SQLite', () => {
       .map((row) => row.detail);
     expect(details).toEqual(['SEARCH jobs USING COVERING INDEX jobs_due (run_at>?)']);
     db.close();
+  });
+
+  it("claims a worker's job from the head of each type's range, not by sorting the backlog", () => {
+    const db = migratedDatabase();
+    const { oldestQueuedOfTypes } = prepareStatements(db);
+    const details = plan(db, oldestQueuedOfTypes.source, { types: '["a","b"]', now: 0 });
+    db.close();
+    // Per requested type, one walk of jobs_claim_by_type in claim order stopped at the first
+    // due job (no sort inside); the only sort is of those heads, at most one row per type.
+    expect(details).toEqual([
+      'SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)',
+      'LIST SUBQUERY 2',
+      'SCAN wanted VIRTUAL TABLE INDEX 1:',
+      'CORRELATED SCALAR SUBQUERY 1',
+      'SEARCH jobs USING INDEX jobs_claim_by_type (type=?)',
+      'USE TEMP B-TREE FOR ORDER BY',
+    ]);
   });
 });

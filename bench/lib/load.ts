@@ -5,6 +5,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
+  /** Stop after this many requests instead of after the duration. */
+  amount?: number;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -24,6 +26,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
+    amount: options.amount,
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,

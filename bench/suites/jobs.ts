@@ -3,13 +3,16 @@
  * that parses the same body and answers 202 without storing anything), with both SQLite
  * durability levels; and end-to-end throughput of no-op jobs, from submit to `succeeded`: run
  * by the in-process runner, and by external workers over the worker protocol (docs/workers.md),
- * whose figure is reported against the in-process one measured in the same run.
+ * whose figure is reported against the in-process one measured in the same run; and what one
+ * worker's claim costs at a backlog of 10,000 (and 100,000) queued jobs of its type against
+ * 1,000, on one growing file (bench/lib/claim-backlog.ts).
  * Target (absolute, from the benchmark issue): at least 10,000 acknowledged submits/s.
  */
+import { claimCostByBacklog, type ClaimCost } from '../lib/claim-backlog.js';
 import { runLoad } from '../lib/load.js';
 import { jobCounts, startOurServer } from '../lib/our-server.js';
 import { startNodeScript } from '../lib/processes.js';
-import type { Measure } from '../lib/report.js';
+import { format, type Measure } from '../lib/report.js';
 import { BARE_HTTP, type Suite, type SuiteContext } from '../lib/suite.js';
 
 const SUBMIT = JSON.stringify({ type: 'demo', input: { stepMs: 60_000 } });
@@ -120,6 +123,19 @@ async function orderingCost(
   }
 }
 
+/** A claim's median latency at a backlog, against the smallest backlog's: 1× is flat. */
+function claimMeasure(cost: ClaimCost, smallest: ClaimCost | undefined): Measure {
+  return {
+    metric: `worker claim at a backlog of ${cost.backlog.toLocaleString('en-US')} queued jobs of its type`,
+    unit: 'ms',
+    better: 'lower',
+    ours: cost.claimP50Ms,
+    baseline: smallest?.claimP50Ms,
+    baselineName: `backlog of ${(smallest?.backlog ?? 0).toLocaleString('en-US')}`,
+    target: { ratio: 1.5 },
+  };
+}
+
 function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, {
     method: 'POST',
@@ -179,6 +195,10 @@ export const jobsSuite: Suite = {
       workers: WORKERS,
     });
 
+    const backlogs = ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+    ctx.log(`jobs: a worker's claim at backlogs of ${backlogs.join(', ')} queued jobs`);
+    const claims = await claimCostByBacklog(ctx.tempDir(), backlogs);
+
     const measures: Measure[] = [
       {
         metric: 'acknowledged submits, synchronous=normal',
@@ -222,6 +242,7 @@ export const jobsSuite: Suite = {
         baselineName: 'in-process runner',
         note: `${String(external.submitted)} submitted`,
       },
+      ...claims.slice(1).map((cost) => claimMeasure(cost, claims[0])),
     ];
     return {
       suite: this.name,
@@ -232,6 +253,7 @@ export const jobsSuite: Suite = {
         `delay + priority + attempts vs plain: one server whose runner is full, rounds plain, queued, queued, plain of ${String(durationSeconds / 2)} s each (the order cancels the drift of a growing file)`,
         `no-op: ${String(inProcess.succeeded)} jobs succeeded in ${inProcess.seconds.toFixed(1)} s (submits and the runner share the server)`,
         `external no-op: ${String(external.succeeded)} jobs succeeded in ${external.seconds.toFixed(1)} s; ${String(WORKERS)} worker loops in the bench process (claim with wait, then complete: two HTTP requests per job)`,
+        `worker claims: 200 one at a time per backlog, each completed before the next; server CPU per claim + complete ${claims.map((cost) => `${format(cost.cpuPerClaimUs)} µs at ${cost.backlog.toLocaleString('en-US')}`).join(', ')}`,
       ],
     };
   },

@@ -3,6 +3,7 @@
  * database by one version, inside one transaction.
  */
 import type { Database } from 'better-sqlite3';
+import { CLAIM_BY_TYPE_MIGRATION } from './claim-by-type.js';
 import { KEEP_FOR_MIGRATION } from './keep-for.js';
 import { LIST_INDEXES_MIGRATION } from './list-sql.js';
 import { SCHEDULES_MIGRATION } from './schedules.js';
@@ -121,6 +122,9 @@ export const MIGRATIONS: readonly string[] = [
   // 12: fewer indexes per submit: (type), (owner) and (owner, type) go; a list filtered by
   // them without a status reads the `…_status` index once per status (list-sql.ts).
   LIST_INDEXES_MIGRATION,
+  // 13: each type's queued jobs in claim order, so an external worker's claim reads the head
+  // of its types' ranges instead of sorting their whole backlog (claim-by-type.ts).
+  CLAIM_BY_TYPE_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -153,6 +153,13 @@ export class SqliteStore implements Store {
         migrate(this.#db);
       }
       this.#db.pragma('busy_timeout = 5000');
+      // Each write of a group commit is a savepoint, whose sub-journal keeps a copy of every
+      // page it changes: a submit changes one page per index. Past 64 KiB SQLite spills that
+      // journal to a temp file and writes it for the rest of the transaction: a submit with
+      // an owner (seven indexes) did, and cost half as much again (docs/benchmarks.md). In
+      // memory it is a few pages per write, dropped at each release; no query sorts more than
+      // a page of rows (test/sqlite-list-plans.test.ts), so other temp structures stay small.
+      this.#db.pragma('temp_store = MEMORY');
       this.#stmt = prepareStatements(this.#db);
       this.#compactLog = this.#db.prepare('DELETE FROM job_events WHERE job_n = ? AND seq <= ?');
     } catch (error) {
@@ -183,7 +190,7 @@ export class SqliteStore implements Store {
       apply: (id, change) => this.#apply(id, change),
       jobRow: (id) => this.#jobRow(id),
       oldestQueuedOf: (types) =>
-        this.#stmt.oldestQueuedOfTypes.get(JSON.stringify(types), this.#now()),
+        this.#stmt.oldestQueuedOfTypes.get({ types: JSON.stringify(types), now: this.#now() }),
       runningOf: (type) => this.#runningOf(type),
       now: () => this.#now(),
     });

@@ -4,6 +4,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventKind, JobStatus } from '../../model/job.js';
+import { OLDEST_QUEUED_OF_TYPES_SQL } from './claim-by-type.js';
 import { PRUNE_BY_AGE_SQL, PRUNE_KEPT_SQL } from './keep-for.js';
 import { toJsonColumn, type EventRow, type JobRow } from './rows.js';
 
@@ -16,8 +17,8 @@ export interface Statements {
   /** Parameter: a type. Its running jobs (per-type concurrency). */
   runningOfType: Statement<[string], { count: number }>;
   nextDue: Statement<[number], { at: number | null }>;
-  /** Parameters: a JSON array of type names, now. The first due job of them in claim order. */
-  oldestQueuedOfTypes: Statement<[string, number], { id: string }>;
+  /** Named parameters: types (a JSON array of type names), now. Their first due job. */
+  oldestQueuedOfTypes: Statement<[{ types: string; now: number }], { id: string }>;
   /** Named parameters: a JobRow without `n`. */
   insertJob: Statement;
   /** Named parameters: id, status, progress, seq, attempt, result, error, run_at, now. */
@@ -65,10 +66,8 @@ export function prepareStatements(db: Database): Statements {
       `SELECT MIN(run_at) AS at FROM jobs INDEXED BY jobs_due
        WHERE status = 'queued' AND run_at > ?`,
     ),
-    oldestQueuedOfTypes: db.prepare<[string, number], { id: string }>(
-      `SELECT id FROM jobs WHERE status = 'queued'
-         AND type IN (SELECT value FROM json_each(?)) AND (run_at IS NULL OR run_at <= ?)
-       ORDER BY priority DESC, n LIMIT 1`,
+    oldestQueuedOfTypes: db.prepare<[{ types: string; now: number }], { id: string }>(
+      OLDEST_QUEUED_OF_TYPES_SQL,
     ),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, type, status, progress, seq, attempt, input, idempotency_key,
