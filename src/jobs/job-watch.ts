@@ -207,7 +207,9 @@ export class JobWatch {
 
   #onLive(event: JobEvent, conflated: number): void {
     if (event.seq > this.#heard) this.#heard = event.seq;
-    if (this.#job && event.seq > this.#job.seq) {
+    // Only a long poll waits here; a pushing transport's watch has no one waiting, and
+    // `splice(0)` would make an array per event per subscriber to say so.
+    if (this.#onChange.length > 0 && this.#job && event.seq > this.#job.seq) {
       for (const resolve of this.#onChange.splice(0)) resolve();
     }
     if (this.#state !== 'live' || event.seq <= this.#lastSeq) return;
