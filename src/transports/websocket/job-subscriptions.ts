@@ -21,22 +21,23 @@ import type { Subscription, SubscriptionContext } from './subscription.js';
 const encoded = new WeakMap<JobEvent, { job?: Buffer; jobs?: Buffer }>();
 
 function frameOf(topic: string, event: JobEvent, conflated: number): Frame {
-  const render = () =>
-    JSON.stringify({
-      type: 'event',
-      topic,
-      seq: event.seq,
-      data: event,
-      ...(conflated > 0 ? { conflated } : {}),
-    });
-  if (conflated > 0) return render();
+  if (conflated > 0) return render(topic, event, conflated);
   const slot = topic === 'jobs' ? 'jobs' : 'job';
   let frames = encoded.get(event);
   if (frames === undefined) {
     frames = {};
     encoded.set(event, frames);
   }
-  return (frames[slot] ??= Buffer.from(render()));
+  return (frames[slot] ??= Buffer.from(render(topic, event, 0)));
+}
+
+/** The `event` frame; `conflated` is sent only when it is not 0. */
+function render(topic: string, event: JobEvent, conflated: number): string {
+  return JSON.stringify(
+    conflated > 0
+      ? { type: 'event', topic, seq: event.seq, data: event, conflated }
+      : { type: 'event', topic, seq: event.seq, data: event },
+  );
 }
 
 function pushEvent(
