@@ -54,12 +54,24 @@ export type OnClose = (() => void) | { close(): void };
 
 const TRANSPORT = 'sse';
 
+/** A message's frame with one id: its text and its UTF-8 length. */
+interface Frame {
+  id: string;
+  text: string;
+  bytes: number;
+}
+
 /**
- * A message's frame on a stream whose ids are plain seqs, the same bytes on every such stream:
- * formatted (and measured) once per message, not once per subscriber. A multiplexed stream's
- * id is its own cursor list, so its frames are its own.
+ * A message's frames, formatted (and measured) once per message and id, not once per stream:
+ * every stream whose ids are plain seqs writes the same bytes, and so does every multiplexed
+ * stream whose cursor list is the same (all the streams that follow the same jobs live). A
+ * multiplexed stream with other positions formats its own, which then becomes the one kept.
  */
-const framed = new WeakMap<StreamMessage, { text: string; bytes: number }>();
+interface Frames {
+  plain: Frame | undefined;
+  listed: Frame | undefined;
+}
+const framed = new WeakMap<StreamMessage, Frames>();
 
 /**
  * Each response's stream, for the listeners: Node calls a listener with the response as
@@ -184,22 +196,19 @@ export class SseStream {
   }
 
   #writeMessage(message: StreamMessage): void {
+    let frames = framed.get(message);
+    if (frames === undefined) {
+      frames = { plain: undefined, listed: undefined };
+      framed.set(message, frames);
+    }
     const cursors = this.#cursors;
+    let frame: Frame;
     if (cursors) {
       if (cursors.has(message.key)) cursors.set(message.key, message.seq);
       const id = formatCursorList(message.key, message.seq, cursors);
-      this.#write(formatEvent({ id, event: message.event, data: message.data }));
-      return;
-    }
-    let frame = framed.get(message);
-    if (frame === undefined) {
-      const text = formatEvent({
-        id: String(message.seq),
-        event: message.event,
-        data: message.data,
-      });
-      frame = { text, bytes: Buffer.byteLength(text) };
-      framed.set(message, frame);
+      frame = frames.listed?.id === id ? frames.listed : (frames.listed = frameOf(message, id));
+    } else {
+      frame = frames.plain ??= frameOf(message, String(message.seq));
     }
     this.#write(frame.text, frame.bytes);
   }
@@ -276,6 +285,11 @@ export class SseStream {
   static #onHeartbeat(stream: SseStream): void {
     stream.#beat();
   }
+}
+
+function frameOf(message: StreamMessage, id: string): Frame {
+  const text = formatEvent({ id, event: message.event, data: message.data });
+  return { id, text, bytes: Buffer.byteLength(text) };
 }
 
 function runOnClose(then: OnClose): void {
