@@ -9,7 +9,7 @@
  * Progress events are conflated per job when the client falls behind (see outbox.ts).
  */
 import type { JobEvent } from '../../model/job.js';
-import type { JobWatch, WatchItem } from '../../jobs/job-watch.js';
+import type { JobWatch, WatchConsumer, WatchItem } from '../../jobs/job-watch.js';
 import type { Frame } from './outbox.js';
 import type { Subscription, SubscriptionContext } from './subscription.js';
 
@@ -53,7 +53,7 @@ function pushEvent(
   else ctx.outbox.push(render(0), key);
 }
 
-export class JobSubscription implements Subscription {
+export class JobSubscription implements Subscription, WatchConsumer {
   readonly kind = 'job';
   readonly #ctx: SubscriptionContext;
   readonly #topic: `job:${string}`;
@@ -80,18 +80,7 @@ export class JobSubscription implements Subscription {
     }
     this.#watch = watch;
     acknowledge();
-    await watch.start({
-      onItem: (item) => {
-        this.#onItem(item);
-      },
-      onEnd: () => {
-        this.#end();
-      },
-      onError: (error) => {
-        this.#closed = true;
-        this.#ctx.failed(this.#topic, this, error);
-      },
-    });
+    await watch.start(this);
   }
 
   close(): void {
@@ -104,7 +93,12 @@ export class JobSubscription implements Subscription {
     return this.#closed;
   }
 
-  #onItem(item: WatchItem): void {
+  /**
+   * The subscription is its watch's consumer: the watch calls these three, and only it. One
+   * object per subscription instead of a consumer literal with three closures, and one call
+   * less per delivered event.
+   */
+  onItem(item: WatchItem): void {
     if (this.#closed) return;
     if (item.type === 'event') {
       pushEvent(this.#ctx, this.#topic, this.#topic, item.event, item.conflated);
@@ -115,10 +109,16 @@ export class JobSubscription implements Subscription {
   }
 
   /** The client has the job's final state: nothing can follow it. */
-  #end(): void {
+  onEnd(): void {
     if (this.#closed) return;
     this.close();
     this.#ctx.ended(this.#topic, this);
+  }
+
+  /** A store read failed after the subscription was acknowledged. */
+  onError(error: unknown): void {
+    this.#closed = true;
+    this.#ctx.failed(this.#topic, this, error);
   }
 }
 
