@@ -49,6 +49,12 @@ export interface SseStreamOptions {
   closed(stream: SseStream): void;
 }
 
+/**
+ * Told once if the stream's response finished (its last byte went to the socket; not when the
+ * client left first), with when its request arrived (`performance.now()`).
+ */
+export type FinishedStream = (receivedAt: number) => void;
+
 /** What a stream releases when it closes: a function to call, or something to close. */
 export type OnClose = (() => void) | { close(): void };
 
@@ -84,6 +90,8 @@ export class SseStream {
   #ending = false;
   #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  #finished: FinishedStream | undefined;
+  #receivedAt = 0;
 
   constructor(res: ServerResponse, options: SseStreamOptions, cursors?: Cursors) {
     this.#res = res;
@@ -130,6 +138,12 @@ export class SseStream {
     this.#heartbeat = setTimeout(SseStream.#onHeartbeat, this.#options.heartbeatMs, this);
     this.#write(formatRetry(this.#options.retryMs));
     this.#write(formatHeartbeatInterval(this.#options.heartbeatMs));
+  }
+
+  /** Calls `then` when the stream closes, if its response finished (the route's metrics). */
+  onFinished(then: FinishedStream, receivedAt: number): void {
+    this.#finished = then;
+    this.#receivedAt = receivedAt;
   }
 
   /** Runs or closes `then` when the stream closes (at once if it already has). */
@@ -253,6 +267,10 @@ export class SseStream {
     this.#pendingBytes = 0;
     this.#options.metrics.open.dec({ transport: TRANSPORT });
     this.#options.closed(this);
+    // 'finish' came before this 'close' (or the response failed): as Fastify's onResponse.
+    if (this.#finished && (this.#res.writableFinished || this.#res.errored !== null)) {
+      this.#finished(this.#receivedAt);
+    }
     for (const then of this.#onClose.splice(0)) runOnClose(then);
     this.#resolveDrained();
   }
