@@ -83,7 +83,11 @@ export class SseStream {
    * wait, like the drain waiters: an empty Map is ~200 bytes, and most streams never wait.
    */
   #pending: Map<string, StreamMessage> | undefined;
-  readonly #onClose: OnClose[] = [];
+  /**
+   * One, or an array of exactly the ones registered: a stream has one or two (its watch, its
+   * connection slot), and an array grown by push keeps room for seventeen (~80 bytes).
+   */
+  #onClose: OnClose | OnClose[] | undefined;
   #onDrained: (() => void)[] | undefined;
   #pendingBytes = 0;
   #congested = false;
@@ -149,7 +153,9 @@ export class SseStream {
   /** Runs or closes `then` when the stream closes (at once if it already has). */
   onClose(then: OnClose): void {
     if (this.#closed) runOnClose(then);
-    else this.#onClose.push(then);
+    else if (this.#onClose === undefined) this.#onClose = then;
+    else if (Array.isArray(this.#onClose)) this.#onClose = [...this.#onClose, then];
+    else this.#onClose = [this.#onClose, then];
   }
 
   send(message: StreamMessage): void {
@@ -271,7 +277,10 @@ export class SseStream {
     if (this.#finished && (this.#res.writableFinished || this.#res.errored !== null)) {
       this.#finished(this.#receivedAt);
     }
-    for (const then of this.#onClose.splice(0)) runOnClose(then);
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    if (Array.isArray(onClose)) for (const then of onClose) runOnClose(then);
+    else if (onClose !== undefined) runOnClose(onClose);
     this.#resolveDrained();
   }
 
