@@ -134,6 +134,10 @@ export class SseStream {
       // The stream owns its connection; when it ends the socket goes, nothing idles behind it.
       connection: 'close',
     });
+    // The head on a write of its own (same bytes): Node keeps the head's text for the
+    // response's life, built as a rope of ~20 concatenations (~700 bytes); written alone, that
+    // very string goes to the socket, which flattens it in place (~200 bytes).
+    this.#res.flushHeaders();
     this.#options.metrics.open.inc({ transport: TRANSPORT });
     streamOf.set(this.#res, this);
     this.#res.on('drain', SseStream.#onDrain);
