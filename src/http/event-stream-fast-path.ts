@@ -56,9 +56,13 @@ export interface EventStreamFastPathOptions {
 /** What the path needs of the app, known once it is ready to serve. */
 interface Attached {
   sse: SseTransport;
+  log: (request: IncomingMessage) => FastifyBaseLogger;
+}
+
+/** The route's metrics, as its onResponse hook counts them (http/metrics.ts). */
+interface RouteMetrics {
   requests: Counter.Internal;
   duration: Histogram.Internal<'method' | 'route'>;
-  log: (request: IncomingMessage) => FastifyBaseLogger;
 }
 
 export class EventStreamFastPath {
@@ -66,14 +70,14 @@ export class EventStreamFastPath {
   readonly #logLevel: 'info' | 'debug';
   /** What opening a stream met, for Fastify to answer with the request (attach's hook). */
   readonly #refusals = new WeakMap<IncomingMessage, unknown>();
-  /** Set once the app is ready to serve until it closes. */
+  /** Set once the app is ready to serve until it begins closing. */
   #attached: Attached | undefined;
+  /** Set with #attached, and kept: the streams shutdown ends are counted too, as Fastify does. */
+  #metrics: RouteMetrics | undefined;
   /** One function for every fast stream, not a closure each (docs/benchmarks.md). */
   readonly #finished = (receivedAt: number): void => {
-    const attached = this.#attached;
-    if (!attached) return; // the app closed meanwhile: its metrics are gone with it
-    attached.requests.inc();
-    attached.duration.observe((performance.now() - receivedAt) / 1000);
+    this.#metrics?.requests.inc();
+    this.#metrics?.duration.observe((performance.now() - receivedAt) / 1000);
   };
 
   constructor(options: EventStreamFastPathOptions) {
@@ -117,10 +121,12 @@ export class EventStreamFastPath {
       done(refusal instanceof Error ? refusal : new Error(String(refusal)));
     });
     app.addHook('onReady', (done) => {
-      this.#attached = {
-        sse,
+      this.#metrics = {
         requests: requests.labels('GET', ROUTE, '200'),
         duration: duration.labels('GET', ROUTE),
+      };
+      this.#attached = {
+        sse,
         // As Fastify makes a request's child logger (its default childLoggerFactory).
         log: (request) => app.log.child({ reqId: genReqId(request) }, {}),
       };
@@ -168,19 +174,19 @@ export class EventStreamFastPath {
       fallback(request, response);
       return;
     }
-    // The route's handler: the cursor is Last-Event-ID (no `?after=` here), else 0.
-    const after = Number(request.headers['last-event-id'] ?? '');
-    const call: StreamCall = {
-      caller,
-      ip: this.#options.guards.clientAddress(request),
-      request,
-      response,
-      log: attached.log,
-      finished: this.#finished,
-      receivedAt,
-    };
-    const cursors = new Map([[url.slice(PREFIX.length, -SUFFIX.length), after]]);
     try {
+      const call: StreamCall = {
+        caller,
+        ip: this.#options.guards.clientAddress(request),
+        request,
+        response,
+        log: attached.log,
+        finished: this.#finished,
+        receivedAt,
+      };
+      // The route's handler: the cursor is Last-Event-ID (no `?after=` here), else 0.
+      const after = Number(request.headers['last-event-id'] ?? '');
+      const cursors = new Map([[url.slice(PREFIX.length, -SUFFIX.length), after]]);
       const opened = await attached.sse.open(call, { cursors, topics: false, multiplexed: false });
       if (opened === 'finished') fallback(request, response); // Fastify answers the 204
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * Server-sent events: one long HTTP response the server keeps writing events into
  * (`GET /jobs/:id/events`, `GET /events?jobs=…&topics=jobs`; routes in src/http/routes/events.ts,
- * wire format in docs/protocol.md). The whole pattern is `stream()` below:
+ * wire format in docs/protocol.md). The whole pattern is `open()` below:
  *
  * 1. Subscribe first, then read. For every job on the stream the engine opens a watch, which
  *    registers for the job's events before it reads the job, so a change committed in between
