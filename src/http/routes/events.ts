@@ -157,7 +157,7 @@ export function eventStreamRoutes(app: App, sse: SseTransport, registry: Registr
 }
 
 /** Answers a stream request through Fastify: 404, 204, or the stream (transports/sse.ts). */
-export async function stream(
+async function stream(
   sse: SseTransport,
   request: FastifyRequest,
   reply: FastifyReply,
