@@ -29,6 +29,7 @@ import { registerOpenApi } from './openapi.js';
 import { RequestLogController } from './request-log.js';
 import { sharedCompilers } from './shared-compilers.js';
 import { StatusFastPath } from './status-fast-path.js';
+import { EventStreamFastPath } from './event-stream-fast-path.js';
 import {
   handleClientError,
   handleFrameworkError,
@@ -91,10 +92,18 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     pollInterval: options.pollInterval,
     logRequests: options.logRequests === true,
   });
+  const eventStreamFastPath = new EventStreamFastPath({
+    auth: deps.guards.auth,
+    guards: deps.guards,
+    logger: deps.logger,
+    logRequests: options.logRequests === true,
+  });
   const app = Fastify({
     loggerInstance,
-    // GET /jobs/:id, the polling hot path, is answered in front of Fastify (status-fast-path.ts).
-    serverFactory: statusFastPath.serverFactory,
+    // GET /jobs/:id, the polling hot path, is answered in front of Fastify (status-fast-path.ts),
+    // and so are the streams of GET /jobs/:id/events (event-stream-fast-path.ts).
+    serverFactory: (handler, serverOptions) =>
+      statusFastPath.serverFactory(eventStreamFastPath.inFrontOf(handler), serverOptions),
     logController: new RequestLogController(options.logRequests === true),
     // request.ip: the client behind the proxies --trust-proxy names (client-address.ts).
     trustProxy: deps.guards.trustedProxies ?? false,
@@ -176,6 +185,7 @@ export async function buildApp(options: AppOptions, deps: AppDependencies): Prom
     metrics: perTransport,
     logger,
   });
+  eventStreamFastPath.attach(app, metrics, sse);
   eventStreamRoutes(app, sse, metrics);
   topicRoutes(app, { engine, guards, maxMessageBytes: options.wsMaxPayload });
   demoPageRoutes(app);

@@ -49,6 +49,12 @@ export interface SseStreamOptions {
   closed(stream: SseStream): void;
 }
 
+/**
+ * Told once if the stream's response finished (its last byte went to the socket; not when the
+ * client left first), with when its request arrived (`performance.now()`).
+ */
+export type FinishedStream = (receivedAt: number) => void;
+
 /** What a stream releases when it closes: a function to call, or something to close. */
 export type OnClose = (() => void) | { close(): void };
 
@@ -89,13 +95,19 @@ export class SseStream {
    * wait, like the drain waiters: an empty Map is ~200 bytes, and most streams never wait.
    */
   #pending: Map<string, StreamMessage> | undefined;
-  readonly #onClose: OnClose[] = [];
+  /**
+   * One, or an array of exactly the ones registered: a stream has one or two (its watch, its
+   * connection slot), and an array grown by push keeps room for seventeen (~80 bytes).
+   */
+  #onClose: OnClose | OnClose[] | undefined;
   #onDrained: (() => void)[] | undefined;
   #pendingBytes = 0;
   #congested = false;
   #ending = false;
   #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  #finished: FinishedStream | undefined;
+  #receivedAt = 0;
 
   constructor(res: ServerResponse, options: SseStreamOptions, cursors?: Cursors) {
     this.#res = res;
@@ -134,6 +146,10 @@ export class SseStream {
       // The stream owns its connection; when it ends the socket goes, nothing idles behind it.
       connection: 'close',
     });
+    // The head on a write of its own (same bytes): Node keeps the head's text for the
+    // response's life, built as a rope of ~20 concatenations (~700 bytes); written alone, that
+    // very string goes to the socket, which flattens it in place (~200 bytes).
+    this.#res.flushHeaders();
     this.#options.metrics.open.inc({ transport: TRANSPORT });
     streamOf.set(this.#res, this);
     this.#res.on('drain', SseStream.#onDrain);
@@ -144,10 +160,18 @@ export class SseStream {
     this.#write(formatHeartbeatInterval(this.#options.heartbeatMs));
   }
 
+  /** Calls `then` when the stream closes, if its response finished (the route's metrics). */
+  onFinished(then: FinishedStream, receivedAt: number): void {
+    this.#finished = then;
+    this.#receivedAt = receivedAt;
+  }
+
   /** Runs or closes `then` when the stream closes (at once if it already has). */
   onClose(then: OnClose): void {
     if (this.#closed) runOnClose(then);
-    else this.#onClose.push(then);
+    else if (this.#onClose === undefined) this.#onClose = then;
+    else if (Array.isArray(this.#onClose)) this.#onClose = [...this.#onClose, then];
+    else this.#onClose = [this.#onClose, then];
   }
 
   send(message: StreamMessage): void {
@@ -262,7 +286,14 @@ export class SseStream {
     this.#pendingBytes = 0;
     this.#options.metrics.open.dec({ transport: TRANSPORT });
     this.#options.closed(this);
-    for (const then of this.#onClose.splice(0)) runOnClose(then);
+    // 'finish' came before this 'close' (or the response failed): as Fastify's onResponse.
+    if (this.#finished && (this.#res.writableFinished || this.#res.errored !== null)) {
+      this.#finished(this.#receivedAt);
+    }
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    if (Array.isArray(onClose)) for (const then of onClose) runOnClose(then);
+    else if (onClose !== undefined) runOnClose(onClose);
     this.#resolveDrained();
   }
 

@@ -1,7 +1,7 @@
 /**
  * Server-sent events: one long HTTP response the server keeps writing events into
  * (`GET /jobs/:id/events`, `GET /events?jobs=…&topics=jobs`; routes in src/http/routes/events.ts,
- * wire format in docs/protocol.md). The whole pattern is `stream()` below:
+ * wire format in docs/protocol.md). The whole pattern is `open()` below:
  *
  * 1. Subscribe first, then read. For every job on the stream the engine opens a watch, which
  *    registers for the job's events before it reads the job, so a change committed in between
@@ -19,7 +19,8 @@
  * the stream continues exactly after it, on any server: the cursor lives in the client and
  * the log outlives restarts (sse-cursor.ts says what an id holds). `topics=jobs` is live only.
  */
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller.js';
 import type { TransportMetrics } from '../edge/transport-metrics.js';
@@ -30,7 +31,12 @@ import { Lifecycle, type Closeable, type LifecycleState } from '../lifecycle/lif
 import { AppError } from '../model/errors/app-error.js';
 import { isTerminal, type JobEvent } from '../model/job.js';
 import type { Cursors } from './sse-cursor.js';
-import { SseStream, type SseStreamOptions, type StreamMessage } from './sse-stream.js';
+import {
+  SseStream,
+  type FinishedStream,
+  type SseStreamOptions,
+  type StreamMessage,
+} from './sse-stream.js';
 
 export interface SseOptions {
   /** Idle time before a heartbeat comment, in milliseconds. */
@@ -52,6 +58,31 @@ export interface StreamRequest {
   topics: boolean;
   /** Ids name every job's position (`/events`), not just a seq (`/jobs/:id/events`). */
   multiplexed: boolean;
+}
+
+/**
+ * Where a failed stream is logged: the request's logger, or — for a request Fastify never saw —
+ * what makes it the moment it is needed (a logger per stream would outlive every idle one).
+ */
+export type RequestLog = FastifyBaseLogger | ((request: IncomingMessage) => FastifyBaseLogger);
+
+/** One stream request, from a route (Fastify's request and reply) or from in front of Fastify. */
+export interface StreamCall {
+  caller: Caller;
+  /** The client's address: an open stream holds one of its connection slots. */
+  ip: string;
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** Fastify's reply, hijacked before the stream is written; none in front of Fastify. */
+  reply?: FastifyReply;
+  log: RequestLog;
+  /**
+   * In front of Fastify: counts the response in the route's metrics if it finishes (not if the
+   * client leaves first), as Fastify's onResponse hook counts a stream it answered.
+   */
+  finished?: FinishedStream;
+  /** When the request arrived (`performance.now()`), for `finished`. */
+  receivedAt?: number;
 }
 
 export class SseTransport implements Closeable {
@@ -80,46 +111,49 @@ export class SseTransport implements Closeable {
     });
   }
 
-  /** Answers one stream request: 404, 204, or the stream described at the top of this file. */
-  async stream(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    spec: StreamRequest,
-  ): Promise<FastifyReply> {
+  /**
+   * Answers one stream request (from its route, routes/events.ts, or from in front of Fastify,
+   * http/event-stream-fast-path.ts): `streaming` once the response is the stream described at
+   * the top of this file; `finished` when nothing will follow (a 204 to send); `gone` when the
+   * client left meanwhile (nothing to send). Rejects with what the answer is instead (404,
+   * 429, 503), before anything is written.
+   */
+  async open(call: StreamCall, spec: StreamRequest): Promise<'streaming' | 'finished' | 'gone'> {
     // 1. Subscribe first, then read: every job is watched (and known to exist) before streaming.
-    const watches = await this.#watchAll(spec.cursors, request.caller);
+    const watches = await this.#watchAll(spec.cursors, call.caller);
     const following = watches.filter((watch) => !watch.finished);
     for (const watch of watches) if (watch.finished) watch.close();
-    if (following.length === 0 && !spec.topics) return reply.code(204).send();
+    if (following.length === 0 && !spec.topics) return 'finished';
     let releaseSlot: (() => void) | undefined;
     try {
-      releaseSlot = await this.#options.guards?.holdConnection(request.ip, request.caller.owner);
+      releaseSlot = await this.#options.guards?.holdConnection(call.ip, call.caller.owner);
     } catch (error) {
       for (const watch of following) watch.close();
       throw error;
     }
     // Shutdown began while the jobs were read: a stream opened now would hold the server open.
     // A client gone meanwhile would never close the stream it is not there to read.
-    if (!this.#lifecycle.running || request.raw.destroyed) {
+    const { request } = call;
+    if (!this.#lifecycle.running || request.destroyed) {
       releaseSlot?.();
       for (const watch of following) watch.close();
-      if (request.raw.destroyed) return reply.hijack();
+      if (request.destroyed) return 'gone';
       throw new AppError('shutting_down', 'the server is shutting down');
     }
 
-    const stream = this.#open(reply, spec.multiplexed ? spec.cursors : undefined, releaseSlot);
+    const stream = this.#open(call, spec.multiplexed ? spec.cursors : undefined, releaseSlot);
     for (const watch of following) stream.onClose(watch);
     // HEAD: the headers, then the end (Node would hold them until the end of a stream anyway).
     if (request.method === 'HEAD') {
       stream.end();
-      return reply;
+      return 'streaming';
     }
-    if (spec.topics) stream.onClose(this.#watchJobs(stream, request.caller, spec.cursors));
+    if (spec.topics) stream.onClose(this.#watchJobs(stream, call.caller, spec.cursors));
 
     // 2. Replay each job's history paced by the socket, then 3. live.
-    const consumer = new StreamConsumer(stream, request.log, following.length, !spec.topics);
+    const consumer = new StreamConsumer(stream, call, following.length, !spec.topics);
     for (const watch of following) await watch.start(consumer);
-    return reply;
+    return 'streaming';
   }
 
   get state(): LifecycleState {
@@ -169,12 +203,13 @@ export class SseTransport implements Closeable {
 
   /** Takes over the response: headers, retry hint, heartbeat; released when it closes. */
   #open(
-    reply: FastifyReply,
+    call: StreamCall,
     cursors: Cursors | undefined,
     releaseSlot: (() => void) | undefined,
   ): SseStream {
-    void reply.hijack();
-    const stream = new SseStream(reply.raw, this.#streamOptions, cursors);
+    void call.reply?.hijack();
+    const stream = new SseStream(call.response, this.#streamOptions, cursors);
+    if (call.finished) stream.onFinished(call.finished, call.receivedAt ?? performance.now());
     this.#streams.add(stream);
     if (releaseSlot) stream.onClose(releaseSlot);
     stream.start();
@@ -223,13 +258,15 @@ function messageOf(item: WatchItem): StreamMessage {
  */
 class StreamConsumer implements WatchConsumer {
   readonly #stream: SseStream;
-  readonly #log: FastifyBaseLogger;
+  readonly #log: RequestLog;
+  readonly #request: IncomingMessage;
   #unfinished: number;
   readonly #endWithLast: boolean;
 
-  constructor(stream: SseStream, log: FastifyBaseLogger, unfinished: number, endWithLast: boolean) {
+  constructor(stream: SseStream, call: StreamCall, unfinished: number, endWithLast: boolean) {
     this.#stream = stream;
-    this.#log = log;
+    this.#log = call.log;
+    this.#request = call.request;
     this.#unfinished = unfinished;
     this.#endWithLast = endWithLast;
   }
@@ -247,7 +284,8 @@ class StreamConsumer implements WatchConsumer {
   }
 
   onError(error: unknown): void {
-    this.#log.error({ err: error }, 'event stream failed');
+    const log = typeof this.#log === 'function' ? this.#log(this.#request) : this.#log;
+    log.error({ err: error }, 'event stream failed');
     this.#stream.destroy();
   }
 }

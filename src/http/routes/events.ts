@@ -4,6 +4,7 @@
  * follows — validated into catalogue errors before anything is streamed — and the transport's
  * shutdown and buffered-bytes gauge.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import Type from 'typebox';
 import { JobIdParams } from '../../edge/schemas.js';
@@ -18,7 +19,7 @@ import {
   type Cursors,
 } from '../../transports/sse-cursor.js';
 import { MAX_STREAM_JOBS, parseJobList, parseTopics } from '../../transports/sse-request.js';
-import type { SseTransport } from '../../transports/sse.js';
+import type { SseTransport, StreamRequest } from '../../transports/sse.js';
 
 /**
  * The stream itself. OpenAPI 3.1 cannot type the events of a stream, so `x-sse-events` names
@@ -112,7 +113,7 @@ export function eventStreamRoutes(app: App, sse: SseTransport, registry: Registr
       const fromHeader = parseSeqId(request.headers['last-event-id'], 'Last-Event-ID');
       const after = Math.max(request.query.after ?? 0, fromHeader ?? 0);
       const cursors: Cursors = new Map([[request.params.id, after]]);
-      return sse.stream(request, reply, { cursors, topics: false, multiplexed: false });
+      return stream(sse, request, reply, { cursors, topics: false, multiplexed: false });
     },
   );
 
@@ -150,7 +151,30 @@ export function eventStreamRoutes(app: App, sse: SseTransport, registry: Registr
         parseCursorList(request.headers['last-event-id'], 'Last-Event-ID', MAX_STREAM_JOBS + 1),
       );
       const cursors: Cursors = new Map(jobs.map((id) => [id, resumeAt.get(id) ?? 0]));
-      return sse.stream(request, reply, { cursors, topics, multiplexed: true });
+      return stream(sse, request, reply, { cursors, topics, multiplexed: true });
     },
   );
+}
+
+/** Answers a stream request through Fastify: 404, 204, or the stream (transports/sse.ts). */
+async function stream(
+  sse: SseTransport,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  spec: StreamRequest,
+): Promise<FastifyReply> {
+  const opened = await sse.open(
+    {
+      caller: request.caller,
+      ip: request.ip,
+      request: request.raw,
+      response: reply.raw,
+      reply,
+      log: request.log,
+    },
+    spec,
+  );
+  if (opened === 'finished') return reply.code(204).send();
+  if (opened === 'gone') return reply.hijack();
+  return reply;
 }
