@@ -5,9 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { HTTP_DURATION_BUCKETS } from '../src/http/metrics.js';
 import { RouteTally } from '../src/http/route-tally.js';
-
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60];
 
 function metrics() {
   const registry = new Registry();
@@ -21,7 +20,7 @@ function metrics() {
     name: 'http_request_duration_seconds',
     help: 'durations',
     labelNames: ['method', 'route'] as const,
-    buckets: BUCKETS,
+    buckets: HTTP_DURATION_BUCKETS,
     registers: [registry],
   });
   return { registry, requests, duration };

@@ -8,6 +8,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ANONYMOUS } from '../auth/caller.js';
 import type { JobEngine } from '../jobs/engine.js';
 
+/** Bounds of `http_request_duration_seconds`, in seconds (route-tally.ts adds to them too). */
+export const HTTP_DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60,
+];
+
 export function registerMetrics(app: FastifyInstance, engine: JobEngine): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
@@ -22,7 +27,7 @@ export function registerMetrics(app: FastifyInstance, engine: JobEngine): Regist
     name: 'http_request_duration_seconds',
     help: 'Time from request start to response end, by method and route.',
     labelNames: ['method', 'route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    buckets: HTTP_DURATION_BUCKETS,
     registers: [registry],
   });
   new Gauge({
