@@ -25,9 +25,10 @@ export interface DueJob {
 
 /**
  * Queued jobs the window reads per job asked for, and on top. Each costs about 1 µs (it is
- * stepped from JS), the fallback about 5 µs plus 8 µs per claimable type plus 1 µs per job
- * (docs/benchmarks.md): a window of a few rows past `limit` keeps a claim that falls back
- * within about twice the fallback, and covers the usual case, a claimable head of the queue.
+ * stepped from JS); the fallback 5–16 µs to find the queued types, then about 8 µs per
+ * claimable type and 1 µs per job (docs/benchmarks.md). A window of a few rows past `limit`
+ * covers the usual case, a claimable head of the queue, and keeps a claim that falls back
+ * within about twice the fallback.
  */
 const WINDOW_PER_JOB = 2;
 const WINDOW_BASE = 16;
