@@ -131,7 +131,9 @@ describe("the SQLite runners' claim: window, then per-type heads", () => {
   it.each(cases)('%s: the same jobs in the same order as one walk', async (_name, queue, limit) => {
     const db = await queueFile(queue);
     const { claimed, walked } = bothOrders(db, limit, EXTERNAL);
+    const none = new ClaimWindow(db).due(NOW, 0, new Set());
     db.close();
+    expect(none).toEqual([]);
     expect(claimed).toEqual(walked);
     // Jobs were claimed, and more than one round's worth where the queue holds them.
     expect(walked.flat().length).toBeGreaterThan(queue.mixed > 100 ? limit : 0);

@@ -105,6 +105,7 @@ export class ClaimWindow {
 
   /** Up to `limit` due jobs of types not in `except`, in claim order. */
   due(now: number, limit: number, except: ReadonlySet<string>): DueJob[] {
+    if (limit <= 0) return []; // as LIMIT 0 was: the loop below returns after its first job
     const window = WINDOW_BASE + WINDOW_PER_JOB * limit;
     const found: DueJob[] = [];
     let read = 0;
