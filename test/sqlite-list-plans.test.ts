@@ -5,13 +5,16 @@
  * status, type, owner (API keys on) and cursor, no table scan and no sort. Since migration 12
  * (issue 19) type and owner without a status are a merge of one index range per status. The
  * claims' lookups are held to their indexes the same way: the next due time on jobs_due, a
- * worker's claim on jobs_claim_by_type (migration 13).
+ * worker's claim on jobs_claim_by_type (migration 13), and the runners' claim on a bounded
+ * window of jobs_claim_order, then the heads of each type's range (claim-window.ts), so an
+ * external backlog is not read on every claim.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JOB_STATUSES } from '../src/model/job.js';
 import { allListShapes, listSql, type ListShape } from '../src/store/sqlite/list-sql.js';
+import { ClaimWindow, mergedHeadsSql } from '../src/store/sqlite/claim-window.js';
 import { prepareStatements } from '../src/store/sqlite/statements.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -119,5 +122,28 @@ describe('GET /jobs on SQLite', () => {
       'SEARCH jobs USING INDEX jobs_claim_by_type (type=?)',
       'USE TEMP B-TREE FOR ORDER BY',
     ]);
+  });
+
+  it("claims a runner's jobs from a bounded window, then the heads of each type, never the backlog", () => {
+    const db = migratedDatabase();
+    const window = plan(db, ClaimWindow.sql.window, { window: 24 });
+    const types = plan(db, ClaimWindow.sql.queuedTypes, {});
+    const merged = plan(db, mergedHeadsSql(3), { t0: 'a', t1: 'b', t2: 'c', now: 0, limit: 4 });
+    db.close();
+    // The window: jobs_claim_order in claim order, no sort, so LIMIT @window bounds the read.
+    expect(window).toEqual(['SCAN jobs USING INDEX jobs_claim_order']);
+    // The distinct queued types: one search of jobs_claim_by_type per type, on the index only.
+    expect(types.filter((detail) => /^(SCAN|SEARCH) jobs/.test(detail))).toEqual([
+      'SCAN jobs USING COVERING INDEX jobs_claim_by_type',
+      'SEARCH jobs USING COVERING INDEX jobs_claim_by_type (type>?)',
+    ]);
+    expect(types.join('\n')).not.toMatch(/TEMP B-TREE/);
+    // The heads: one range of jobs_claim_by_type per type, merged in claim order until @limit
+    // jobs are out; nothing sorted, no range read past what the merge takes.
+    const searches = merged.filter((detail) => detail.startsWith('SEARCH'));
+    expect(searches).toEqual(Array(3).fill('SEARCH jobs USING INDEX jobs_claim_by_type (type=?)'));
+    expect(new Set(merged.filter((detail) => !detail.startsWith('SEARCH')))).toEqual(
+      new Set(['MERGE (UNION ALL)', 'LEFT', 'RIGHT']),
+    );
   });
 });

@@ -44,6 +44,7 @@ import type { JobPage, ListQuery } from '../../model/job-page.js';
 import { eventFromRow, jobFromRow, toJsonColumn, type JobRow } from './rows.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { eventParams, prepareStatements, type Statements } from './statements.js';
+import { ClaimWindow } from './claim-window.js';
 import { checkDatabaseFile } from './file-check.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { listSql, type ListShape } from './list-sql.js';
@@ -115,6 +116,7 @@ export class SqliteStore implements Store {
   readonly #writes: GroupCommit;
   readonly #snapshots = new SnapshotCache();
   readonly #leases: SqliteLeases;
+  readonly #claimWindow: ClaimWindow;
   /** Webhook deliveries, written in the same transaction as the events they report. */
   readonly webhooks: SqliteWebhookOutbox;
   readonly webhookEndpoints: SqliteWebhookEndpoints;
@@ -161,6 +163,7 @@ export class SqliteStore implements Store {
       // a page of rows (test/sqlite-list-plans.test.ts), so other temp structures stay small.
       this.#db.pragma('temp_store = MEMORY');
       this.#stmt = prepareStatements(this.#db);
+      this.#claimWindow = new ClaimWindow(this.#db);
       this.#compactLog = this.#db.prepare('DELETE FROM job_events WHERE job_n = ? AND seq <= ?');
     } catch (error) {
       this.#db.close();
@@ -340,8 +343,7 @@ export class SqliteStore implements Store {
     const applied: { job: Job; event: JobEvent }[] = [];
     for (;;) {
       const wanted = limit - applied.length;
-      const except = JSON.stringify([...skip]);
-      const due = this.#stmt.dueQueued.all({ now, limit: wanted, except });
+      const due = this.#claimWindow.due(now, wanted, skip);
       for (const { id, type } of due) {
         const left = free.get(type);
         if (left !== undefined && left <= 0) continue; // filled earlier in this batch

@@ -12,8 +12,6 @@ export interface Statements {
   ping: Statement;
   jobById: Statement<[string], JobRow>;
   jobByKey: Statement<[string], JobRow>;
-  /** Named parameters: now, limit, except (a JSON array of types to skip). Claim order. */
-  dueQueued: Statement<unknown[], { id: string; type: string }>;
   /** Parameter: a type. Its running jobs (per-type concurrency). */
   runningOfType: Statement<[string], { count: number }>;
   nextDue: Statement<[number], { at: number | null }>;
@@ -51,12 +49,6 @@ export function prepareStatements(db: Database): Statements {
     ping: db.prepare('SELECT 1'),
     jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     jobByKey: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE idempotency_key = ?'),
-    dueQueued: db.prepare<unknown[], { id: string; type: string }>(
-      `SELECT id, type FROM jobs INDEXED BY jobs_claim_order
-       WHERE status = 'queued' AND (run_at IS NULL OR run_at <= @now)
-         AND type NOT IN (SELECT value FROM json_each(@except))
-       ORDER BY priority DESC, n LIMIT @limit`,
-    ),
     runningOfType: db.prepare<[string], { count: number }>(
       `SELECT COUNT(*) AS count FROM jobs WHERE type = ? AND status = 'running'`,
     ),
