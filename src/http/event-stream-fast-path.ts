@@ -32,6 +32,7 @@ import type { App } from '../edge/app-type.js';
 import type { Guards } from '../edge/guards.js';
 import { isJobId } from '../model/job.js';
 import type { SseTransport, StreamCall } from '../transports/sse.js';
+import { FastifyHandoff } from './fastify-handoff.js';
 
 /** The route this path answers, as Fastify names it (the metrics' `route` label). */
 const ROUTE = '/jobs/:id/events';
@@ -69,7 +70,7 @@ export class EventStreamFastPath {
   readonly #options: EventStreamFastPathOptions;
   readonly #logLevel: 'info' | 'debug';
   /** What opening a stream met, for Fastify to answer with the request (attach's hook). */
-  readonly #refusals = new WeakMap<IncomingMessage, unknown>();
+  readonly #refusals = new FastifyHandoff();
   /** Set once the app is ready to serve until it begins closing. */
   #attached: Attached | undefined;
   /** Set with #attached, and kept: the streams shutdown ends are counted too, as Fastify does. */
@@ -111,15 +112,7 @@ export class EventStreamFastPath {
     }
     if (typeof requestId !== 'function') throw new Error('Fastify has no genReqId');
     const genReqId = requestId as RequestId;
-    app.addHook('onRequest', (request, _reply, done) => {
-      if (!this.#refusals.has(request.raw)) {
-        done();
-        return;
-      }
-      const refusal = this.#refusals.get(request.raw);
-      this.#refusals.delete(request.raw);
-      done(refusal instanceof Error ? refusal : new Error(String(refusal)));
-    });
+    this.#refusals.attach(app);
     app.addHook('onReady', (done) => {
       this.#metrics = {
         requests: requests.labels('GET', ROUTE, '200'),
@@ -191,7 +184,7 @@ export class EventStreamFastPath {
       if (opened === 'finished') fallback(request, response); // Fastify answers the 204
     } catch (error) {
       // Nothing is written before the stream is open, and nothing throws after: Fastify answers.
-      this.#refusals.set(request, error);
+      this.#refusals.fail(request, error);
       fallback(request, response);
     }
   }

@@ -29,6 +29,7 @@ import type { JobEngine } from '../jobs/engine.js';
 import { isAppError } from '../model/errors/app-error.js';
 import { isJobId, isTerminal, type Job } from '../model/job.js';
 import { etagOf, ifNoneMatchHits } from '../transports/short-polling.js';
+import { FastifyHandoff } from './fastify-handoff.js';
 import { RouteTally } from './route-tally.js';
 
 /** The route this path answers, as Fastify names it (the metrics' `route` label). */
@@ -65,7 +66,7 @@ export class StatusFastPath {
    * A store fault met while reading a job, handed to Fastify with the request so the route
    * answers it at once instead of asking the faulty store a second time (and waiting twice).
    */
-  readonly #storeFaults = new WeakMap<IncomingMessage, Error>();
+  readonly #storeFaults = new FastifyHandoff();
   /** Set once the app is ready to serve (attach) until it closes. */
   #metrics: RouteTally | undefined;
 
@@ -115,15 +116,7 @@ export class StatusFastPath {
       }
       done(null, payload);
     });
-    app.addHook('onRequest', (request, _reply, done) => {
-      const fault = this.#storeFaults.get(request.raw);
-      if (fault === undefined) {
-        done();
-        return;
-      }
-      this.#storeFaults.delete(request.raw);
-      done(fault);
-    });
+    this.#storeFaults.attach(app);
     const tally = new RouteTally(requests, duration, 'GET', ROUTE);
     app.addHook('preClose', (done) => {
       this.#metrics = undefined;
@@ -205,7 +198,7 @@ export class StatusFastPath {
       return await engine.get(url.slice(PREFIX.length), caller);
     } catch (error) {
       // 404 and the like: Fastify answers. A store fault (5xx): Fastify answers it, unasked.
-      if (isAppError(error) && error.status >= 500) this.#storeFaults.set(request, error);
+      if (isAppError(error) && error.status >= 500) this.#storeFaults.fail(request, error);
       return undefined;
     }
   }
